@@ -1,0 +1,58 @@
+// Quickstart: a Flask app served by mod_wsgi 6.x in daemon mode on an Apache host over SSH.
+// By default it targets the first sandbox host (`npm run demo` creates it); set config for your own server:
+//   pulumi config set host web1.example.org
+//   pulumi config set hostKey "$(ssh-keyscan -t ed25519 web1.example.org 2>/dev/null | cut -d' ' -f2-)"
+//   pulumi config set --secret privateKey < ~/.ssh/id_ed25519
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as modwsgi from "../../sdk/nodejs";
+
+const config = new pulumi.Config();
+const sandbox = "/run/modwsgi-sandbox/h1";
+const fromSandbox = (file: string) => {
+    const p = path.join(sandbox, file);
+    return fs.existsSync(p) ? fs.readFileSync(p, "utf8").trim() : undefined;
+};
+const sandboxKey = "/var/cache/modwsgi/sandbox/id_ed25519";
+
+const host = config.get("host") ?? fromSandbox("address");
+if (!host) throw new Error("set `pulumi config set host <server>` (or run `npm run demo` to create a sandbox host)");
+const hostKey = config.get("hostKey") ?? fromSandbox("host_key.pub")?.split(" ").slice(0, 2).join(" ");
+const privateKey =
+    config.getSecret("privateKey") ?? pulumi.secret(fs.readFileSync(config.get("privateKeyFile") ?? sandboxKey, "utf8"));
+
+const provider = new modwsgi.Provider("web1", { host, hostKey, privateKey, user: config.get("sshUser") ?? "root" });
+const opts = { provider };
+
+const mod = new modwsgi.WsgiModule("mod-wsgi", { version: config.get("modWsgiVersion") ?? "6.1.1" }, opts);
+
+const env = new modwsgi.PythonEnv("hello-env", { name: "hello", python: mod.python, requirements: ["flask==3.1.2"] }, opts);
+
+const daemon = new modwsgi.DaemonProcess(
+    "hello",
+    {
+        name: "hello",
+        threads: config.getNumber("threads") ?? 5,
+        pythonHome: env.path,
+        user: config.get("daemonUser") ?? "www-data",
+        group: "www-data",
+    },
+    { ...opts, dependsOn: [mod] },
+);
+
+const app = new modwsgi.Application(
+    "hello",
+    {
+        name: "hello",
+        mountPoint: config.get("mountPoint") ?? "/hello",
+        source: path.join(__dirname, "app"),
+        processGroup: daemon.name,
+    },
+    opts,
+);
+
+export const url = pulumi.interpolate`http://${host}${app.mountPoint}`;
+export const modWsgiVersion = mod.version;
+export const moduleSha256 = mod.moduleSha256;
+export const daemonConfig = daemon.configFile;

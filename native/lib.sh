@@ -1,0 +1,45 @@
+# shellcheck shell=sh
+# Helpers prepended to every native/*.sh operation before it is sent over SSH (never sourced remotely).
+# Facts go to stdout as key=value; logs to stderr. Exit codes: 1 failure, 2 usage, 3 Apache rejected config.
+set -eu
+umask 022
+export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+say() { printf '%s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || die "$1 not found${2:+ (install the Debian package $2)}"; }
+fact() { printf '%s=%s\n' "$1" "$2"; }
+
+has_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
+
+apache_running() {
+    if has_systemd; then systemctl is-active --quiet apache2; else
+        [ -f /var/run/apache2/apache2.pid ] && kill -0 "$(cat /var/run/apache2/apache2.pid)" 2>/dev/null
+    fi
+}
+
+# apache_reload graceful|restart: a full stop/start is needed when the module or its Python changes.
+apache_reload() {
+    if ! apache_running; then
+        if has_systemd; then systemctl start apache2; else apache2ctl start; fi
+        return
+    fi
+    case "$1" in
+        graceful) if has_systemd; then systemctl reload apache2; else apache2ctl graceful; fi ;;
+        restart)
+            if has_systemd; then systemctl restart apache2; else
+                apache2ctl stop
+                n=0
+                while [ -f /var/run/apache2/apache2.pid ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+                apache2ctl start
+            fi ;;
+        *) die "unknown reload mode $1" ;;
+    esac
+}
+
+# Serialise config changes on the host across provider processes.
+with_lock() {
+    mkdir -p /run/lock
+    exec 9>/run/lock/modwsgi.lock
+    flock -w 600 9 || die "another modwsgi apply holds /run/lock/modwsgi.lock"
+}

@@ -1,0 +1,14 @@
+// Every resource this provider manages, by type name: the one-file answer to "what does it manage?".
+import type { ResourceModule } from "./resource";
+import { wsgiModule } from "./resources/wsgiModule";
+import { pythonEnv } from "./resources/pythonEnv";
+import { daemonProcess } from "./resources/daemonProcess";
+import { application } from "./resources/application";
+
+export const resources = [wsgiModule, pythonEnv, daemonProcess, application] as unknown as ResourceModule[];
+
+export function moduleFor(type: string): ResourceModule {
+    const m = resources.find((r) => r.token === type);
+    if (!m) throw new Error(`unknown resource type ${type}`);
+    return m;
+}

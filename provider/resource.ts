@@ -1,0 +1,125 @@
+// The contract every resource folder implements, and the pure pieces shared by all of them:
+// input checking (zod issues -> Pulumi check failures) and the per-property diff.
+import { z } from "zod";
+import type { Connection } from "./remote/connection";
+import type { RemoteHost } from "./remote/ssh";
+import type { Logger } from "./log";
+
+export type Props = Record<string, unknown>;
+
+export interface Ctx {
+    conn: Connection;
+    host: RemoteHost;
+    log: Logger;
+}
+
+export interface OutputSpec {
+    type: "string" | "integer" | "number" | "boolean";
+    description: string;
+}
+
+export interface ResourceModule<I extends Props = Props, O extends I = I & Props> {
+    token: string;
+    description: string;
+    inputs: z.ZodObject;
+    outputs: Record<string, OutputSpec>;
+    /** Input properties whose change means delete + create rather than an in-place update. */
+    replaceOn: string[];
+    /** Extra normalisation after validation (local-only: never touches a host). */
+    normalize?(inputs: I): I;
+    id(inputs: I): string;
+    create(ctx: Ctx, inputs: I): Promise<O>;
+    update(ctx: Ctx, olds: O, news: I): Promise<O>;
+    /** Live state from the host, or null when the resource is certainly gone. */
+    read(ctx: Ctx, id: string, olds: O | undefined): Promise<O | null>;
+    delete(ctx: Ctx, olds: O): Promise<void>;
+    /** Output properties whose live value differs from what was applied (drift beyond inputs). */
+    drift?(olds: O, news: I): string[];
+}
+
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+/** Validates inputs; values still unknown in preview are passed through unchecked. */
+export function checkInputs(
+    mod: ResourceModule,
+    news: Props,
+): { inputs: Props; failures: CheckFailure[] } {
+    const unknownKeys = new Set(Object.keys(news).filter((k) => news[k] === UNKNOWN));
+    const known = Object.fromEntries(Object.entries(news).filter(([k]) => !unknownKeys.has(k)));
+    const res = mod.inputs.safeParse(known);
+    if (res.success) {
+        let inputs = res.data as Props;
+        if (unknownKeys.size === 0 && mod.normalize) {
+            try {
+                inputs = mod.normalize(inputs);
+            } catch (e) {
+                return { inputs: news, failures: [{ property: "", reason: (e as Error).message }] };
+            }
+        }
+        for (const k of unknownKeys) inputs[k] = UNKNOWN;
+        return { inputs, failures: [] };
+    }
+    const failures = res.error.issues
+        .filter((i) => !(i.path.length > 0 && unknownKeys.has(String(i.path[0]))))
+        .filter((i) => !(i.code === "invalid_type" && i.path.length === 1 && unknownKeys.has(String(i.path[0]))))
+        .map((i) => ({ property: propertyPath(i), reason: reason(mod, i) }));
+    if (failures.length === 0) {
+        // Only issues about unknown values (e.g. a required property still being computed).
+        return { inputs: news, failures: [] };
+    }
+    return { inputs: news, failures };
+}
+
+function propertyPath(issue: z.core.$ZodIssue): string {
+    if (issue.code === "unrecognized_keys") return issue.keys.join(",");
+    return issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+}
+
+function reason(mod: ResourceModule, issue: z.core.$ZodIssue): string {
+    const name = mod.token.split(":")[2];
+    if (issue.code === "unrecognized_keys") return `${name} has no property ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    return `${name}.${propertyPath(issue)}: ${issue.message}`;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+    return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v && typeof v === "object") {
+        return Object.fromEntries(
+            Object.keys(v as object)
+                .sort()
+                .filter((k) => (v as Props)[k] !== undefined)
+                .map((k) => [k, canonical((v as Props)[k])]),
+        );
+    }
+    return v;
+}
+
+export interface DiffResult {
+    changed: string[];
+    replaces: string[];
+}
+
+/** Desired inputs (news) against the last known (or live, after refresh) state (olds). */
+export function diff(mod: ResourceModule, olds: Props, news: Props, ignore: string[] = []): DiffResult {
+    const keys = Object.keys(mod.inputs.shape).filter((k) => !ignore.includes(k));
+    const changed = keys.filter((k) => news[k] === UNKNOWN || !deepEqual(olds[k], news[k]));
+    // Hand edits that no input explains (e.g. an extra line) show up as a changed fingerprint.
+    if (mod.drift && changed.length === 0 && !Object.values(news).includes(UNKNOWN)) {
+        for (const k of mod.drift(olds, news)) if (!ignore.includes(k)) changed.push(k);
+    }
+    return { changed, replaces: changed.filter((k) => mod.replaceOn.includes(k)) };
+}
+
+/** The inputs part of a live state, as Read must return it for drift and import. */
+export function projectInputs(mod: ResourceModule, state: Props): Props {
+    return Object.fromEntries(Object.keys(mod.inputs.shape).filter((k) => state[k] !== undefined).map((k) => [k, state[k]]));
+}

@@ -1,0 +1,50 @@
+// Local app source: the tree hash the host can recompute (sha256sum over sorted `./path` lines)
+// and the archive that carries it.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+
+const SKIP_DIRS = new Set(["__pycache__", ".git"]);
+
+function files(root: string, rel = ""): string[] {
+    const out: string[] = [];
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (/[\\\n\r]/.test(e.name)) throw new Error(`source file name ${JSON.stringify(r)} has a backslash or line break`);
+        if (e.isDirectory()) {
+            if (!SKIP_DIRS.has(e.name)) out.push(...files(root, r));
+        } else if (e.isFile()) out.push(r);
+        else throw new Error(`source ${JSON.stringify(r)} is not a regular file or directory (symlinks are not uploaded)`);
+    }
+    return out;
+}
+
+export function resolveSource(source: string): string {
+    const dir = path.resolve(source);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`Application.source: ${dir} is not a directory`);
+    return dir;
+}
+
+/** Same value as `find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum` in the directory. */
+export function treeSha256(dir: string): string {
+    const list = files(dir)
+        .map((r) => `./${r}`)
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const outer = createHash("sha256");
+    for (const p of list) {
+        const inner = createHash("sha256").update(fs.readFileSync(path.join(dir, p))).digest("hex");
+        outer.update(`${inner}  ${p}\n`);
+    }
+    return outer.digest("hex");
+}
+
+/** The remote side of treeSha256. */
+export const REMOTE_TREE_SHA =
+    "find . -type f ! -path '*/__pycache__/*' ! -path './.git/*' -print0 | sort -z | xargs -0r sha256sum | sha256sum | cut -d' ' -f1";
+
+export function archive(dir: string): Buffer {
+    return execFileSync("tar", ["-czf", "-", "--exclude=__pycache__", "--exclude=.git", "-C", dir, "."], {
+        maxBuffer: 1024 * 1024 * 1024,
+    });
+}

@@ -1,0 +1,47 @@
+// DaemonProcess lifecycle: one managed file per group; every change is configtested, then graceful.
+import { applyConfig, withHostLock } from "../../remote/apply";
+import { run } from "../../remote/scripts";
+import { sh } from "../../remote/sh";
+import { sha256 } from "../../apache";
+import type { Ctx, ResourceModule } from "../../resource";
+import { inputs, type DaemonProcessInputs, type DaemonProcessState } from "./schema";
+import { configFile, parse, render } from "./render";
+
+async function apply(ctx: Ctx, i: DaemonProcessInputs, old?: DaemonProcessState): Promise<DaemonProcessState> {
+    const text = render(i);
+    const file = configFile(i.name);
+    await withHostLock(ctx.host, async () => {
+        ctx.log.status(`writing ${file}, configtest, graceful reload`);
+        const changes = [{ op: "put" as const, target: file, content: text }];
+        if (old && old.name !== i.name) changes.push({ op: "del" as const, target: configFile(old.name) } as never);
+        await applyConfig(ctx.host, changes, "graceful");
+    });
+    return { ...i, configFile: file, configSha256: sha256(text) };
+}
+
+export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessState> = {
+    token: "modwsgi:index:DaemonProcess",
+    description: "A mod_wsgi daemon process group (WSGIDaemonProcess) with the upstream recommended production defaults.",
+    inputs,
+    outputs: {
+        configFile: { type: "string", description: "The managed config file on the host." },
+        configSha256: { type: "string", description: "SHA-256 of that file's content as last applied (live after refresh)." },
+    },
+    replaceOn: ["name"],
+    id: (i) => i.name,
+    create: (ctx, i) => apply(ctx, i),
+    update: (ctx, olds, news) => apply(ctx, news, olds),
+    async read(ctx, id, olds) {
+        const file = configFile(olds?.name ?? id);
+        const res = await run(ctx.host, sh`cat ${file}`);
+        if (res.code !== 0) return null;
+        const live = parse(res.stdout) ?? {};
+        // Options absent from the live line are reported as unset, so the diff shows them.
+        const base = Object.fromEntries(Object.keys(inputs.shape).map((k) => [k, undefined]));
+        return { ...base, ...live, name: live.name ?? id, configFile: file, configSha256: sha256(res.stdout) } as DaemonProcessState;
+    },
+    async delete(ctx, olds) {
+        await withHostLock(ctx.host, () => applyConfig(ctx.host, [{ op: "del", target: configFile(olds.name) }], "graceful"));
+    },
+    drift: (olds, news) => (olds.configSha256 !== sha256(render(news)) ? ["configSha256"] : []),
+};

@@ -1,0 +1,110 @@
+// The Pulumi package schema, derived from the zod input schemas and output tables: one source.
+import { z } from "zod";
+import { resources } from "./registry";
+import { connectionSchema, connectionSecrets } from "./remote/connection";
+
+export const PROVIDER_VERSION = "0.1.0";
+
+interface PropSpec {
+    type?: string;
+    items?: PropSpec;
+    additionalProperties?: PropSpec;
+    enum?: unknown[];
+    description?: string;
+    default?: unknown;
+    secret?: boolean;
+}
+
+function describe(s: z.ZodType): { spec: PropSpec; required: boolean } {
+    let required = true;
+    let def: unknown;
+    let desc = s.description;
+    let cur = s as z.ZodType;
+    for (;;) {
+        const t = cur._zod.def.type;
+        if (t === "optional") required = false;
+        else if (t === "default") {
+            required = false;
+            const d = (cur._zod.def as unknown as { defaultValue: unknown }).defaultValue;
+            def = typeof d === "function" ? (d as () => unknown)() : d;
+        } else if (t !== "pipe") break;
+        cur = ((cur._zod.def as unknown as { innerType?: z.ZodType; in?: z.ZodType }).innerType ??
+            (cur._zod.def as unknown as { in: z.ZodType }).in) as z.ZodType;
+        desc ??= cur.description;
+    }
+    const spec = typeSpec(cur);
+    if (desc) spec.description = desc;
+    if (def !== undefined && !Array.isArray(def)) spec.default = def;
+    return { spec, required };
+}
+
+function typeSpec(s: z.ZodType): PropSpec {
+    const def = s._zod.def as unknown as { type: string; element?: z.ZodType; valueType?: z.ZodType; entries?: Record<string, string> };
+    switch (def.type) {
+        case "string":
+            return { type: "string" };
+        case "number":
+            return { type: (s as unknown as { format?: string }).format === "safeint" ? "integer" : "number" };
+        case "boolean":
+            return { type: "boolean" };
+        case "array":
+            return { type: "array", items: typeSpec(def.element!) };
+        case "record":
+            return { type: "object", additionalProperties: typeSpec(def.valueType!) };
+        case "enum":
+            return { type: "string", enum: Object.values(def.entries!) };
+        default:
+            throw new Error(`schema: unsupported zod type ${def.type}`);
+    }
+}
+
+function objectSpec(shape: Record<string, z.ZodType>, secrets: readonly string[] = []) {
+    const properties: Record<string, PropSpec> = {};
+    const required: string[] = [];
+    for (const [k, v] of Object.entries(shape)) {
+        const d = describe(v);
+        if (secrets.includes(k)) d.spec.secret = true;
+        properties[k] = d.spec;
+        if (d.required) required.push(k);
+    }
+    return { properties, required };
+}
+
+function innerObject(s: z.ZodType): z.ZodObject {
+    let cur = s;
+    while (cur._zod.def.type !== "object") cur = (cur._zod.def as unknown as { in?: z.ZodType; innerType?: z.ZodType }).in ??
+        (cur._zod.def as unknown as { innerType: z.ZodType }).innerType;
+    return cur as z.ZodObject;
+}
+
+export function schema() {
+    const conn = objectSpec(innerObject(connectionSchema).shape as Record<string, z.ZodType>, connectionSecrets);
+    const res: Record<string, unknown> = {};
+    for (const m of resources) {
+        const ins = objectSpec(m.inputs.shape as Record<string, z.ZodType>);
+        const outs: Record<string, PropSpec> = { ...ins.properties };
+        for (const [k, o] of Object.entries(m.outputs)) outs[k] = { type: o.type, description: o.description };
+        res[m.token] = {
+            description: m.description,
+            inputProperties: ins.properties,
+            requiredInputs: ins.required,
+            properties: outs,
+            required: [...new Set([...ins.required.filter((k) => !k.startsWith("source")), ...Object.keys(m.outputs)])],
+        };
+    }
+    return {
+        name: "modwsgi",
+        version: PROVIDER_VERSION,
+        displayName: "modwsgi",
+        description: "Deploy Python WSGI applications on Apache httpd with mod_wsgi, on Linux servers reached over SSH.",
+        license: "Apache-2.0",
+        config: { variables: conn.properties, defaults: conn.required },
+        provider: { description: "The SSH connection to one Apache host.", inputProperties: conn.properties, requiredInputs: conn.required },
+        resources: res,
+        language: { nodejs: { packageName: "@modwsgi/pulumi" } },
+    };
+}
+
+export function schemaJson(): string {
+    return JSON.stringify(schema(), null, 2);
+}

@@ -1,0 +1,231 @@
+// pulumirpc.ResourceProvider over @grpc/grpc-js: configuration, check, detailed diff, CRUD with
+// secrets kept secret, and engine logging. Resource behaviour lives in resources/<name>/.
+import * as grpc from "@grpc/grpc-js";
+import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/provider_pb";
+import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { fromStruct, toStruct } from "./marshal";
+import { connectionSchema, connectionSecrets, type Connection } from "./remote/connection";
+import { host, closeAll } from "./remote/ssh";
+import { logger } from "./log";
+import { checkInputs, diff, projectInputs, UNKNOWN, type Ctx, type Props, type ResourceModule } from "./resource";
+import { moduleFor } from "./registry";
+import { schemaJson, PROVIDER_VERSION } from "./schema";
+
+type Handler<Req, Res> = grpc.handleUnaryCall<Req, Res>;
+
+let connection: Connection | undefined;
+
+/** Provider config: values from stack config arrive as strings; coerce the typed ones. */
+export function parseConfig(props: Props) {
+    const coerced: Props = {};
+    for (const [k, v] of Object.entries(props)) {
+        if (k === "version") continue;
+        if (k === "port" && typeof v === "string") coerced[k] = Number(v);
+        else if (k === "insecureSkipHostKeyCheck" && typeof v === "string") coerced[k] = v === "true";
+        else coerced[k] = v;
+    }
+    return connectionSchema.safeParse(coerced);
+}
+
+function configFailures(props: Props): pb.CheckFailure[] {
+    const unknown = Object.values(props).includes(UNKNOWN);
+    if (unknown) return [];
+    const res = parseConfig(props);
+    if (res.success) return [];
+    return res.error.issues.map((i) => {
+        const f = new pb.CheckFailure();
+        const prop = i.code === "unrecognized_keys" ? i.keys.join(",") : i.path.join(".");
+        f.setProperty(prop);
+        f.setReason(`modwsgi provider config ${prop}: ${i.message}`);
+        return f;
+    });
+}
+
+function typeOf(urn: string): string {
+    const t = urn.split("::")[2] ?? "";
+    return t.split("$").pop()!;
+}
+
+function ctxFor(urn: string): Ctx {
+    if (!connection) throw new Error("the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey");
+    return { conn: connection, host: host(connection), log: logger(urn) };
+}
+
+/** Wraps a handler so every failure becomes a gRPC error with the message the user should see. */
+function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Handler<Req, Res> {
+    return (call, cb) => {
+        fn(call.request).then(
+            (res) => cb(null, res),
+            (err: Error) => cb({ code: grpc.status.UNKNOWN, details: err?.message ?? String(err) } as grpc.ServiceError, null),
+        );
+    };
+}
+
+function mod(urn: string): ResourceModule {
+    return moduleFor(typeOf(urn));
+}
+
+function outputSecrets(m: ResourceModule, secrets: Set<string>): string[] {
+    void m;
+    return [...secrets];
+}
+
+const service: Partial<providerGrpc.IResourceProviderServer> = {
+    getPluginInfo: unary(async () => new pluginPb.PluginInfo().setVersion(PROVIDER_VERSION)),
+
+    getSchema: unary(async () => new pb.GetSchemaResponse().setSchema(schemaJson())),
+
+    checkConfig: unary(async (req: pb.CheckRequest) => {
+        const { props, secrets } = fromStruct(req.getNews());
+        const res = new pb.CheckResponse();
+        res.setInputs(toStruct(props, [...secrets, ...connectionSecrets]));
+        res.setFailuresList(configFailures(props));
+        return res;
+    }),
+
+    diffConfig: unary(async (req: pb.DiffRequest) => {
+        const olds = fromStruct(req.getOldInputs() ?? req.getOlds()).props;
+        const news = fromStruct(req.getNews()).props;
+        const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "version");
+        const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        const res = new pb.DiffResponse();
+        res.setChanges(changed.length ? pb.DiffResponse.DiffChanges.DIFF_SOME : pb.DiffResponse.DiffChanges.DIFF_NONE);
+        res.setDiffsList(changed);
+        // Resources live on the host: pointing the provider elsewhere means recreating them there.
+        res.setReplacesList(changed.filter((k) => k === "host" || k === "port"));
+        return res;
+    }),
+
+    configure: unary(async (req: pb.ConfigureRequest) => {
+        let props = fromStruct(req.getArgs()).props;
+        if (Object.keys(props).length === 0) {
+            props = {};
+            req.getVariablesMap().forEach((v, k) => {
+                const name = k.split(":").pop()!;
+                try {
+                    props[name] = name === "port" || name === "insecureSkipHostKeyCheck" ? JSON.parse(v) : v;
+                } catch {
+                    props[name] = v;
+                }
+            });
+        }
+        if (!Object.values(props).includes(UNKNOWN)) {
+            const res = parseConfig(props);
+            if (!res.success) {
+                throw new Error(configFailures(props).map((f) => f.getReason()).join("\n"));
+            }
+            connection = res.data;
+        }
+        const out = new pb.ConfigureResponse();
+        out.setAcceptsecrets(true);
+        out.setSupportspreview(false);
+        out.setAcceptresources(false);
+        out.setAcceptoutputs(false);
+        return out;
+    }),
+
+    check: unary(async (req: pb.CheckRequest) => {
+        const m = mod(req.getUrn());
+        const { props, secrets } = fromStruct(req.getNews());
+        const { inputs, failures } = checkInputs(m, props);
+        const res = new pb.CheckResponse();
+        res.setInputs(toStruct(inputs, secrets));
+        res.setFailuresList(
+            failures.map((f) => {
+                const cf = new pb.CheckFailure();
+                cf.setProperty(f.property);
+                cf.setReason(f.reason);
+                return cf;
+            }),
+        );
+        return res;
+    }),
+
+    diff: unary(async (req: pb.DiffRequest) => {
+        const m = mod(req.getUrn());
+        const olds = fromStruct(req.getOlds()).props;
+        const news = fromStruct(req.getNews()).props;
+        const { changed, replaces } = diff(m, olds, news, req.getIgnorechangesList());
+        const res = new pb.DiffResponse();
+        res.setChanges(changed.length ? pb.DiffResponse.DiffChanges.DIFF_SOME : pb.DiffResponse.DiffChanges.DIFF_NONE);
+        res.setDiffsList(changed);
+        res.setReplacesList(replaces);
+        res.setHasdetaileddiff(true);
+        const detailed = res.getDetaileddiffMap();
+        for (const k of changed) {
+            const pd = new pb.PropertyDiff();
+            const replace = replaces.includes(k);
+            const kind =
+                olds[k] === undefined
+                    ? replace ? pb.PropertyDiff.Kind.ADD_REPLACE : pb.PropertyDiff.Kind.ADD
+                    : news[k] === undefined
+                      ? replace ? pb.PropertyDiff.Kind.DELETE_REPLACE : pb.PropertyDiff.Kind.DELETE
+                      : replace ? pb.PropertyDiff.Kind.UPDATE_REPLACE : pb.PropertyDiff.Kind.UPDATE;
+            pd.setKind(kind);
+            pd.setInputdiff(true);
+            detailed.set(k, pd);
+        }
+        return res;
+    }),
+
+    create: unary(async (req: pb.CreateRequest) => {
+        const m = mod(req.getUrn());
+        const { props, secrets } = fromStruct(req.getProperties());
+        const ctx = ctxFor(req.getUrn());
+        const outs = await m.create(ctx, props);
+        const res = new pb.CreateResponse();
+        res.setId(m.id(props));
+        res.setProperties(toStruct(outs, outputSecrets(m, secrets)));
+        return res;
+    }),
+
+    read: unary(async (req: pb.ReadRequest) => {
+        const m = mod(req.getUrn());
+        // Import sends no properties at all: everything must come from the host.
+        const { props, secrets } = fromStruct(req.getProperties());
+        const ctx = ctxFor(req.getUrn());
+        const olds = Object.keys(props).length ? props : undefined;
+        const live = await m.read(ctx, req.getId(), olds);
+        const res = new pb.ReadResponse();
+        if (!live) return res; // empty id: gone
+        res.setId(req.getId());
+        res.setProperties(toStruct(live, outputSecrets(m, secrets)));
+        res.setInputs(toStruct(projectInputs(m, live), secrets));
+        return res;
+    }),
+
+    update: unary(async (req: pb.UpdateRequest) => {
+        const m = mod(req.getUrn());
+        const olds = fromStruct(req.getOlds()).props;
+        const { props: news, secrets } = fromStruct(req.getNews());
+        const outs = await m.update(ctxFor(req.getUrn()), olds, news);
+        const res = new pb.UpdateResponse();
+        res.setProperties(toStruct(outs, outputSecrets(m, secrets)));
+        return res;
+    }),
+
+    delete: unary(async (req: pb.DeleteRequest) => {
+        const m = mod(req.getUrn());
+        await m.delete(ctxFor(req.getUrn()), fromStruct(req.getProperties()).props);
+        return new Empty();
+    }),
+
+    cancel: unary(async () => {
+        closeAll();
+        return new Empty();
+    }),
+
+    attach: unary(async () => new Empty()),
+};
+
+export function startServer(): Promise<{ server: grpc.Server; port: number }> {
+    const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
+    server.addService(providerGrpc.ResourceProviderService, service as providerGrpc.IResourceProviderServer);
+    return new Promise((resolve, reject) => {
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
+            err ? reject(err) : resolve({ server, port }),
+        );
+    });
+}

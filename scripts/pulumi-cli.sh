@@ -1,0 +1,61 @@
+#!/bin/sh
+# Puts a pinned `pulumi` and `pulumi-language-nodejs` in $MODWSGI_CACHE/pulumi-<version>/bin.
+# Uses a matching `pulumi` already on PATH; otherwise builds both from the Go module proxy
+# (release binaries cannot be downloaded here). Prints the bin directory on stdout, progress on stderr.
+set -eu
+
+PULUMI_VERSION="${PULUMI_VERSION:-3.259.0}"
+# The Go module proxy reachable here serves no build of the standalone language-host module
+# (sdk/nodejs/cmd/pulumi-language-nodejs/v3); its last release inside sdk/v3 is 3.68.0, and it
+# speaks the same LanguageRuntime protocol to the newer engine.
+LANGHOST_VERSION="${LANGHOST_VERSION:-3.68.0}"
+CACHE="${MODWSGI_CACHE:-/var/cache/modwsgi}"
+OUT="$CACHE/pulumi-$PULUMI_VERSION"
+
+say() { printf 'pulumi-cli: %s\n' "$*" >&2; }
+
+have_version() {
+    [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ] &&
+        [ "$("$1/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ]
+}
+
+# build_tool DIR VERSION PACKAGE BINARY MODULE...: a throw-away wrapper module per tool, since each needs
+# its own version of github.com/pulumi/pulumi/sdk/v3.
+build_tool() {
+    dir="$OUT/src/$1" version=$2 pkg=$3 bin=$4
+    shift 4
+    rm -rf "$dir" && mkdir -p "$dir"
+    (
+        cd "$dir"
+        go mod init local/build >/dev/null 2>&1
+        # Same replace as upstream's go.mod; replaces in dependencies are not inherited.
+        go mod edit -replace=github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e
+        printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >tools.go
+        for module in "$@"; do go get "$module@v$version"; done
+        go mod tidy
+        say "compiling $bin v$version"
+        go build -trimpath -tags osusergo,grpcnotrace \
+            -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
+            -o "$OUT/bin/$bin" "$pkg"
+    )
+}
+
+main() {
+    if have_version "$OUT/bin"; then echo "$OUT/bin"; exit 0; fi
+    onpath=$(command -v pulumi 2>/dev/null || true)
+    if [ -n "$onpath" ] && have_version "$(dirname "$onpath")"; then dirname "$onpath"; exit 0; fi
+
+    command -v go >/dev/null 2>&1 || { say "go is required to build the Pulumi CLI (apt-get install golang, or Go >= 1.26)"; exit 1; }
+    say "building pulumi v$PULUMI_VERSION and pulumi-language-nodejs from the Go module proxy (first run only; ~10-20 min on 2 cores)"
+    start=$(date +%s)
+    export GOTOOLCHAIN=local GOFLAGS=-mod=mod
+    build_tool cli "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi \
+        github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/sdk/v3
+    build_tool langhost "$LANGHOST_VERSION" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+        pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3
+    have_version "$OUT/bin" || { say "built binaries do not report v$PULUMI_VERSION"; exit 1; }
+    say "built in $(( $(date +%s) - start )) s"
+    echo "$OUT/bin"
+}
+
+main "$@"

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+    test: {
+        include: ["test/**/*.test.ts"],
+        testTimeout: 30_000,
+        // End-to-end steps share one stack and one host: run files one at a time.
+        fileParallelism: false,
+        reporters: ["default"],
+    },
+});
