@@ -19,7 +19,9 @@ apache_running() {
 }
 
 # apache_reload graceful|restart: a full stop/start is needed when the module or its Python changes.
-apache_reload() {
+# Apache must not inherit the lock's descriptor, or a started server would hold the lock forever.
+apache_reload() { apache_reload_ "$@" 9>&-; }
+apache_reload_() {
     if ! apache_running; then
         if has_systemd; then systemctl start apache2; else apache2ctl start; fi
         return
@@ -41,5 +43,5 @@ apache_reload() {
 with_lock() {
     mkdir -p /run/lock
     exec 9>/run/lock/modwsgi.lock
-    flock -w 600 9 || die "another modwsgi apply holds /run/lock/modwsgi.lock"
+    flock -w 120 9 || die "another modwsgi apply has held /run/lock/modwsgi.lock for 2 minutes (fuser -v /run/lock/modwsgi.lock shows who)"
 }

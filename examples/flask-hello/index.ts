@@ -52,7 +52,8 @@ const app = new modwsgi.Application(
     opts,
 );
 
-export const url = pulumi.interpolate`http://${host}${app.mountPoint}`;
+// Flask answers the mount itself with a redirect to the trailing-slash form: point at that directly.
+export const url = pulumi.interpolate`http://${host}${app.mountPoint.apply((m) => (m.endsWith("/") ? m : `${m}/`))}`;
 export const modWsgiVersion = mod.version;
 export const moduleSha256 = mod.moduleSha256;
 export const daemonConfig = daemon.configFile;

@@ -5,6 +5,7 @@
 #   sandbox.sh up [N]     start hosts h1..hN (idempotent)
 #   sandbox.sh down       stop every host; leaves no namespace, mount, process or nft rule behind
 #   sandbox.sh status     one line per host; `status --json` for programs
+#   sandbox.sh ssh hN CMD run CMD on a host as root, host key verified against the pinned key
 #   sandbox.sh rootfs     only build the cached rootfs
 #
 # Environment: MODWSGI_CACHE (default /var/cache/modwsgi), SANDBOX_SUITE (default bookworm),
@@ -253,13 +254,25 @@ cmd_status() {
     return 0
 }
 
+# OpenSSH to a running host with StrictHostKeyChecking against the key the sandbox generated for it.
+cmd_ssh() {
+    local name=${1:?usage: sandbox.sh ssh hN CMD} known
+    shift
+    [ -f "$RUN/$name/address" ] || die "$name is not up (sandbox.sh up)"
+    known="$RUN/$name/known_hosts"
+    printf '%s %s\n' "$(cat "$RUN/$name/address")" "$(cut -d' ' -f1,2 "$RUN/$name/host_key.pub")" >"$known"
+    exec ssh -i "$CACHE/sandbox/id_ed25519" -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes \
+        -o BatchMode=yes -o LogLevel=ERROR "root@$(cat "$RUN/$name/address")" "$@"
+}
+
 main() {
     case "${1:-}" in
+        ssh) shift; cmd_ssh "$@" ;;
         up) shift; cmd_up "$@" ;;
         down) cmd_down ;;
         status) shift; cmd_status "$@" ;;
         rootfs) need_root rootfs; build_rootfs ;;
-        *) echo "usage: $0 up [N] | down | status [--json] | rootfs" >&2; exit 2 ;;
+        *) echo "usage: $0 up [N] | down | status [--json] | ssh hN CMD | rootfs" >&2; exit 2 ;;
     esac
 }
 

@@ -1,0 +1,103 @@
+// Real-parts harness for end-to-end tests: the sandbox host over OpenSSH, HTTP to it, and the
+// pinned Pulumi CLI run against a throw-away file backend in a project dir inside the repo.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const REPO = path.resolve(__dirname, "../..");
+
+export interface SandboxHost {
+    name: string;
+    address: string;
+    privateKeyFile: string;
+    hostKey: string;
+}
+
+export function sandboxHost(name = "h1"): SandboxHost {
+    const hosts = JSON.parse(execFileSync(path.join(REPO, "test/sandbox/sandbox.sh"), ["status", "--json"]).toString()) as SandboxHost[];
+    const h = hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`sandbox host ${name} is not up: run test/sandbox/sandbox.sh up (npm test does)`);
+    return h;
+}
+
+/** Runs a command on the host with the system's OpenSSH client, host key verified (sandbox.sh ssh). */
+export function ssh(h: SandboxHost, command: string): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync(path.join(REPO, "test/sandbox/sandbox.sh"), ["ssh", h.name, command], { encoding: "utf8", timeout: 120_000 });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** GET with a bounded number of retries while the daemon group (re)starts. */
+export async function get(url: string, want = 200, tries = 30): Promise<{ status: number; body: string }> {
+    let last = { status: 0, body: "" };
+    for (let i = 0; i < tries; i++) {
+        try {
+            const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+            last = { status: res.status, body: await res.text() };
+            if (res.status === want) return last;
+        } catch (e) {
+            last = { status: 0, body: String(e) };
+        }
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    return last;
+}
+
+export class Stack {
+    readonly dir: string;
+    readonly env: NodeJS.ProcessEnv;
+
+    constructor(readonly name: string, program: string) {
+        // Inside the repo so the program and the language host resolve the repo's node_modules.
+        this.dir = path.join(REPO, "test/e2e/.work", name);
+        fs.rmSync(this.dir, { recursive: true, force: true });
+        fs.mkdirSync(path.join(this.dir, "state"), { recursive: true });
+        fs.writeFileSync(
+            path.join(this.dir, "Pulumi.yaml"),
+            [
+                `name: ${name}`,
+                "runtime: nodejs",
+                `main: ${path.relative(this.dir, program)}/`,
+                "options:",
+                "  refresh: always",
+                "plugins:",
+                "  providers:",
+                "    - name: modwsgi",
+                `      path: ${path.join(REPO, "bin")}`,
+                "",
+            ].join("\n"),
+        );
+        this.env = {
+            ...process.env,
+            PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
+            PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+        };
+        this.run(["stack", "init", "test"]);
+    }
+
+    /** Runs the CLI; throws with its output unless the exit code is what the step expects. */
+    run(args: string[], expect: "ok" | "fail" = "ok"): string {
+        const r = spawnSync("pulumi", [...args, "--non-interactive"], {
+            cwd: this.dir,
+            env: this.env,
+            encoding: "utf8",
+            timeout: 20 * 60_000,
+        });
+        const out = `${r.stdout}\n${r.stderr}`;
+        if ((r.status === 0) !== (expect === "ok")) {
+            throw new Error(`pulumi ${args.join(" ")} exited ${r.status} (expected ${expect})\n${out}`);
+        }
+        return out;
+    }
+
+    config(key: string, value: string) {
+        this.run(["config", "set", key, value]);
+    }
+
+    up() {
+        return this.run(["up", "--yes", "--skip-preview"]);
+    }
+
+    output(name: string): string {
+        return this.run(["stack", "output", name]).trim();
+    }
+}
