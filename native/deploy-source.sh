@@ -17,7 +17,8 @@ main() {
     mv -T "$dir/current.new" "$dir/current"
     # Daemon mode reloads on the script's mtime: only the group serving this app restarts.
     [ -f "$dir/current/$script" ] && touch "$dir/current/$script"
-    # Keep the three newest releases for a quick manual rollback.
+    # Keep the three newest releases for a quick manual rollback (names are hex hashes: ls is safe).
+    # shellcheck disable=SC2012
     ls -1t "$dir/releases" | tail -n +4 | while read -r old; do
         [ "$old" = "$hash" ] || rm -rf "${dir:?}/releases/$old"
     done

@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # probe: host facts the provider plans with. Usage: probe.sh
 main() {
+    # shellcheck source=/dev/null
     . /etc/os-release 2>/dev/null || true
     fact os_id "${ID:-unknown}"
     fact os_version "${VERSION_ID:-unknown}"

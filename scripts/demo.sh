@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # npm run demo: everything from a fresh Debian machine to a Flask page served by mod_wsgi on a sandbox host.
+# shellcheck source=scripts/env.sh
 source "$(dirname "$0")/env.sh"
 
 step "sandbox host h1 (Debian 12 in its own network namespace, with sshd and Apache)"
 "$REPO/test/sandbox/sandbox.sh" up 1
 
-cd "$REPO"
+cd "$REPO" || exit
 export PULUMI_BACKEND_URL="file://$MODWSGI_CACHE/demo-state"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-modwsgi-demo}"
 mkdir -p "$MODWSGI_CACHE/demo-state"

@@ -4,6 +4,8 @@
 # (release binaries cannot be downloaded here). Prints the bin directory on stdout, progress on stderr.
 set -eu
 
+# The newest pkg/v3 release whose source the Go module proxy here serves (3.260-3.274 answer 403 for
+# the zip); the engine speaks the same protocol to the 3.270 Node SDK in package.json.
 PULUMI_VERSION="${PULUMI_VERSION:-3.259.0}"
 # The Go module proxy reachable here serves no build of the standalone language-host module
 # (sdk/nodejs/cmd/pulumi-language-nodejs/v3); its last release inside sdk/v3 is 3.68.0, and it
@@ -25,7 +27,8 @@ build_tool() {
     dir="$OUT/src/$1" version=$2 pkg=$3 bin=$4
     shift 4
     rm -rf "$dir" && mkdir -p "$dir"
-    (
+    # Module downloads are hundreds of lines: keep them in a log, show its end only on failure.
+    if ! (
         cd "$dir"
         go mod init local/build >/dev/null 2>&1
         # Same replace as upstream's go.mod; replaces in dependencies are not inherited.
@@ -33,11 +36,14 @@ build_tool() {
         printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >tools.go
         for module in "$@"; do go get "$module@v$version"; done
         go mod tidy
-        say "compiling $bin v$version"
         go build -trimpath -tags osusergo,grpcnotrace \
             -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
             -o "$OUT/bin/$bin" "$pkg"
-    )
+    ) >"$dir.log" 2>&1; then
+        tail -n 30 "$dir.log" >&2
+        say "building $bin v$version failed (full log: $dir.log)"
+        exit 1
+    fi
 }
 
 main() {
@@ -49,8 +55,10 @@ main() {
     say "building pulumi v$PULUMI_VERSION and pulumi-language-nodejs from the Go module proxy (first run only; ~10-20 min on 2 cores)"
     start=$(date +%s)
     export GOTOOLCHAIN=local GOFLAGS=-mod=mod
+    say "compiling pulumi v$PULUMI_VERSION"
     build_tool cli "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi \
         github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/sdk/v3
+    say "compiling pulumi-language-nodejs v$LANGHOST_VERSION"
     build_tool langhost "$LANGHOST_VERSION" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
         pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3
     have_version "$OUT/bin" || { say "built binaries do not report v$PULUMI_VERSION"; exit 1; }

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# npm test: unit tests, then a fresh sandbox Debian host, then the end-to-end lifecycle with the real
-# Pulumi CLI. Ends with one summary line `tests: N passed, M failed` over both runs.
+# npm test: unit tests, the sandbox tool's own tests, then a fresh sandbox Debian host and the end-to-end
+# lifecycle with the real Pulumi CLI. Ends with one summary line `tests: N passed, M failed` over all runs.
+# shellcheck source=scripts/env.sh
 source "$(dirname "$0")/env.sh"
-cd "$REPO"
+cd "$REPO" || exit
 
 results=$(mktemp -d)
 status=0
 
 step "unit tests"
 vitest run test/unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
+
+step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
+vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
 step "sandbox host h1 (fresh: Debian 12 rootfs from the cache, sshd, Apache)"
 start=$(date +%s)
@@ -21,6 +25,7 @@ vitest run test/e2e --reporter=default --reporter=json --outputFile.json="$resul
 
 [ "${KEEP_SANDBOX:-}" = 1 ] || test/sandbox/sandbox.sh down
 
+# shellcheck disable=SC2016 # JavaScript, not shell
 node -e '
     let passed = 0, failed = 0;
     for (const f of process.argv.slice(1)) {
@@ -32,6 +37,6 @@ node -e '
         } catch { failed += 1; }
     }
     console.log(`tests: ${passed} passed, ${failed} failed`);
-' "$results/unit.json" "$results/e2e.json"
+' "$results/unit.json" "$results/sandbox.json" "$results/e2e.json"
 rm -rf "$results"
 exit $status

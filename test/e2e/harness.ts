@@ -76,7 +76,9 @@ export class Stack {
 
     /** Runs the CLI; throws with its output unless the exit code is what the step expects. */
     run(args: string[], expect: "ok" | "fail" = "ok"): string {
-        const r = spawnSync("pulumi", [...args, "--non-interactive"], {
+        // Flags must stay in front of a `--` that ends them.
+        const at = args.includes("--") ? args.indexOf("--") : args.length;
+        const r = spawnSync("pulumi", [...args.slice(0, at), "--non-interactive", ...args.slice(at)], {
             cwd: this.dir,
             env: this.env,
             encoding: "utf8",
@@ -90,7 +92,7 @@ export class Stack {
     }
 
     config(key: string, value: string) {
-        this.run(["config", "set", key, value]);
+        this.run(["config", "set", "--", key, value]);
     }
 
     up() {

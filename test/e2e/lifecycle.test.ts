@@ -1,6 +1,7 @@
 // The walking skeleton end to end, with real parts only: the pinned Pulumi CLI runs the quickstart
 // program (examples/flask-hello) through our plugin, over SSH, against a sandbox Debian host.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO, Stack, get, sandboxHost, ssh, type SandboxHost } from "./harness";
 
@@ -61,6 +62,21 @@ describe("quickstart lifecycle on a sandbox host", () => {
     it("pulumi preview --expect-no-changes passes right after up", { timeout: STEP }, () => {
         stack.run(["preview", "--expect-no-changes"]);
         stack.run(["preview", "--refresh", "--expect-no-changes"]);
+    });
+
+    it("the stack state holds the SSH private key only encrypted", { timeout: STEP }, () => {
+        const body = fs.readFileSync(host.privateKeyFile, "utf8").trim().split("\n").slice(1, -1);
+        const state = stack.run(["stack", "export"]);
+        expect(state).toContain("ciphertext");
+        for (const line of body) expect(state).not.toContain(line);
+    });
+
+    it("a bad value fails preview naming the property, before anything touches the host", { timeout: STEP }, () => {
+        const before = hostRun(`cat ${DAEMON_FILE}`);
+        stack.config("threads", "-1");
+        const out = stack.run(["preview"], "fail");
+        expect(out).toMatch(/DaemonProcess\.threads: Too small: expected number to be >=0/);
+        expect(hostRun(`cat ${DAEMON_FILE}`)).toBe(before);
     });
 
     it("changing threads reaches the live daemon and the app keeps answering", { timeout: STEP }, async () => {

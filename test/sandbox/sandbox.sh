@@ -100,6 +100,9 @@ host_keys() {
 }
 
 net_up() {
+    mkdir -p "$RUN"
+    # Remember the machine's setting once, so `down` can put it back.
+    [ -f "$RUN/ip_forward.orig" ] || sysctl -n net.ipv4.ip_forward >"$RUN/ip_forward.orig"
     sysctl -qw net.ipv4.ip_forward=1
     if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
         ip link add "$BRIDGE" type bridge
@@ -163,6 +166,7 @@ start_host() {
     # Everything mounted below lives in the host's private mount namespace and vanishes with it.
     local lower
     lower=$(rootfs_dir)
+    # shellcheck disable=SC2016 # expanded by the inner sh, from its arguments
     setsid ip netns exec "$ns" unshare --pid --fork --kill-child --uts --mount --propagation private \
         /bin/sh -c '
             set -e
@@ -186,8 +190,7 @@ start_host() {
     cp "$keys/ssh_host_ed25519_key.pub" "$state/host_key.pub"
 
     # Ready = sshd answers with the expected host key (a listening port alone is not enough).
-    local n
-    for n in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         if ssh-keyscan -T 1 -t ed25519 "$ip" 2>/dev/null | grep -qF "$(cut -d' ' -f2 "$keys/ssh_host_ed25519_key.pub")"; then
             say "$name up at $ip"
             return
@@ -200,11 +203,14 @@ start_host() {
 }
 
 stop_host() {
-    local name=$1 state="$RUN/$1" pid n
+    local name=$1 state="$RUN/$1" pid
     if [ -f "$state/pid" ]; then
         pid=$(cat "$state/pid")
-        kill "$pid" 2>/dev/null || true
-        for n in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        # unshare blocks SIGTERM while it waits: stop its child, the namespace's PID 1 (sshd), and every
+        # process in the namespace dies with it.
+        pkill -TERM -P "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        pkill -KILL -P "$pid" 2>/dev/null || true
         kill -9 "$pid" 2>/dev/null || true
     fi
     ip netns del "mws-$name" 2>/dev/null || true
@@ -230,6 +236,7 @@ cmd_down() {
     for d in /run/netns/mws-h*; do [ -e "$d" ] && ip netns del "$(basename "$d")"; done
     nft delete table ip "$NFT_TABLE" 2>/dev/null || true
     ip link del "$BRIDGE" 2>/dev/null || true
+    [ -f "$RUN/ip_forward.orig" ] && sysctl -qw net.ipv4.ip_forward="$(cat "$RUN/ip_forward.orig")"
     rm -rf "$RUN"
     say "down"
 }

@@ -47,12 +47,19 @@ export function renderConf(): string {
     );
 }
 
+const BUILT: Record<string, string> = {
+    existing: "already built on the host",
+    "wheel-cache": "installed from the wheel pip built earlier (no compile)",
+    compiled: "compiled from the PyPI source",
+};
+
 const configSha = (load: string, conf: string) => sha256(load + conf);
 
 async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Promise<WsgiModuleState> {
     const venv = venvFor(i);
-    ctx.log.status(`building mod_wsgi ${i.version} against ${i.python} (first build compiles, ~30 s)`);
+    ctx.log.status(`building mod_wsgi ${i.version} against ${i.python} (a first build compiles C, ~30 s)`);
     const facts = await runScript(ctx.host, "build-module", [i.version, i.python, venv]);
+    ctx.log.info(`mod_wsgi ${facts.version} for Python ${facts.python_version}: ${BUILT[facts.built] ?? facts.built}`);
     const load = renderLoad(facts.module_path);
     const conf = renderConf();
     const changes: Change[] = [

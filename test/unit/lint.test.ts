@@ -1,0 +1,26 @@
+// Shell code runs on hosts we cannot debug interactively: every script must pass shellcheck.
+// native/ is POSIX sh (dash on Debian), checked as such; the local tooling is bash.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const REPO = path.resolve(__dirname, "../..");
+const native = fs.readdirSync(path.join(REPO, "native")).filter((f) => f.endsWith(".sh")).map((f) => `native/${f}`);
+const local = ["scripts/env.sh", "scripts/test.sh", "scripts/demo.sh", "scripts/pulumi-cli.sh", "test/sandbox/sandbox.sh", ".ci/run", "bin/pulumi-resource-modwsgi"];
+
+describe("shellcheck", () => {
+    it.each(native)("%s is clean POSIX sh", (file) => {
+        const r = spawnSync("shellcheck", ["-s", "sh", file], { cwd: REPO, encoding: "utf8" });
+        expect(r.error).toBeUndefined();
+        expect(r.stdout).toBe("");
+        expect(r.status).toBe(0);
+    });
+
+    it.each(local)("%s is clean", (file) => {
+        const r = spawnSync("shellcheck", ["-x", file], { cwd: REPO, encoding: "utf8" });
+        expect(r.error).toBeUndefined();
+        expect(r.stdout).toBe("");
+        expect(r.status).toBe(0);
+    });
+});
