@@ -18,8 +18,9 @@ main() {
             built=compiled
             say "compiling mod_wsgi $version against $python and $(command -v apxs) (~30 s)"
         fi
-        # pip's cache keeps the compiled wheel: rebuilding the same version is a copy, not a compile.
-        APXS=$(command -v apxs) "$venv/bin/pip" install --disable-pip-version-check -q "mod_wsgi==$version" >&2 ||
+        # --use-pep517 builds a wheel (the legacy `setup.py install` path builds none), and pip's cache keeps
+        # it: installing the same version again is a copy, not a compile.
+        APXS=$(command -v apxs) "$venv/bin/pip" install --disable-pip-version-check -q --use-pep517 "mod_wsgi==$version" >&2 ||
             { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)"; }
     fi
     so=$("$venv/bin/mod_wsgi-express" module-location)

@@ -14,7 +14,7 @@ main() {
         mkdir -p "$(dirname "$venv")"
         "$python" -m venv "$venv" || die "could not create a venv with $python (install the Debian package python3-venv)"
     fi
-    if ! "$venv/bin/pip" install --disable-pip-version-check -q -r "$reqs" >&2; then
+    if ! "$venv/bin/pip" install --disable-pip-version-check -q --use-pep517 -r "$reqs" >&2; then
         rm -f "$reqs"
         die "pip could not install the requirements into $venv (see above)"
     fi

@@ -47,7 +47,10 @@ describe("quickstart lifecycle on a sandbox host", () => {
     let baseThreads = 0;
 
     it("pulumi up serves the Flask app through mod_wsgi 6.1.1 in daemon mode", { timeout: STEP }, async () => {
-        stack.up();
+        const out = stack.up();
+        // The build says whether it compiled; either way pip's cache now holds the wheel for the next host.
+        expect(out).toMatch(/mod_wsgi 6\.1\.1 for Python 3\.11\.\d+: (compiled from the PyPI source|installed from the wheel pip built earlier \(no compile\))/);
+        expect(hostRun("/opt/modwsgi/envs/hello/bin/pip cache list 'mod_wsgi-6.1.1-*'")).toMatch(/mod_wsgi-6\.1\.1-cp311-cp311-linux_x86_64\.whl/);
         url = stack.output("url");
         const res = await get(url);
         expect(res.status).toBe(200);
