@@ -64,14 +64,10 @@ export function checkInputs(
         for (const k of unknownKeys) inputs[k] = UNKNOWN;
         return { inputs, failures: [] };
     }
+    // Issues about values still unknown in preview (e.g. a required property being computed) wait for up.
     const failures = res.error.issues
-        .filter((i) => !(i.path.length > 0 && unknownKeys.has(String(i.path[0]))))
-        .filter((i) => !(i.code === "invalid_type" && i.path.length === 1 && unknownKeys.has(String(i.path[0]))))
+        .filter((i) => !unknownKeys.has(String(i.path[0])))
         .map((i) => ({ property: propertyPath(i), reason: reason(mod, i) }));
-    if (failures.length === 0) {
-        // Only issues about unknown values (e.g. a required property still being computed).
-        return { inputs: news, failures: [] };
-    }
     return { inputs: news, failures };
 }
 

@@ -67,11 +67,6 @@ function mod(urn: string): ResourceModule {
     return moduleFor(typeOf(urn));
 }
 
-function outputSecrets(m: ResourceModule, secrets: Set<string>): string[] {
-    void m;
-    return [...secrets];
-}
-
 const service: Partial<providerGrpc.IResourceProviderServer> = {
     getPluginInfo: unary(async () => new pluginPb.PluginInfo().setVersion(PROVIDER_VERSION)),
 
@@ -177,7 +172,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const outs = await m.create(ctx, props);
         const res = new pb.CreateResponse();
         res.setId(m.id(props));
-        res.setProperties(toStruct(outs, outputSecrets(m, secrets)));
+        res.setProperties(toStruct(outs, secrets));
         return res;
     }),
 
@@ -191,7 +186,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const res = new pb.ReadResponse();
         if (!live) return res; // empty id: gone
         res.setId(req.getId());
-        res.setProperties(toStruct(live, outputSecrets(m, secrets)));
+        res.setProperties(toStruct(live, secrets));
         res.setInputs(toStruct(projectInputs(m, live), secrets));
         return res;
     }),
@@ -202,7 +197,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const { props: news, secrets } = fromStruct(req.getNews());
         const outs = await m.update(ctxFor(req.getUrn()), olds, news);
         const res = new pb.UpdateResponse();
-        res.setProperties(toStruct(outs, outputSecrets(m, secrets)));
+        res.setProperties(toStruct(outs, secrets));
         return res;
     }),
 

@@ -1,5 +1,5 @@
 // DaemonProcess lifecycle: one managed file per group; every change is configtested, then graceful.
-import { applyConfig, withHostLock } from "../../remote/apply";
+import { applyConfig, withHostLock, type Change } from "../../remote/apply";
 import { run } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
@@ -12,8 +12,8 @@ async function apply(ctx: Ctx, i: DaemonProcessInputs, old?: DaemonProcessState)
     const file = configFile(i.name);
     await withHostLock(ctx.host, async () => {
         ctx.log.status(`writing ${file}, configtest, graceful reload`);
-        const changes = [{ op: "put" as const, target: file, content: text }];
-        if (old && old.name !== i.name) changes.push({ op: "del" as const, target: configFile(old.name) } as never);
+        const changes: Change[] = [{ op: "put", target: file, content: text }];
+        if (old && old.name !== i.name) changes.push({ op: "del", target: configFile(old.name) });
         await applyConfig(ctx.host, changes, "graceful");
     });
     return { ...i, configFile: file, configSha256: sha256(text) };
