@@ -31,8 +31,13 @@ apache_reload_() {
         restart)
             if has_systemd; then systemctl restart apache2; else
                 apache2ctl stop
+                # The parent removes its pid file before every child (mod_wsgi daemons included) is gone,
+                # and a child still holding port 80 makes the start fail: wait for all of them (30 s at most).
                 n=0
-                while [ -f /var/run/apache2/apache2.pid ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+                while { [ -f /var/run/apache2/apache2.pid ] || pgrep -x apache2 >/dev/null; } && [ $n -lt 300 ]; do
+                    sleep 0.1
+                    n=$((n + 1))
+                done
                 apache2ctl start
             fi ;;
         *) die "unknown reload mode $1" ;;

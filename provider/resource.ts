@@ -23,6 +23,8 @@ export interface ResourceModule<I extends Props = Props, O extends I = I & Props
     description: string;
     inputs: z.ZodObject;
     outputs: Record<string, OutputSpec>;
+    /** Properties always stored encrypted, whatever the program marked secret. */
+    secrets?: string[];
     /** Input properties whose change means delete + create rather than an in-place update. */
     replaceOn: string[];
     /** Extra normalisation after validation (local-only: never touches a host). */

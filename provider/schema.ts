@@ -7,6 +7,7 @@ export const PROVIDER_VERSION = "0.1.0";
 
 interface PropSpec {
     type?: string;
+    $ref?: string;
     items?: PropSpec;
     additionalProperties?: PropSpec;
     enum?: unknown[];
@@ -38,6 +39,9 @@ function describe(s: z.ZodType): { spec: PropSpec; required: boolean } {
     return { spec, required };
 }
 
+/** Named object types (zod `.meta({ id })`), collected while walking the properties. */
+const types: Record<string, unknown> = {};
+
 function typeSpec(s: z.ZodType): PropSpec {
     const def = s._zod.def as unknown as { type: string; element?: z.ZodType; valueType?: z.ZodType; entries?: Record<string, string> };
     switch (def.type) {
@@ -53,6 +57,13 @@ function typeSpec(s: z.ZodType): PropSpec {
             return { type: "object", additionalProperties: typeSpec(def.valueType!) };
         case "enum":
             return { type: "string", enum: Object.values(def.entries!) };
+        case "object": {
+            const meta = z.globalRegistry.get(s) as { id?: string; description?: string } | undefined;
+            if (!meta?.id) throw new Error("schema: a nested object needs .meta({ id })");
+            const token = `modwsgi:index:${meta.id}`;
+            types[token] ??= { type: "object", description: meta.description, ...objectSpec((s as z.ZodObject).shape as Record<string, z.ZodType>, connectionSecrets) };
+            return { $ref: `#/types/${token}` };
+        }
         default:
             throw new Error(`schema: unsupported zod type ${def.type}`);
     }
@@ -70,18 +81,11 @@ function objectSpec(shape: Record<string, z.ZodType>, secrets: readonly string[]
     return { properties, required };
 }
 
-function innerObject(s: z.ZodType): z.ZodObject {
-    let cur = s;
-    while (cur._zod.def.type !== "object") cur = (cur._zod.def as unknown as { in?: z.ZodType; innerType?: z.ZodType }).in ??
-        (cur._zod.def as unknown as { innerType: z.ZodType }).innerType;
-    return cur as z.ZodObject;
-}
-
 export function schema() {
-    const conn = objectSpec(innerObject(connectionSchema).shape as Record<string, z.ZodType>, connectionSecrets);
+    const conn = objectSpec(connectionSchema.shape as Record<string, z.ZodType>, connectionSecrets);
     const res: Record<string, unknown> = {};
     for (const m of resources) {
-        const ins = objectSpec(m.inputs.shape as Record<string, z.ZodType>);
+        const ins = objectSpec(m.inputs.shape as Record<string, z.ZodType>, m.secrets);
         const outs: Record<string, PropSpec> = { ...ins.properties };
         for (const [k, o] of Object.entries(m.outputs)) outs[k] = { type: o.type, description: o.description };
         res[m.token] = {
@@ -100,6 +104,7 @@ export function schema() {
         license: "Apache-2.0",
         config: { variables: conn.properties, defaults: conn.required },
         provider: { description: "The SSH connection to one Apache host.", inputProperties: conn.properties, requiredInputs: conn.required },
+        types,
         resources: res,
         language: { nodejs: { packageName: "@modwsgi/pulumi" } },
     };

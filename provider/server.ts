@@ -1,6 +1,7 @@
 // pulumirpc.ResourceProvider over @grpc/grpc-js: configuration, check, detailed diff, CRUD with
 // secrets kept secret, and engine logging. Resource behaviour lives in resources/<name>/.
 import * as grpc from "@grpc/grpc-js";
+import type { z } from "zod";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
@@ -17,16 +18,37 @@ type Handler<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 
 let connection: Connection | undefined;
 
-/** Provider config: values from stack config arrive as strings; coerce the typed ones. */
+/** Provider config: values from stack config arrive as strings; non-string properties are JSON there. */
 export function parseConfig(props: Props) {
+    const shape = connectionShape();
     const coerced: Props = {};
     for (const [k, v] of Object.entries(props)) {
         if (k === "version") continue;
-        if (k === "port" && typeof v === "string") coerced[k] = Number(v);
-        else if (k === "insecureSkipHostKeyCheck" && typeof v === "string") coerced[k] = v === "true";
-        else coerced[k] = v;
+        if (typeof v === "string" && shape[k] && !acceptsString(shape[k])) {
+            try {
+                coerced[k] = JSON.parse(v);
+            } catch {
+                coerced[k] = v; // zod then names the property and the expected type
+            }
+        } else coerced[k] = v;
     }
     return connectionSchema.safeParse(coerced);
+}
+
+function connectionShape(): Record<string, z.ZodType> {
+    return connectionSchema.shape as Record<string, z.ZodType>;
+}
+
+function acceptsString(s: z.ZodType): boolean {
+    return s.safeParse("x").success || s.safeParse("").success;
+}
+
+/** Which config properties to store encrypted: the credentials, and a jump chain that carries any. */
+export function configSecrets(props: Props): string[] {
+    const hopHasSecret = (h: unknown) => !!h && typeof h === "object" && connectionSecrets.some((k) => (h as Props)[k] !== undefined);
+    const jump = props.jumpHosts;
+    const chain = typeof jump === "string" ? (() => { try { return JSON.parse(jump); } catch { return []; } })() : jump;
+    return [...connectionSecrets, ...(Array.isArray(chain) && chain.some(hopHasSecret) ? ["jumpHosts"] : [])];
 }
 
 function configFailures(props: Props): pb.CheckFailure[] {
@@ -49,7 +71,7 @@ function typeOf(urn: string): string {
 }
 
 function ctxFor(urn: string): Ctx {
-    if (!connection) throw new Error("the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey");
+    if (!connection) throw new Error("the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey (or pass them to a modwsgi.Provider)");
     return { conn: connection, host: host(connection), log: logger(urn) };
 }
 
@@ -61,6 +83,11 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Handler<Req, Res> {
             (err: Error) => cb({ code: grpc.status.UNKNOWN, details: err?.message ?? String(err) } as grpc.ServiceError, null),
         );
     };
+}
+
+/** What the program marked secret, plus what the resource always keeps secret. */
+function secretKeys(m: ResourceModule, fromProgram: Set<string>): string[] {
+    return [...fromProgram, ...(m.secrets ?? [])];
 }
 
 function mod(urn: string): ResourceModule {
@@ -75,7 +102,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
     checkConfig: unary(async (req: pb.CheckRequest) => {
         const { props, secrets } = fromStruct(req.getNews());
         const res = new pb.CheckResponse();
-        res.setInputs(toStruct(props, [...secrets, ...connectionSecrets]));
+        res.setInputs(toStruct(props, [...secrets, ...configSecrets(props)]));
         res.setFailuresList(configFailures(props));
         return res;
     }),
@@ -97,14 +124,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         let props = fromStruct(req.getArgs()).props;
         if (Object.keys(props).length === 0) {
             props = {};
-            req.getVariablesMap().forEach((v, k) => {
-                const name = k.split(":").pop()!;
-                try {
-                    props[name] = name === "port" || name === "insecureSkipHostKeyCheck" ? JSON.parse(v) : v;
-                } catch {
-                    props[name] = v;
-                }
-            });
+            req.getVariablesMap().forEach((v, k) => (props[k.split(":").pop()!] = v));
         }
         if (!Object.values(props).includes(UNKNOWN)) {
             const res = parseConfig(props);
@@ -126,7 +146,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const { props, secrets } = fromStruct(req.getNews());
         const { inputs, failures } = checkInputs(m, props);
         const res = new pb.CheckResponse();
-        res.setInputs(toStruct(inputs, secrets));
+        res.setInputs(toStruct(inputs, secretKeys(m, secrets)));
         res.setFailuresList(
             failures.map((f) => {
                 const cf = new pb.CheckFailure();
@@ -172,7 +192,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const outs = await m.create(ctx, props);
         const res = new pb.CreateResponse();
         res.setId(m.id(props));
-        res.setProperties(toStruct(outs, secrets));
+        res.setProperties(toStruct(outs, secretKeys(m, secrets)));
         return res;
     }),
 
@@ -186,8 +206,8 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const res = new pb.ReadResponse();
         if (!live) return res; // empty id: gone
         res.setId(req.getId());
-        res.setProperties(toStruct(live, secrets));
-        res.setInputs(toStruct(projectInputs(m, live), secrets));
+        res.setProperties(toStruct(live, secretKeys(m, secrets)));
+        res.setInputs(toStruct(projectInputs(m, live), secretKeys(m, secrets)));
         return res;
     }),
 
@@ -197,7 +217,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const { props: news, secrets } = fromStruct(req.getNews());
         const outs = await m.update(ctxFor(req.getUrn()), olds, news);
         const res = new pb.UpdateResponse();
-        res.setProperties(toStruct(outs, secrets));
+        res.setProperties(toStruct(outs, secretKeys(m, secrets)));
         return res;
     }),
 

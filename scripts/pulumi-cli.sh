@@ -12,7 +12,9 @@ PULUMI_VERSION="${PULUMI_VERSION:-3.259.0}"
 # speaks the same LanguageRuntime protocol to the newer engine.
 LANGHOST_VERSION="${LANGHOST_VERSION:-3.68.0}"
 CACHE="${MODWSGI_CACHE:-/var/cache/modwsgi}"
-OUT="$CACHE/pulumi-$PULUMI_VERSION"
+# Bumped whenever the local patches below change, so a cached build without them is not reused.
+PATCH_LEVEL=1
+OUT="$CACHE/pulumi-$PULUMI_VERSION-p$PATCH_LEVEL"
 
 say() { printf 'pulumi-cli: %s\n' "$*" >&2; }
 
@@ -28,14 +30,16 @@ build_tool() {
     shift 4
     rm -rf "$dir" && mkdir -p "$dir"
     # Module downloads are hundreds of lines: keep them in a log, show its end only on failure.
+    # (set -e does not apply inside an `if` condition: every step says `|| exit 1` itself.)
     if ! (
-        cd "$dir"
-        go mod init local/build >/dev/null 2>&1
+        cd "$dir" || exit 1
+        go mod init local/build >/dev/null 2>&1 || exit 1
         # Same replace as upstream's go.mod; replaces in dependencies are not inherited.
-        go mod edit -replace=github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e
+        go mod edit -replace=github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e || exit 1
         printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >tools.go
-        for module in "$@"; do go get "$module@v$version"; done
-        go mod tidy
+        for module in "$@"; do go get "$module@v$version" || exit 1; done
+        go mod tidy || exit 1
+        if [ "$1" = github.com/pulumi/pulumi/pkg/v3 ]; then patch_sdk "$version" || exit 1; fi
         go build -trimpath -tags osusergo,grpcnotrace \
             -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
             -o "$OUT/bin/$bin" "$pkg"
@@ -44,6 +48,19 @@ build_tool() {
         say "building $bin v$version failed (full log: $dir.log)"
         exit 1
     fi
+}
+
+# Pulumi 3.259 formats -v=9 log messages after its secret filter ran (formattingHandler in
+# sdk/go/common/util/logging/log.go), so config secrets inside RPC property traces ("Marshaling property
+# for RPC...") reach the log in plain text. Build the CLI against a copy of the sdk module that filters
+# the formatted message too.
+patch_sdk() {
+    src=$(go list -m -f '{{.Dir}}' "github.com/pulumi/pulumi/sdk/v3@v$1")
+    rm -rf sdk && cp -r "$src" sdk && chmod -R u+w sdk
+    file=sdk/go/common/util/logging/log.go
+    grep -q '		msg = fmt.Sprintf(r.Message, fmtArgs...)' "$file" || { echo "patch_sdk: $file changed upstream" >&2; return 1; }
+    sed -i 's|		msg = fmt.Sprintf(r.Message, fmtArgs...)|		msg = FilterString(fmt.Sprintf(r.Message, fmtArgs...))|' "$file"
+    go mod edit -replace="github.com/pulumi/pulumi/sdk/v3=./sdk"
 }
 
 main() {

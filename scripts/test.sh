@@ -14,13 +14,15 @@ vitest run test/unit --reporter=default --reporter=json --outputFile.json="$resu
 step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
 vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
-step "sandbox host h1 (fresh: Debian 12 rootfs from the cache, sshd, Apache)"
+step "sandbox hosts (fresh): h1-h3 on the bridge, h5 reachable only through h1, h6 only through h5"
 start=$(date +%s)
 test/sandbox/sandbox.sh down
-test/sandbox/sandbox.sh up 1
+test/sandbox/sandbox.sh up 3
+test/sandbox/sandbox.sh up-behind 5 1
+test/sandbox/sandbox.sh up-behind 6 5
 echo "sandbox ready in $(( $(date +%s) - start )) s" >&2
 
-step "end-to-end tests (pulumi up/preview/refresh/destroy against h1)"
+step "end-to-end tests with the real Pulumi CLI (quickstart lifecycle; SSH pooling, host keys, jump chain, sudo, secrets)"
 vitest run test/e2e --reporter=default --reporter=json --outputFile.json="$results/e2e.json" || status=1
 
 [ "${KEEP_SANDBOX:-}" = 1 ] || test/sandbox/sandbox.sh down

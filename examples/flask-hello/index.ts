@@ -14,7 +14,7 @@ const fromSandbox = (file: string) => {
     const p = path.join(sandbox, file);
     return fs.existsSync(p) ? fs.readFileSync(p, "utf8").trim() : undefined;
 };
-const sandboxKey = "/var/cache/modwsgi/sandbox/id_ed25519";
+const sandboxKey = `${process.env.MODWSGI_CACHE ?? "/var/cache/modwsgi"}/sandbox/id_ed25519`;
 
 const host = config.get("host") ?? fromSandbox("address");
 if (!host) throw new Error("set `pulumi config set host <server>` (or run `npm run demo` to create a sandbox host)");
@@ -22,7 +22,17 @@ const hostKey = config.get("hostKey") ?? fromSandbox("host_key.pub")?.split(" ")
 const privateKey =
     config.getSecret("privateKey") ?? pulumi.secret(fs.readFileSync(config.get("privateKeyFile") ?? sandboxKey, "utf8"));
 
-const provider = new modwsgi.Provider("web1", { host, hostKey, privateKey, user: config.get("sshUser") ?? "root" });
+const provider = new modwsgi.Provider("web1", {
+    host,
+    hostKey,
+    privateKey,
+    user: config.get("sshUser") ?? "root",
+    privateKeyPassphrase: config.getSecret("privateKeyPassphrase"),
+    sudoPassword: config.getSecret("sudoPassword"),
+    // Bastions, in order: [{ host, hostKey, privateKey | privateKeyFile, user?, port? }, ...]
+    jumpHosts: config.getObject<(modwsgi.HopArgs & { privateKeyFile?: string })[]>("jumpHosts")?.map(({ privateKeyFile, ...hop }) =>
+        privateKeyFile ? { ...hop, privateKey: fs.readFileSync(privateKeyFile, "utf8") } : hop),
+});
 const opts = { provider };
 
 const mod = new modwsgi.WsgiModule("mod-wsgi", { version: config.get("modWsgiVersion") ?? "6.1.1" }, opts);
@@ -48,6 +58,8 @@ const app = new modwsgi.Application(
         mountPoint: config.get("mountPoint") ?? "/hello",
         source: path.join(__dirname, "app"),
         processGroup: daemon.name,
+        // Values are stored encrypted; on the host only root and the daemon's group can read them.
+        environment: config.getSecret("greeting")?.apply((g) => ({ GREETING: g })),
     },
     opts,
 );

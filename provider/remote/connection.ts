@@ -1,32 +1,65 @@
-// How to reach a host: the provider's configuration, validated once, with the pool key derived from it.
+// How to reach a host: the provider's configuration (target, jump chain, credentials, host key policy),
+// validated once, with the pool key derived from it and the host-key checks that use it.
 import { z } from "zod";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const hopFields = {
+    host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, "must be a host name or IP address").describe(
+        "Address or name of the server."),
+    port: z.number().int().min(1).max(65535).default(22).describe("SSH port."),
+    user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, "must be a POSIX user name").default("root").describe(
+        "SSH user. A user other than root runs every command through sudo."),
+    privateKey: z.string().min(1).optional().describe("Private key, PEM or OpenSSH format (secret)."),
+    privateKeyPassphrase: z.string().min(1).optional().describe("Passphrase of an encrypted privateKey (secret)."),
+    password: z.string().min(1).optional().describe("Password authentication (secret)."),
+    agent: z.boolean().default(false).describe("Authenticate with the ssh-agent at $SSH_AUTH_SOCK of the process running Pulumi."),
+    hostKey: z.string().min(1).optional().describe(
+        "Pinned host key: `ssh-ed25519 AAAA...` (a known_hosts or .pub line) or a `SHA256:...` fingerprint."),
+    knownHostsFile: z.string().min(1).optional().describe(
+        "known_hosts file to verify the host key with, when hostKey is not set. Default ~/.ssh/known_hosts."),
+    hostKeyPolicy: z.enum(["verify", "acceptAny"]).default("verify").describe(
+        "`verify` (default): the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only)."),
+};
+
+const authRequired = (h: { privateKey?: string; password?: string; agent: boolean }) =>
+    h.privateKey !== undefined || h.password !== undefined || h.agent;
+const AUTH_MESSAGE = "set privateKey, password or agent: true (no way to authenticate)";
+
+export const hopSchema = z
+    .object(hopFields)
+    .strict()
+    .refine(authRequired, { message: AUTH_MESSAGE, path: ["privateKey"] })
+    .meta({ id: "Hop", description: "One SSH hop: address, login and host key of a server." });
 
 export const connectionSchema = z
     .object({
-        host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, "must be a host name or IP address").describe(
-            "Address or name of the server to manage over SSH."),
-        port: z.number().int().min(1).max(65535).default(22).describe("SSH port."),
-        user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, "must be a POSIX user name").default("root").describe(
-            "SSH user. The skeleton requires root; sudo support comes later."),
-        privateKey: z.string().min(1).describe("PEM/OpenSSH private key (secret). Never stored in plain text."),
-        hostKey: z.string().optional().describe(
-            "Pinned host key: `ssh-ed25519 AAAA...` (as in known_hosts or .pub files) or `SHA256:...` fingerprint."),
-        insecureSkipHostKeyCheck: z.boolean().default(false).describe(
-            "Accept any host key. Off by default; only for throw-away hosts."),
+        ...hopFields,
+        jumpHosts: z.array(hopSchema).max(8).default([]).describe(
+            "Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous."),
+        sudoPassword: z.string().min(1).optional().describe(
+            "Password for sudo when user is not root (secret; fed on stdin, never on a command line). Unset: sudo must not ask (NOPASSWD)."),
     })
     .strict()
-    .refine((c) => c.hostKey !== undefined || c.insecureSkipHostKeyCheck, {
-        message: "hostKey is required: pin the server's key (ssh-keyscan -t ed25519 HOST) or set insecureSkipHostKeyCheck",
-        path: ["hostKey"],
-    });
+    .refine(authRequired, { message: AUTH_MESSAGE, path: ["privateKey"] });
 
+export type Hop = z.infer<typeof hopSchema>;
 export type Connection = z.infer<typeof connectionSchema>;
 
-export const connectionSecrets = ["privateKey"] as const;
+/** Top-level config properties that are always stored encrypted. */
+export const connectionSecrets = ["privateKey", "privateKeyPassphrase", "password", "sudoPassword"] as const;
+
+/** Every hop from the first one dialled to the target. */
+export function hops(c: Connection): Hop[] {
+    return [...c.jumpHosts, c];
+}
+
+export const hopName = (h: Hop) => `${h.user}@${h.host}:${h.port}`;
 
 export function poolKey(c: Connection): string {
-    return `${c.user}@${c.host}:${c.port}#${c.hostKey ?? "*"}`;
+    return hops(c).map(hopName).join(" -> ");
 }
 
 /** OpenSSH-style SHA256 fingerprint of a raw public key blob. */
@@ -39,6 +72,57 @@ export function pinnedFingerprint(hostKey: string): string {
     const trimmed = hostKey.trim();
     if (trimmed.startsWith("SHA256:")) return trimmed.replace(/=+$/, "");
     const parts = trimmed.split(/\s+/);
-    const b64 = parts.length >= 2 ? parts[1] : parts[0];
-    return fingerprint(Buffer.from(b64, "base64"));
+    // `[host]:port ssh-ed25519 AAAA`, `ssh-ed25519 AAAA comment` or a bare base64 blob.
+    const i = parts.findIndex((p) => /^(ssh-|ecdsa-|sk-)/.test(p));
+    const b64 = i >= 0 ? parts[i + 1] : parts[0];
+    return fingerprint(Buffer.from(b64 ?? "", "base64"));
+}
+
+/** The names a host is listed under in known_hosts: `host`, or `[host]:port` off port 22. */
+function knownHostsNames(h: Hop): string[] {
+    return h.port === 22 ? [h.host] : [`[${h.host}]:${h.port}`];
+}
+
+function matchesName(field: string, names: string[]): boolean {
+    if (field.startsWith("|1|")) {
+        // Hashed entry: |1|base64(salt)|base64(HMAC-SHA1(salt, name)).
+        const [, , salt, hash] = field.split("|");
+        return names.some((n) => createHmac("sha1", Buffer.from(salt ?? "", "base64")).update(n).digest("base64") === hash);
+    }
+    let hit = false;
+    for (const p of field.split(",")) {
+        const negated = p.startsWith("!");
+        const glob = new RegExp("^" + (negated ? p.slice(1) : p).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
+        if (names.some((n) => glob.test(n))) {
+            if (negated) return false;
+            hit = true;
+        }
+    }
+    return hit;
+}
+
+/** Fingerprints known_hosts lists for this hop (hashed and plain entries; @revoked and @cert-authority skipped). */
+export function knownFingerprints(text: string, h: Hop): string[] {
+    const names = knownHostsNames(h);
+    const out: string[] = [];
+    for (const raw of text.split("\n")) {
+        const line = raw.trim();
+        if (!line || line.startsWith("#") || line.startsWith("@")) continue;
+        const [hostsField, , key] = line.split(/\s+/);
+        if (hostsField && key && matchesName(hostsField, names)) out.push(fingerprint(Buffer.from(key, "base64")));
+    }
+    return out;
+}
+
+export function defaultKnownHosts(): string {
+    return path.join(os.homedir(), ".ssh", "known_hosts");
+}
+
+/** What the host key of this hop must be, or "any" under the acceptAny policy. */
+export function expectedFingerprints(h: Hop): string[] | "any" {
+    if (h.hostKeyPolicy === "acceptAny") return "any";
+    if (h.hostKey) return [pinnedFingerprint(h.hostKey)];
+    const file = h.knownHostsFile ?? defaultKnownHosts();
+    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    return knownFingerprints(text, h);
 }

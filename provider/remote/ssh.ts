@@ -1,7 +1,10 @@
-// The only module that imports ssh2: one pooled connection per host, exec with stdin, SFTP writes.
-import { Client, type SFTPWrapper } from "ssh2";
+// The only module that imports ssh2: one pooled connection per host (through any jump chain), exec with
+// stdin, file writes, sudo for non-root users. Secrets travel only inside the SSH session (stdin, auth).
+import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import * as net from "node:net";
-import { type Connection, poolKey, fingerprint, pinnedFingerprint } from "./connection";
+import type { Duplex } from "node:stream";
+import { type Connection, type Hop, expectedFingerprints, fingerprint, hopName, hops, poolKey, defaultKnownHosts } from "./connection";
+import { sh } from "./sh";
 
 export interface ExecResult {
     code: number;
@@ -14,75 +17,140 @@ export interface ExecOptions {
     timeoutMs?: number;
 }
 
-/** Counters the tests read: one handshake per host per provider process is the contract. */
-export const stats = { handshakes: 0, execs: 0 };
+/** Counters for tests and debug logs: one handshake per hop per provider process is the contract. */
+export const stats = { handshakes: 0, execs: 0, reconnects: 0 };
 
 const MAX_CHANNELS = 8; // below OpenSSH's default MaxSessions of 10
 const CONNECT_TIMEOUT_MS = 20_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 15 * 60_000;
 
-export class HostKeyMismatchError extends Error {}
+export class HostKeyError extends Error {}
+
+/** How commands gain root: directly, sudo without a password, or sudo with the password on stdin. */
+type Privilege = "root" | "sudo-nopasswd" | "sudo-password";
+
+/** Dials the first hop over TCP with Nagle off: small request/response round trips otherwise wait on delayed ACKs. */
+function tcp(h: Hop): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+        const sock = net.connect({ host: h.host, port: h.port });
+        sock.setNoDelay(true);
+        const timer = setTimeout(() => {
+            sock.destroy();
+            reject(new Error(`SSH connect to ${h.host}:${h.port} timed out after ${CONNECT_TIMEOUT_MS / 1000} s`));
+        }, CONNECT_TIMEOUT_MS);
+        sock.once("connect", () => {
+            clearTimeout(timer);
+            resolve(sock);
+        });
+        sock.once("error", (e) => {
+            clearTimeout(timer);
+            reject(new Error(`SSH connect to ${h.host}:${h.port} failed: ${e.message}`));
+        });
+    });
+}
+
+function handshake(h: Hop, sock: Duplex): Promise<Client> {
+    return new Promise((resolve, reject) => {
+        const client = new Client();
+        let keyError: Error | undefined;
+        const config: ConnectConfig = {
+            sock,
+            username: h.user,
+            privateKey: h.privateKey,
+            passphrase: h.privateKeyPassphrase,
+            password: h.password,
+            agent: h.agent ? process.env.SSH_AUTH_SOCK : undefined,
+            readyTimeout: CONNECT_TIMEOUT_MS,
+            keepaliveInterval: 15_000,
+            keepaliveCountMax: 4,
+            hostVerifier: (key: Buffer) => {
+                const expected = expectedFingerprints(h);
+                if (expected === "any") return true;
+                const actual = fingerprint(key);
+                if (expected.includes(actual)) return true;
+                keyError = new HostKeyError(
+                    expected.length === 0
+                        ? `no known host key for ${h.host}:${h.port} (server offered ${actual}): pin it with hostKey ` +
+                          `(ssh-keyscan -p ${h.port} ${h.host}) or add it to ${h.knownHostsFile ?? defaultKnownHosts()}`
+                        : `host key mismatch for ${h.host}:${h.port}: expected ${expected.join(" or ")}, server offered ${actual}`,
+                );
+                return false;
+            },
+        };
+        if (h.agent && !config.agent) return reject(new Error(`agent: true for ${hopName(h)}, but SSH_AUTH_SOCK is not set`));
+        client.once("ready", () => {
+            stats.handshakes++;
+            resolve(client);
+        });
+        client.once("error", (err) => reject(keyError ?? new Error(`SSH login to ${hopName(h)} failed: ${err.message}`)));
+        try {
+            client.connect(config);
+        } catch (e) {
+            // ssh2 throws synchronously on a key it cannot parse (or decrypt): say which hop, never the key.
+            reject(new Error(`SSH login to ${hopName(h)} failed: ${(e as Error).message}`));
+        }
+    });
+}
+
+function forward(via: Client, to: Hop): Promise<Duplex> {
+    return new Promise((resolve, reject) =>
+        via.forwardOut("127.0.0.1", 0, to.host, to.port, (err, stream) =>
+            err ? reject(new Error(`jump to ${to.host}:${to.port} failed: ${err.message}`)) : resolve(stream)),
+    );
+}
 
 class Host {
-    private client?: Promise<Client>;
-    private sftpSession?: Promise<SFTPWrapper>;
+    private chain?: Promise<Client[]>;
+    private privilege?: Promise<Privilege>;
+    private dialled = false;
     private active = 0;
     private waiting: (() => void)[] = [];
 
     constructor(readonly conn: Connection) {}
 
-    private connect(): Promise<Client> {
-        const conn = this.conn;
-        return new Promise((resolve, reject) => {
-            const client = new Client();
-            // ssh2 leaves Nagle on; small request/response round trips then wait on delayed ACKs.
-            const sock = net.connect({ host: conn.host, port: conn.port });
-            sock.setNoDelay(true);
-            let hostKeyError: Error | undefined;
-            const timer = setTimeout(() => {
-                client.end();
-                reject(new Error(`SSH connect to ${conn.host}:${conn.port} timed out after ${CONNECT_TIMEOUT_MS / 1000} s`));
-            }, CONNECT_TIMEOUT_MS);
-            client.on("ready", () => {
-                clearTimeout(timer);
-                stats.handshakes++;
-                resolve(client);
-            });
-            client.on("error", (err) => {
-                clearTimeout(timer);
-                this.client = undefined;
-                this.sftpSession = undefined;
-                reject(hostKeyError ?? new Error(`SSH connection to ${conn.user}@${conn.host}:${conn.port} failed: ${err.message}`));
-            });
-            client.on("close", () => {
-                this.client = undefined;
-                this.sftpSession = undefined;
-            });
-            client.connect({
-                sock,
-                username: conn.user,
-                privateKey: conn.privateKey,
-                readyTimeout: CONNECT_TIMEOUT_MS,
-                keepaliveInterval: 15_000,
-                hostVerifier: (key: Buffer) => {
-                    if (conn.insecureSkipHostKeyCheck && !conn.hostKey) return true;
-                    const expected = pinnedFingerprint(conn.hostKey!);
-                    const actual = fingerprint(key);
-                    if (expected === actual) return true;
-                    hostKeyError = new HostKeyMismatchError(
-                        `host key mismatch for ${conn.host}:${conn.port}: expected ${expected}, server offered ${actual}`);
-                    return false;
-                },
-            });
-        });
+    get name(): string {
+        return this.conn.host;
     }
 
-    private getClient(): Promise<Client> {
-        if (!this.client) {
-            this.client = this.connect();
-            this.client.catch(() => (this.client = undefined));
+    /** Connects hop by hop; each later hop is reached through a channel of the one before. */
+    private async dial(): Promise<Client[]> {
+        const all = hops(this.conn);
+        const clients: Client[] = [];
+        try {
+            let sock = await tcp(all[0]);
+            for (const [i, h] of all.entries()) {
+                const c = await handshake(h, sock);
+                clients.push(c);
+                c.on("error", () => undefined); // late errors surface as 'close' and failed channels
+                c.on("close", () => this.drop(clients));
+                if (i + 1 < all.length) sock = await forward(c, all[i + 1]);
+            }
+            return clients;
+        } catch (e) {
+            for (const c of clients) c.end();
+            throw e;
         }
-        return this.client;
+    }
+
+    /** Forgets a dead (or dying) chain so the next command dials again. */
+    private drop(clients: Client[]) {
+        void this.chain?.then((cur) => {
+            if (cur === clients) this.chain = undefined;
+        }, () => undefined);
+        for (const c of clients) c.end();
+    }
+
+    private client(): Promise<Client> {
+        if (!this.chain) {
+            if (this.dialled) stats.reconnects++;
+            this.dialled = true;
+            const p = this.dial();
+            this.chain = p;
+            p.catch(() => {
+                if (this.chain === p) this.chain = undefined;
+            });
+        }
+        return this.chain.then((cs) => cs[cs.length - 1]);
     }
 
     private async slot<T>(fn: () => Promise<T>): Promise<T> {
@@ -96,63 +164,97 @@ class Host {
         }
     }
 
-    exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-        return this.slot(async () => {
-            const client = await this.getClient();
-            stats.execs++;
-            return new Promise<ExecResult>((resolve, reject) => {
-                // Wrap in `sh -c` so the login shell (bash, zsh, fish...) never parses our text.
-                const wrapped = `sh -c '${command.replace(/'/g, `'\\''`)}'`;
-                client.exec(wrapped, (err, stream) => {
-                    if (err) return reject(new Error(`SSH exec on ${this.conn.host} failed: ${err.message}`));
-                    const out: Buffer[] = [];
-                    const errs: Buffer[] = [];
-                    const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-                    const timer = setTimeout(() => {
-                        stream.close();
-                        reject(new Error(`command on ${this.conn.host} timed out after ${Math.round(timeoutMs / 1000)} s`));
-                    }, timeoutMs);
-                    stream.on("data", (d: Buffer) => out.push(d));
-                    stream.stderr.on("data", (d: Buffer) => errs.push(d));
-                    stream.on("error", (e: Error) => {
-                        clearTimeout(timer);
-                        reject(e);
-                    });
-                    stream.on("close", (code: number | null, signal?: string) => {
-                        clearTimeout(timer);
-                        resolve({
-                            code: code ?? (signal ? 128 : 255),
-                            stdout: Buffer.concat(out).toString("utf8"),
-                            stderr: Buffer.concat(errs).toString("utf8"),
-                        });
-                    });
-                    stream.end(opts.stdin ?? "");
+    /** One command on the target as the login user; a connection that died between uses is dialled again once. */
+    private async run(command: string, stdin: string | Buffer, timeoutMs: number): Promise<ExecResult> {
+        for (let attempt = 0; ; attempt++) {
+            const r = await this.slot(() => this.once(command, stdin, timeoutMs));
+            if (!(r instanceof Error)) return r;
+            if (attempt > 0) throw new Error(`SSH exec on ${this.name} failed: ${r.message}`);
+            const dead = this.chain;
+            this.chain = undefined;
+            void dead?.then((cs) => cs.forEach((c) => c.end()), () => undefined);
+        }
+    }
+
+    /** Runs one channel; an Error (not a rejection) means the channel never opened, so nothing ran. */
+    private async once(command: string, stdin: string | Buffer, timeoutMs: number): Promise<ExecResult | Error> {
+        const client = await this.client();
+        stats.execs++;
+        const channel = await new Promise<ClientChannel | Error>((resolve) => client.exec(command, (err, stream) => resolve(err ?? stream)));
+        if (channel instanceof Error) return channel;
+        return new Promise<ExecResult>((resolve, reject) => {
+            const out: Buffer[] = [];
+            const errs: Buffer[] = [];
+            const timer = setTimeout(() => {
+                channel.close();
+                reject(new Error(`command on ${this.name} timed out after ${Math.round(timeoutMs / 1000)} s`));
+            }, timeoutMs);
+            channel.on("data", (d: Buffer) => out.push(d));
+            channel.stderr.on("data", (d: Buffer) => errs.push(d));
+            channel.on("error", (e: Error) => {
+                clearTimeout(timer);
+                reject(e);
+            });
+            channel.on("close", (code: number | null, signal?: string) => {
+                clearTimeout(timer);
+                resolve({
+                    code: code ?? (signal ? 128 : 255),
+                    stdout: Buffer.concat(out).toString("utf8"),
+                    stderr: Buffer.concat(errs).toString("utf8"),
                 });
             });
+            channel.end(stdin);
         });
     }
 
-    private sftp(): Promise<SFTPWrapper> {
-        if (!this.sftpSession) {
-            this.sftpSession = this.getClient().then(
-                (c) => new Promise<SFTPWrapper>((res, rej) => c.sftp((e, s) => (e ? rej(e) : res(s)))));
-            this.sftpSession.catch(() => (this.sftpSession = undefined));
+    /** Decided once per connection: root logs in as root; others use sudo, with the password only if it asks. */
+    private async detectPrivilege(): Promise<Privilege> {
+        if (this.conn.user === "root") return "root";
+        // -k ignores cached credentials, so this succeeds only where sudo never asks (NOPASSWD).
+        if ((await this.run("sudo -k -n true", "", 60_000)).code === 0) return "sudo-nopasswd";
+        if (!this.conn.sudoPassword) {
+            throw new Error(`sudo on ${this.name} asks ${this.conn.user} for a password: set the provider's sudoPassword (secret)`);
         }
-        return this.sftpSession;
+        // Check the password once, alone: a wrong one must not make sudo read script lines as retries.
+        const r = await this.run("sudo -k -S -p '' true", `${this.conn.sudoPassword}\n`, 60_000);
+        if (r.code !== 0) {
+            throw new Error(`sudo on ${this.name} refused ${this.conn.user}'s sudoPassword (or the user may not use sudo)`);
+        }
+        return "sudo-password";
     }
 
-    /** Writes a file over SFTP (content never touches a command line). */
-    writeFile(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
-        return this.slot(async () => {
-            const s = await this.sftp();
-            await new Promise<void>((res, rej) => s.writeFile(path, data, { mode }, (e) => (e ? rej(e) : res())));
+    exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+        const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+        const stdin = opts.stdin ?? "";
+        this.privilege ??= this.detectPrivilege();
+        const p = this.privilege;
+        p.catch(() => {
+            if (this.privilege === p) this.privilege = undefined;
         });
+        return p.then((privilege) => {
+            const inner = sh`sh -c ${command}`;
+            switch (privilege) {
+                case "root":
+                    return this.run(inner, stdin, timeoutMs);
+                case "sudo-nopasswd":
+                    return this.run(`sudo -n -- ${inner}`, stdin, timeoutMs);
+                case "sudo-password":
+                    // -k: always ask, so the first stdin line is always taken as the password and never reaches the command.
+                    return this.run(`sudo -k -S -p '' -- ${inner}`, Buffer.concat([Buffer.from(`${this.conn.sudoPassword}\n`), Buffer.from(stdin)]), timeoutMs);
+            }
+        });
+    }
+
+    /** Writes a file as root, atomically (temp + rename), content on stdin: never on a command line. */
+    async writeFile(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+        const tmp = `${path}.modwsgi-tmp`;
+        const r = await this.exec(sh`umask 077 && cat >${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${path}`, { stdin: data });
+        if (r.code !== 0) throw new Error(`writing ${path} on ${this.name} failed: ${r.stderr.trim()}`);
     }
 
     close() {
-        void this.client?.then((c) => c.end()).catch(() => undefined);
-        this.client = undefined;
-        this.sftpSession = undefined;
+        void this.chain?.then((cs) => [...cs].reverse().forEach((c) => c.end()), () => undefined);
+        this.chain = undefined;
     }
 }
 

@@ -11,25 +11,45 @@ function withOutputs(props: object, outputs: readonly string[]): Record<string, 
     return all;
 }
 
-export interface ProviderArgs {
+/** One SSH hop: how to reach and log in to a server. */
+export interface HopArgs {
     /** Address or name of the server. */
     host: string;
     /** SSH port (default 22). */
     port?: number;
-    /** SSH user (default root). */
+    /** SSH user (default root). A user other than root runs every command through sudo. */
     user?: string;
-    /** Private key (PEM/OpenSSH); stored encrypted. */
-    privateKey: string;
-    /** Pinned host key: `ssh-ed25519 AAAA...` or `SHA256:...`. */
+    /** Private key, PEM or OpenSSH format; stored encrypted. */
+    privateKey?: string;
+    /** Passphrase of an encrypted privateKey; stored encrypted. */
+    privateKeyPassphrase?: string;
+    /** Password authentication; stored encrypted. */
+    password?: string;
+    /** Authenticate with the ssh-agent at $SSH_AUTH_SOCK of the process running Pulumi. */
+    agent?: boolean;
+    /** Pinned host key: `ssh-ed25519 AAAA...` or a `SHA256:...` fingerprint. */
     hostKey?: string;
-    /** Accept any host key (only for throw-away hosts). */
-    insecureSkipHostKeyCheck?: boolean;
+    /** known_hosts file to verify the host key with when hostKey is not set (default ~/.ssh/known_hosts). */
+    knownHostsFile?: string;
+    /** `verify` (default) or `acceptAny` (throw-away hosts only). */
+    hostKeyPolicy?: "verify" | "acceptAny";
 }
+
+export interface ProviderArgs extends HopArgs {
+    /** Bastions to go through, in order; each with its own credentials and host key. */
+    jumpHosts?: HopArgs[];
+    /** Password for sudo when user is not root; stored encrypted, fed on stdin. */
+    sudoPassword?: string;
+}
+
+const SECRET_ARGS = ["privateKey", "privateKeyPassphrase", "password", "sudoPassword", "jumpHosts"] as const;
 
 /** The SSH connection to one Apache host. */
 export class Provider extends pulumi.ProviderResource {
     constructor(name: string, args: In<ProviderArgs>, opts?: pulumi.ResourceOptions) {
-        super("modwsgi", name, { ...args, privateKey: pulumi.secret(args.privateKey) }, opts);
+        const props: Record<string, unknown> = { ...args };
+        for (const k of SECRET_ARGS) if (props[k] !== undefined) props[k] = pulumi.secret(props[k]);
+        super("modwsgi", name, props, opts);
     }
 }
 
@@ -135,6 +155,8 @@ export interface ApplicationArgs {
     processGroup: string;
     /** Interpreter within the group (default %{GLOBAL}). */
     applicationGroup?: string;
+    /** Environment variables set in os.environ before the app's script runs; stored encrypted. */
+    environment?: Record<string, string>;
 }
 
 /** A WSGI application mounted with WSGIScriptAlias in a daemon group. */
@@ -145,8 +167,10 @@ export class Application extends pulumi.CustomResource {
     declare readonly appDir: pulumi.Output<string>;
     declare readonly configFile: pulumi.Output<string>;
     declare readonly configSha256: pulumi.Output<string>;
-    static readonly outputs = ["sourceSha256", "appDir", "configFile", "configSha256"] as const;
+    declare readonly loaderSha256: pulumi.Output<string>;
+    static readonly outputs = ["sourceSha256", "appDir", "configFile", "configSha256", "loaderSha256"] as const;
     constructor(name: string, args: In<ApplicationArgs>, opts?: pulumi.CustomResourceOptions) {
-        super("modwsgi:index:Application", name, withOutputs(args, Application.outputs), opts);
+        const props = args.environment === undefined ? args : { ...args, environment: pulumi.secret(args.environment) };
+        super("modwsgi:index:Application", name, withOutputs(props, Application.outputs), opts);
     }
 }

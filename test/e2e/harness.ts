@@ -1,6 +1,6 @@
 // Real-parts harness for end-to-end tests: the sandbox host over OpenSSH, HTTP to it, and the
 // pinned Pulumi CLI run against a throw-away file backend in a project dir inside the repo.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -11,6 +11,20 @@ export interface SandboxHost {
     address: string;
     privateKeyFile: string;
     hostKey: string;
+    /** The host this one is reachable through ("" when it sits on the bridge). */
+    via: string;
+    deploy: { user: string; privateKeyFile: string; passphraseFile: string; sudoPasswordFile: string };
+}
+
+/** Logins sshd on the host has accepted so far (its own log, read on this machine: no SSH of ours involved). */
+export function acceptedLogins(h: SandboxHost): number {
+    const log = fs.readFileSync(`/run/modwsgi-sandbox/${h.name}/sshd.log`, "utf8");
+    return (log.match(/^Accepted (publickey|password) for /gm) ?? []).length;
+}
+
+/** SHA256 fingerprint of the host's pinned key, as ssh-keygen prints it. */
+export function hostFingerprint(h: SandboxHost): string {
+    return execFileSync("ssh-keygen", ["-lf", `/run/modwsgi-sandbox/${h.name}/host_key.pub`]).toString().split(" ")[1];
 }
 
 export function sandboxHost(name = "h1"): SandboxHost {
@@ -46,7 +60,7 @@ export class Stack {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
 
-    constructor(readonly name: string, program: string) {
+    constructor(readonly name: string, program: string, opts: { refresh?: boolean } = {}) {
         // Inside the repo so the program and the language host resolve the repo's node_modules.
         this.dir = path.join(REPO, "test/e2e/.work", name);
         fs.rmSync(this.dir, { recursive: true, force: true });
@@ -57,8 +71,7 @@ export class Stack {
                 `name: ${name}`,
                 "runtime: nodejs",
                 `main: ${path.relative(this.dir, program)}/`,
-                "options:",
-                "  refresh: always",
+                ...(opts.refresh === false ? [] : ["options:", "  refresh: always"]),
                 "plugins:",
                 "  providers:",
                 "    - name: modwsgi",
@@ -89,6 +102,23 @@ export class Stack {
             throw new Error(`pulumi ${args.join(" ")} exited ${r.status} (expected ${expect})\n${out}`);
         }
         return out;
+    }
+
+    /** Runs the CLI without blocking this process (so a test can watch the machine meanwhile). */
+    runAsync(args: string[]): Promise<{ code: number; out: string }> {
+        return new Promise((resolve) => {
+            const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env });
+            let out = "";
+            child.stdout.on("data", (d) => (out += d));
+            child.stderr.on("data", (d) => (out += d));
+            child.on("close", (code) => resolve({ code: code ?? -1, out }));
+        });
+    }
+
+    configSecret(key: string, value: string) {
+        // The value goes in on stdin: never on a command line.
+        const r = spawnSync("pulumi", ["config", "set", "--secret", "--non-interactive", key], { cwd: this.dir, env: this.env, input: value, encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`pulumi config set --secret ${key} failed:\n${r.stderr}`);
     }
 
     config(key: string, value: string) {

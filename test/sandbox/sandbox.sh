@@ -2,7 +2,9 @@
 # Sandbox Debian hosts for tests and the demo: a debootstrap rootfs (built once, cached outside the repo)
 # under a throw-away overlay, run in its own network, UTS, PID and mount namespace with sshd and Apache.
 #
-#   sandbox.sh up [N]     start hosts h1..hN (idempotent)
+#   sandbox.sh up [N]     start hosts h1..hN on the bridge (idempotent)
+#   sandbox.sh up-behind I VIA  start host hI whose only link is into host hVIA's namespace (a jump-host
+#                         target: unreachable from this machine except through hVIA); idempotent
 #   sandbox.sh down       stop every host; leaves no namespace, mount, process or nft rule behind
 #   sandbox.sh status     one line per host; `status --json` for programs
 #   sandbox.sh ssh hN CMD run CMD on a host as root, host key verified against the pinned key
@@ -15,6 +17,8 @@ set -euo pipefail
 CACHE="${MODWSGI_CACHE:-/var/cache/modwsgi}"
 SUITE="${SANDBOX_SUITE:-bookworm}"
 NET="${SANDBOX_NET:-10.219.73}"
+# Private links of hosts behind another host: $NET_PRIVATE.(100+I).0/24.
+NET_PRIVATE="${SANDBOX_NET_PRIVATE:-10.219}"
 RUN=/run/modwsgi-sandbox
 BRIDGE=mwsbr0
 NFT_TABLE=modwsgi_sandbox
@@ -89,6 +93,19 @@ client_key() {
     echo "$key"
 }
 
+# A non-root sudo user on every host: `deploy`, key with a passphrase, sudo asks for a password.
+# Secrets are generated once per cache and handed over in files, never on a command line.
+deploy_creds() {
+    local dir="$CACHE/sandbox"
+    mkdir -p "$dir" && chmod 700 "$dir"
+    [ -f "$dir/deploy_passphrase" ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$dir/deploy_passphrase")
+    [ -f "$dir/deploy_password" ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$dir/deploy_password")
+    if [ ! -f "$dir/id_ed25519_deploy" ]; then
+        # ssh-keygen takes the passphrase only as an argument; this machine's ps is ours alone.
+        ssh-keygen -q -t ed25519 -C modwsgi-deploy -N "$(cat "$dir/deploy_passphrase")" -f "$dir/id_ed25519_deploy"
+    fi
+}
+
 # Stable host keys per host name, so known_hosts entries survive a restart.
 host_keys() {
     local name=$1 dir="$CACHE/sandbox/hostkeys/$1"
@@ -128,11 +145,20 @@ NFT
 
 host_ip() { echo "$NET.$((10 + $1))"; }
 
+# in_reach hN CMD...: run CMD where hN's address is reachable (this machine, or hVIA's namespace).
+in_reach() {
+    local name=$1
+    shift
+    if [ -f "$RUN/$name/via" ]; then ip netns exec "mws-$(cat "$RUN/$name/via")" "$@"; else "$@"; fi
+}
+
 running() { [ -f "$RUN/$1/pid" ] && kill -0 "$(cat "$RUN/$1/pid")" 2>/dev/null; }
 
+# start_host I [VIA]: on the bridge, or (with VIA) on a private link into hVIA's namespace only.
 start_host() {
-    local i=$1 name="h$1" ip state upper work root keys ns="mws-h$1"
-    ip=$(host_ip "$i")
+    local i=$1 via=${2:-} name="h$1" ip state upper work root keys ns="mws-h$1" subnet
+    subnet="$NET_PRIVATE.$((100 + i))"
+    if [ -n "$via" ]; then ip="$subnet.2"; else ip=$(host_ip "$i"); fi
     state="$RUN/$name"
     if running "$name"; then return; fi
     stop_host "$name"
@@ -144,6 +170,9 @@ start_host() {
     # Files that differ per host go straight into the overlay's upper layer.
     install -d -m 700 "$upper/root/.ssh"
     install -m 600 "$(client_key).pub" "$upper/root/.ssh/authorized_keys"
+    deploy_creds
+    install -m 600 "$CACHE/sandbox/id_ed25519_deploy.pub" "$upper/root/.deploy.pub"
+    (umask 077 && printf 'deploy:%s\n' "$(cat "$CACHE/sandbox/deploy_password")" >"$upper/root/.deploy.chpasswd")
     install -d "$upper/etc/ssh" "$upper/etc/pip" "$upper/usr/local/share/ca-certificates" "$upper/run/sshd" "$upper/root/.cache/pip"
     install -m 600 "$keys/ssh_host_ed25519_key" "$upper/etc/ssh/"
     install -m 644 "$keys/ssh_host_ed25519_key.pub" "$upper/etc/ssh/"
@@ -157,11 +186,30 @@ start_host() {
 
     ip netns add "$ns"
     ip link add "veth-$name" type veth peer name eth0 netns "$ns"
-    ip link set "veth-$name" master "$BRIDGE" up
     ip -n "$ns" addr add "$ip/24" dev eth0
     ip -n "$ns" link set lo up
     ip -n "$ns" link set eth0 up
-    ip -n "$ns" route add default via "$NET.1"
+    if [ -z "$via" ]; then
+        ip link set "veth-$name" master "$BRIDGE" up
+        ip -n "$ns" route add default via "$NET.1"
+    else
+        # The machine end goes into hVIA's namespace, which routes and masquerades for it (so pip still
+        # works inside); this machine itself has no route to the private subnet.
+        ip link set "veth-$name" netns "mws-h$via"
+        ip -n "mws-h$via" addr add "$subnet.1/24" dev "veth-$name"
+        ip -n "mws-h$via" link set "veth-$name" up
+        ip -n "$ns" route add default via "$subnet.1"
+        ip netns exec "mws-h$via" sysctl -qw net.ipv4.ip_forward=1
+        ip netns exec "mws-h$via" nft -f - <<NFT
+table ip modwsgi_behind_$name {
+    chain postrouting {
+        type nat hook postrouting priority srcnat; policy accept;
+        ip saddr $subnet.0/24 oifname != "veth-$name" masquerade
+    }
+}
+NFT
+        echo "h$via" >"$state/via"
+    fi
 
     # Everything mounted below lives in the host's private mount namespace and vanishes with it.
     local lower
@@ -180,6 +228,9 @@ start_host() {
             hostname "$6"
             exec chroot "$4" /bin/sh -c "
                 mkdir -p /run/sshd /run/apache2 /run/lock
+                useradd -m -s /bin/sh -G sudo deploy && chpasswd </root/.deploy.chpasswd && rm -f /root/.deploy.chpasswd
+                install -d -o deploy -g deploy -m 700 /home/deploy/.ssh
+                install -o deploy -g deploy -m 600 /root/.deploy.pub /home/deploy/.ssh/authorized_keys
                 update-ca-certificates >/dev/null 2>&1 || true
                 apache2ctl start
                 exec /usr/sbin/sshd -D -e"
@@ -191,7 +242,7 @@ start_host() {
 
     # Ready = sshd answers with the expected host key (a listening port alone is not enough).
     for _ in $(seq 1 100); do
-        if ssh-keyscan -T 1 -t ed25519 "$ip" 2>/dev/null | grep -qF "$(cut -d' ' -f2 "$keys/ssh_host_ed25519_key.pub")"; then
+        if in_reach "$name" ssh-keyscan -T 1 -t ed25519 "$ip" 2>/dev/null | grep -qF "$(cut -d' ' -f2 "$keys/ssh_host_ed25519_key.pub")"; then
             say "$name up at $ip"
             return
         fi
@@ -229,6 +280,14 @@ cmd_up() {
     for i in $(seq 1 "$count"); do start_host "$i"; done
 }
 
+cmd_up_behind() {
+    local i=${1:?usage: sandbox.sh up-behind I VIA} via=${2:?usage: sandbox.sh up-behind I VIA}
+    need_root up-behind
+    running "h$via" || die "h$via is not up: start it first (sandbox.sh up $via, or up-behind)"
+    [ "$i" != "$via" ] || die "a host cannot sit behind itself"
+    start_host "$i" "$via"
+}
+
 cmd_down() {
     need_root down
     local d
@@ -250,9 +309,11 @@ cmd_status() {
         if [ "$json" = --json ]; then
             [ $first = 1 ] || printf ','
             first=0
-            printf '{"name":"%s","address":"%s","port":22,"user":"root","privateKeyFile":"%s","hostKey":"%s","running":%s}' \
+            printf '{"name":"%s","address":"%s","port":22,"user":"root","privateKeyFile":"%s","hostKey":"%s","running":%s,"via":"%s",' \
                 "$name" "$(cat "$d/address")" "$CACHE/sandbox/id_ed25519" "$(cut -d' ' -f1,2 "$d/host_key.pub")" \
-                "$(running "$name" && echo true || echo false)"
+                "$(running "$name" && echo true || echo false)" "$(cat "$d/via" 2>/dev/null || true)"
+            printf '"deploy":{"user":"deploy","privateKeyFile":"%s","passphraseFile":"%s","sudoPasswordFile":"%s"}}' \
+                "$CACHE/sandbox/id_ed25519_deploy" "$CACHE/sandbox/deploy_passphrase" "$CACHE/sandbox/deploy_password"
         else
             printf '%s %s %s\n' "$name" "$(cat "$d/address")" "$(running "$name" && echo running || echo stopped)"
         fi
@@ -268,18 +329,19 @@ cmd_ssh() {
     [ -f "$RUN/$name/address" ] || die "$name is not up (sandbox.sh up)"
     known="$RUN/$name/known_hosts"
     printf '%s %s\n' "$(cat "$RUN/$name/address")" "$(cut -d' ' -f1,2 "$RUN/$name/host_key.pub")" >"$known"
-    exec ssh -i "$CACHE/sandbox/id_ed25519" -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes \
+    in_reach "$name" ssh -i "$CACHE/sandbox/id_ed25519" -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes \
         -o BatchMode=yes -o LogLevel=ERROR "root@$(cat "$RUN/$name/address")" "$@"
 }
 
 main() {
     case "${1:-}" in
         ssh) shift; cmd_ssh "$@" ;;
+        up-behind) shift; cmd_up_behind "$@" ;;
         up) shift; cmd_up "$@" ;;
         down) cmd_down ;;
         status) shift; cmd_status "$@" ;;
         rootfs) need_root rootfs; build_rootfs ;;
-        *) echo "usage: $0 up [N] | down | status [--json] | ssh hN CMD | rootfs" >&2; exit 2 ;;
+        *) echo "usage: $0 up [N] | up-behind I VIA | down | status [--json] | ssh hN CMD | rootfs" >&2; exit 2 ;;
     esac
 }
 

@@ -6,10 +6,8 @@ import { execFileSync } from "node:child_process";
 import { fromStruct, toStruct, secret } from "../../provider/marshal";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { schema } from "../../provider/schema";
-import { parseConfig } from "../../provider/server";
-import { fingerprint, pinnedFingerprint } from "../../provider/remote/connection";
 import { treeSha256, REMOTE_TREE_SHA } from "../../provider/resources/application/source";
-import { render as renderApp, parse as parseApp, inputs as appInputs } from "../../provider/resources/application";
+import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs } from "../../provider/resources/application";
 import { parseFacts } from "../../provider/remote/scripts";
 
 describe("marshal", () => {
@@ -28,30 +26,16 @@ describe("marshal", () => {
     });
 });
 
-describe("provider config", () => {
-    it("requires a pinned host key unless explicitly skipped", () => {
-        const res = parseConfig({ host: "10.0.0.1", privateKey: "k" });
-        expect(res.success).toBe(false);
-        expect(res.error!.issues[0].message).toMatch(/hostKey is required/);
-        expect(parseConfig({ host: "h", privateKey: "k", insecureSkipHostKeyCheck: "true" }).success).toBe(true);
-    });
-
-    it("coerces the port from stack config strings", () => {
-        const res = parseConfig({ host: "h", privateKey: "k", hostKey: "SHA256:x", port: "2222" });
-        expect(res.success && res.data.port).toBe(2222);
-    });
-
-    it("pins a host key given as a key line or as a fingerprint", () => {
-        const blob = Buffer.from("example-key-blob");
-        const line = `ssh-ed25519 ${blob.toString("base64")} root@h1`;
-        expect(pinnedFingerprint(line)).toBe(fingerprint(blob));
-        expect(pinnedFingerprint(fingerprint(blob))).toBe(fingerprint(blob));
-    });
-});
-
 describe("schema and SDK agree", () => {
     const sdk = fs.readFileSync(path.join(__dirname, "../../sdk/nodejs/index.ts"), "utf8");
     const s = schema();
+    const argNames = (iface: string) => {
+        const block = sdk.slice(sdk.indexOf(`export interface ${iface} `));
+        return [...block.slice(0, block.indexOf("\n}")).matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]);
+    };
+    it("Provider: the SDK's ProviderArgs (with HopArgs) are exactly the provider config", () => {
+        expect([...argNames("HopArgs"), ...argNames("ProviderArgs")].sort()).toEqual(Object.keys(s.provider.inputProperties).sort());
+    });
     for (const [token, res] of Object.entries(s.resources) as [string, { inputProperties: object; properties: object }][]) {
         const cls = token.split(":")[2];
         it(`${cls}: every schema input is an SDK argument and every SDK argument is in the schema`, () => {
@@ -82,13 +66,25 @@ describe("application source", () => {
         expect(treeSha256(dir)).toBe(remote);
     });
 
-    it("renders and parses the mount (golden)", () => {
+    it("renders the mount and the loader, and parses both back (golden: app-hello.conf, app-hello.wsgi.py)", () => {
         const i = appInputs.parse({ name: "hello", mountPoint: "/hello", source: "/x", processGroup: "hello" });
         const text = renderApp(i);
+        const loader = renderLoader(i);
         expect(text).toBe(fs.readFileSync(path.join(__dirname, "golden/app-hello.conf"), "utf8"));
-        expect(parseApp(text, "hello")).toEqual({
+        expect(loader).toBe(fs.readFileSync(path.join(__dirname, "golden/app-hello.wsgi.py"), "utf8"));
+        expect(parseApp(text, loader, "hello")).toEqual({
             name: "hello", mountPoint: "/hello", scriptFile: "app.wsgi", processGroup: "hello", applicationGroup: "%{GLOBAL}",
         });
+    });
+
+    it("writes the environment with sorted keys, so equal maps give equal files", () => {
+        expect(renderEnv({ B: "2", A: "x\"y" })).toBe(renderEnv({ A: "x\"y", B: "2" }));
+        expect(JSON.parse(renderEnv({ B: "2", A: "x\"y" }))).toEqual({ A: 'x"y', B: "2" });
+    });
+
+    it("refuses environment names that are not variable names", () => {
+        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", environment: { "A=B": "1" } }).success).toBe(false);
+        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", environment: { A_1: "1" } }).success).toBe(true);
     });
 });
 

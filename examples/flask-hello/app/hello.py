@@ -23,8 +23,9 @@ def server_info():
 @app.route("/")
 def index():
     info = server_info()
+    # GREETING comes from the Application's `environment` (set before this module was imported).
     return (
-        f"Hello from Flask, served by mod_wsgi/{info['mod_wsgi']} "
+        f"{os.environ.get('GREETING', 'Hello')} from Flask, served by mod_wsgi/{info['mod_wsgi']} "
         f"in daemon group {info.get('process_group')!r} (Python {sys.version.split()[0]}, pid {os.getpid()})\n"
     )
 

@@ -1,12 +1,14 @@
-// Application: app code uploaded as an immutable release behind a `current` symlink, mounted with
-// WSGIScriptAlias into a daemon group. Code-only changes restart only that group (script touch).
+// Application: app code uploaded as an immutable release behind a `current` symlink, its environment in
+// a root-owned file only the daemon's group can read, and a generated loader (wsgi.py) mounted with
+// WSGIScriptAlias into a daemon group. Code or environment changes restart only that group (loader touch).
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
 import { applyConfig, withHostLock } from "../../remote/apply";
 import { run, runScript } from "../../remote/scripts";
 import { raw, sh } from "../../remote/sh";
 import { HEADER, directive, name, options, sha256, word } from "../../apache";
-import type { Ctx, ResourceModule } from "../../resource";
+import { deepEqual, type Ctx, type ResourceModule } from "../../resource";
+import { configFile as daemonConfigFile, parse as parseDaemon } from "../daemonProcess/render";
 import { archive, REMOTE_TREE_SHA, resolveSource, treeSha256 } from "./source";
 
 export const inputs = z
@@ -21,12 +23,19 @@ export const inputs = z
         processGroup: name().describe("Daemon group (DaemonProcess name) that runs the app."),
         applicationGroup: z.string().regex(/^(%\{GLOBAL\}|%\{SERVER\}|%\{RESOURCE\}|[A-Za-z0-9_.-]{1,64})$/, "must be %{GLOBAL}, %{SERVER}, %{RESOURCE} or a name").default("%{GLOBAL}").describe(
             "Interpreter within the group. Default %{GLOBAL} (main interpreter: safe for C extensions)."),
+        environment: z
+            .record(
+                z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be an environment variable name (letters, digits, _)"),
+                z.string().max(65536).refine((v) => !v.includes("\0"), "must not contain a NUL byte"),
+            )
+            .default({})
+            .describe("Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group)."),
         sourceSha256: z.string().optional().describe("Computed from source at preview: SHA-256 of the app tree. Do not set."),
     })
     .strict();
 
 export type ApplicationInputs = z.infer<typeof inputs>;
-export type ApplicationState = ApplicationInputs & { appDir: string; configFile: string; configSha256: string };
+export type ApplicationState = ApplicationInputs & { appDir: string; configFile: string; configSha256: string; loaderSha256: string };
 
 export const appDir = (name: string) => `/srv/modwsgi/${name}`;
 export const configFile = (name: string) => `/etc/apache2/modwsgi.d/20-app-${name}.conf`;
@@ -35,37 +44,74 @@ export function render(i: ApplicationInputs): string {
     const dir = appDir(i.name);
     return (
         HEADER +
-        `WSGIScriptAlias ${word(i.mountPoint)} ${word(`${dir}/current/${i.scriptFile}`)} ` +
+        `WSGIScriptAlias ${word(i.mountPoint)} ${word(`${dir}/wsgi.py`)} ` +
         `${word(`process-group=${i.processGroup}`)} ${word(`application-group=${i.applicationGroup}`)}\n` +
         `<Directory ${word(dir)}>\n    Require all granted\n</Directory>\n`
     );
 }
 
-export function parse(text: string, name: string): Partial<ApplicationInputs> {
+/** The loader mod_wsgi runs: environment first, then the app's own script (whose `__file__` stays its own). */
+export function renderLoader(i: ApplicationInputs): string {
+    const dir = appDir(i.name);
+    return [
+        HEADER.trimEnd(),
+        "import json",
+        "import os",
+        "import runpy",
+        "",
+        `with open(${JSON.stringify(`${dir}/env.json`)}, encoding="utf-8") as _f:`,
+        "    os.environ.update(json.load(_f))",
+        "",
+        `application = runpy.run_path(${JSON.stringify(`${dir}/current/${i.scriptFile}`)})["application"]`,
+        "",
+    ].join("\n");
+}
+
+/** Sorted keys, so the same environment always gives the same file (and no spurious restart). */
+export function renderEnv(env: Record<string, string>): string {
+    return JSON.stringify(Object.fromEntries(Object.keys(env).sort().map((k) => [k, env[k]])), null, 1) + "\n";
+}
+
+export function parse(text: string, loader: string, name: string): Partial<ApplicationInputs> {
     const args = directive(text, "WSGIScriptAlias") ?? [];
     const opts = options(args.slice(2));
+    const script = /runpy\.run_path\("([^"]*)"\)/.exec(loader)?.[1] ?? "";
     const prefix = `${appDir(name)}/current/`;
     return {
         name,
         mountPoint: args[0],
-        scriptFile: args[1]?.startsWith(prefix) ? args[1].slice(prefix.length) : args[1],
+        scriptFile: script.startsWith(prefix) ? script.slice(prefix.length) : script,
         processGroup: opts.get("process-group"),
         applicationGroup: opts.get("application-group"),
     };
 }
 
-async function deploy(ctx: Ctx, i: ApplicationInputs) {
-    const dir = resolveSource(i.source);
-    const tgz = archive(dir);
-    const stage = `/var/lib/modwsgi/stage/src-${randomBytes(6).toString("hex")}.tgz`;
-    ctx.log.status(`uploading ${dir} (${Math.ceil(tgz.length / 1024)} KiB) as release ${i.sourceSha256!.slice(0, 12)}`);
-    await run(ctx.host, sh`mkdir -p -m 700 /var/lib/modwsgi/stage`);
-    await ctx.host.writeFile(stage, tgz, 0o600);
-    await runScript(ctx.host, "deploy-source", [appDir(i.name), i.sourceSha256!, stage, i.scriptFile]);
+/** The daemon group's Unix group, which may read env.json: its `group=`, else Apache's (www-data). */
+async function daemonGroup(ctx: Ctx, processGroup: string): Promise<string> {
+    const res = await run(ctx.host, sh`cat ${daemonConfigFile(processGroup)}`);
+    return (res.code === 0 && parseDaemon(res.stdout)?.group) || "www-data";
+}
+
+async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
+    const stage = `/var/lib/modwsgi/stage/app-${i.name}-${randomBytes(6).toString("hex")}`;
+    await run(ctx.host, sh`mkdir -p -m 700 ${stage}`);
+    if (!old || old.sourceSha256 !== i.sourceSha256) {
+        const dir = resolveSource(i.source);
+        const tgz = archive(dir);
+        ctx.log.status(`uploading ${dir} (${Math.ceil(tgz.length / 1024)} KiB) as release ${i.sourceSha256!.slice(0, 12)}`);
+        await ctx.host.writeFile(`${stage}/source.tgz`, tgz, 0o600);
+    }
+    await ctx.host.writeFile(`${stage}/wsgi.py`, renderLoader(i), 0o644);
+    await ctx.host.writeFile(`${stage}/env.json`, renderEnv(i.environment), 0o600);
+    const group = await daemonGroup(ctx, i.processGroup);
+    const facts = await runScript(ctx.host, "deploy-app", [appDir(i.name), stage, i.sourceSha256!, group]);
+    if (old && facts.restarted === "true") ctx.log.info(`daemon group ${i.processGroup} restarts on its next request (code or environment changed)`);
 }
 
 async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Promise<ApplicationState> {
-    if (!old || old.sourceSha256 !== i.sourceSha256) await deploy(ctx, i);
+    const codeOrEnv = !old || old.sourceSha256 !== i.sourceSha256 || !deepEqual(old.environment, i.environment) ||
+        old.scriptFile !== i.scriptFile || old.loaderSha256 !== sha256(renderLoader(i));
+    if (codeOrEnv) await deploy(ctx, i, old);
     const text = render(i);
     if (!old || old.configSha256 !== sha256(text)) {
         await withHostLock(ctx.host, async () => {
@@ -73,7 +119,7 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
             await applyConfig(ctx.host, [{ op: "put", target: configFile(i.name), content: text }], "graceful");
         });
     }
-    return { ...i, appDir: appDir(i.name), configFile: configFile(i.name), configSha256: sha256(text) };
+    return { ...i, appDir: appDir(i.name), configFile: configFile(i.name), configSha256: sha256(text), loaderSha256: sha256(renderLoader(i)) };
 }
 
 export const application: ResourceModule<ApplicationInputs, ApplicationState> = {
@@ -84,7 +130,9 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
         appDir: { type: "string", description: "Directory on the host holding releases/ and the `current` symlink." },
         configFile: { type: "string", description: "The managed config file on the host." },
         configSha256: { type: "string", description: "SHA-256 of that file as last applied (live after refresh)." },
+        loaderSha256: { type: "string", description: "SHA-256 of the generated loader wsgi.py (live after refresh)." },
     },
+    secrets: ["environment"],
     replaceOn: ["name"],
     normalize: (i) => ({ ...i, sourceSha256: treeSha256(resolveSource(i.source)) }),
     id: (i) => i.name,
@@ -92,25 +140,37 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, id, olds) {
         const name = olds?.name ?? id;
+        const dir = appDir(name);
         const res = await run(
             ctx.host,
-            sh`cat ${configFile(name)} && echo '@@' && cd ${appDir(name) + "/current"} && ${raw(REMOTE_TREE_SHA)}`,
+            sh`cat ${configFile(name)} && echo '@@' && cat ${dir + "/wsgi.py"} && echo '@@' && cat ${dir + "/env.json"} && echo '@@' && cd ${dir + "/current"} && ${raw(REMOTE_TREE_SHA)}`,
         );
-        if (res.code !== 0 && !res.stdout.includes("@@")) return null;
-        const [text, tree] = res.stdout.split("@@\n");
+        if (!res.stdout.includes("@@")) return null; // no config file: the app is gone
+        const [text, loader = "", env = "", tree = ""] = res.stdout.split("@@\n");
+        let environment: Record<string, string> = {};
+        try {
+            environment = JSON.parse(env);
+        } catch {
+            environment = { "<unreadable env.json>": "" };
+        }
         return {
             ...olds,
-            ...parse(text, name),
+            ...parse(text, loader, name),
+            environment,
             source: olds?.source ?? "",
-            sourceSha256: res.code === 0 ? tree.trim() : "missing",
-            appDir: appDir(name),
+            sourceSha256: /^[0-9a-f]{64}$/.test(tree.trim()) ? tree.trim() : "missing",
+            appDir: dir,
             configFile: configFile(name),
             configSha256: sha256(text),
+            loaderSha256: sha256(loader),
         } as ApplicationState;
     },
     async delete(ctx, olds) {
         await withHostLock(ctx.host, () => applyConfig(ctx.host, [{ op: "del", target: configFile(olds.name) }], "graceful"));
         await run(ctx.host, sh`rm -rf ${appDir(olds.name)}`);
     },
-    drift: (olds, news) => (olds.configSha256 !== sha256(render(news)) ? ["configSha256"] : []),
+    drift: (olds, news) => [
+        ...(olds.configSha256 !== sha256(render(news)) ? ["configSha256"] : []),
+        ...(olds.loaderSha256 !== sha256(renderLoader(news)) ? ["loaderSha256"] : []),
+    ],
 };
