@@ -20,7 +20,7 @@ export interface ExecOptions {
 /** Counters for tests and debug logs: one handshake per hop per provider process is the contract. */
 export const stats = { handshakes: 0, execs: 0, reconnects: 0 };
 
-const MAX_CHANNELS = 8; // below OpenSSH's default MaxSessions of 10
+const MAX_CHANNELS = 6; // below OpenSSH's default MaxSessions of 10, with room for closes in flight
 const CONNECT_TIMEOUT_MS = 20_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 15 * 60_000;
 
@@ -164,15 +164,23 @@ class Host {
         }
     }
 
-    /** One command on the target as the login user; a connection that died between uses is dialled again once. */
+    /**
+     * One command on the target as the login user. A channel that did not open ran nothing, so it is
+     * retried: on a new connection when the old one died, else after a pause (sshd counts a closed
+     * session until its close completes, so a busy connection can briefly hit MaxSessions).
+     */
     private async run(command: string, stdin: string | Buffer, timeoutMs: number): Promise<ExecResult> {
-        for (let attempt = 0; ; attempt++) {
+        for (let attempt = 1; ; attempt++) {
             const r = await this.slot(() => this.once(command, stdin, timeoutMs));
             if (!(r instanceof Error)) return r;
-            if (attempt > 0) throw new Error(`SSH exec on ${this.name} failed: ${r.message}`);
-            const dead = this.chain;
-            this.chain = undefined;
-            void dead?.then((cs) => cs.forEach((c) => c.end()), () => undefined);
+            if (attempt >= 6) throw new Error(`SSH exec on ${this.name} failed: ${r.message}`);
+            if (/not connected/i.test(r.message)) {
+                const dead = this.chain;
+                this.chain = undefined;
+                void dead?.then((cs) => cs.forEach((c) => c.end()), () => undefined);
+            } else {
+                await new Promise((res) => setTimeout(res, 100 * attempt));
+            }
         }
     }
 
@@ -180,7 +188,13 @@ class Host {
     private async once(command: string, stdin: string | Buffer, timeoutMs: number): Promise<ExecResult | Error> {
         const client = await this.client();
         stats.execs++;
-        const channel = await new Promise<ClientChannel | Error>((resolve) => client.exec(command, (err, stream) => resolve(err ?? stream)));
+        const channel = await new Promise<ClientChannel | Error>((resolve) => {
+            try {
+                client.exec(command, (err, stream) => resolve(err ?? stream));
+            } catch (e) {
+                resolve(e as Error); // ssh2 throws "Not connected" for a client whose socket closed
+            }
+        });
         if (channel instanceof Error) return channel;
         return new Promise<ExecResult>((resolve, reject) => {
             const out: Buffer[] = [];
