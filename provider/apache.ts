@@ -27,47 +27,87 @@ export function word(value: string | number): string {
     return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-/** Splits a directive line into words the way Apache's ap_getword_conf does. */
+/** `name=value` as mod_wsgi reads options (wsgi_parse_option): a bare name, then the value as one word. */
+export function option(name: string, value: string | number): string {
+    return `${name}=${word(value)}`;
+}
+
+/**
+ * One word at `i` as Apache's ap_getword_conf reads it: quoted ("..." or '...', where a backslash before
+ * the quote or another backslash escapes it) or up to the next space. Returns the word and the index after it.
+ */
+function readWord(line: string, i: number): [string, number] {
+    while (i < line.length && /\s/.test(line[i])) i++;
+    const q = line[i] === '"' || line[i] === "'" ? line[i] : "";
+    if (q) i++;
+    let w = "";
+    while (i < line.length && (q ? line[i] !== q : !/\s/.test(line[i]))) {
+        if (line[i] === "\\" && (line[i + 1] === "\\" || (q && line[i + 1] === q))) i++;
+        w += line[i++];
+    }
+    return [w, q ? i + 1 : i];
+}
+
+/** Splits a directive line into words the way Apache does. */
 export function words(line: string): string[] {
     const out: string[] = [];
     let i = 0;
-    while (i < line.length) {
+    for (;;) {
         while (i < line.length && /\s/.test(line[i])) i++;
-        if (i >= line.length) break;
-        let w = "";
-        if (line[i] === '"' || line[i] === "'") {
-            const q = line[i++];
-            while (i < line.length && line[i] !== q) {
-                if (line[i] === "\\" && i + 1 < line.length) i++;
-                w += line[i++];
-            }
-            i++;
-        } else {
-            while (i < line.length && !/\s/.test(line[i])) w += line[i++];
-        }
+        if (i >= line.length) return out;
+        const [w, next] = readWord(line, i);
         out.push(w);
+        i = next;
     }
-    return out;
 }
 
 /** The first line starting with `directive`, split into its arguments; undefined when absent. */
 export function directive(text: string, name: string): string[] | undefined {
+    const line = rawDirective(text, name);
+    return line === undefined ? undefined : words(line);
+}
+
+function rawDirective(text: string, name: string): string | undefined {
     for (const raw of text.split("\n")) {
         const line = raw.trim();
-        const ws = words(line);
-        if (ws[0] === name) return ws.slice(1);
+        const [first, next] = readWord(line, 0);
+        if (first === name) return line.slice(next);
     }
     return undefined;
 }
 
-/** `key=value` options of a directive as a map (later keys win). */
-export function options(args: string[]): Map<string, string> {
-    const m = new Map<string, string>();
-    for (const a of args) {
-        const i = a.indexOf("=");
-        if (i > 0) m.set(a.slice(0, i), a.slice(i + 1));
+/**
+ * A mod_wsgi directive (WSGIDaemonProcess, WSGIScriptAlias): `leading` plain words, then `name=value`
+ * options read the way mod_wsgi reads them. Undefined when the directive is absent.
+ */
+export function wsgiDirective(text: string, name: string, leading: number): { args: string[]; options: Map<string, string> } | undefined {
+    const line = rawDirective(text, name);
+    if (line === undefined) return undefined;
+    const args: string[] = [];
+    let i = 0;
+    for (let n = 0; n < leading && i < line.length; n++) {
+        const [w, next] = readWord(line, i);
+        args.push(w);
+        i = next;
     }
-    return m;
+    const options = new Map<string, string>();
+    for (;;) {
+        while (i < line.length && /\s/.test(line[i])) i++;
+        if (i >= line.length) break;
+        const eq = line.indexOf("=", i);
+        const space = line.slice(i).search(/\s/);
+        if (eq < 0 || (space >= 0 && i + space < eq)) {
+            // Not name=value: mod_wsgi rejects it; keep it visible as an option with no value.
+            const [w, next] = readWord(line, i);
+            options.set(w, "");
+            i = next;
+            continue;
+        }
+        const [value, next] = readWord(line, eq + 1);
+        options.set(line.slice(i, eq), value);
+        i = next;
+    }
+    return { args, options };
 }
 
 export function sha256(text: string | Buffer): string {

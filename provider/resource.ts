@@ -23,6 +23,12 @@ export interface ResourceModule<I extends Props = Props, O extends I = I & Props
     description: string;
     inputs: z.ZodObject;
     outputs: Record<string, OutputSpec>;
+    /** What this resource claims on its host, that no other resource may claim too (checked at preview). */
+    claims?(inputs: I): Claim[];
+    /** Properties that used to exist, with why they are gone: refused with that reason. */
+    removed?: Record<string, string>;
+    /** Inputs the provider fills in itself at check (not set by programs): outputs in the schema. */
+    internal?: string[];
     /** Properties always stored encrypted, whatever the program marked secret. */
     secrets?: string[];
     /** Input properties whose change means delete + create rather than an in-place update. */
@@ -41,6 +47,37 @@ export interface ResourceModule<I extends Props = Props, O extends I = I & Props
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+export interface Claim {
+    /** Unique per host, e.g. `daemon:hello`. */
+    key: string;
+    /** The property that makes the claim, named in the failure. */
+    property: string;
+    /** What is claimed, in words: `daemon process group "hello"`. */
+    what: string;
+}
+
+/**
+ * Cross-resource checks: one provider process serves one host, and the engine checks every resource of
+ * a deployment with it, so claims seen here cover the whole host as the program declares it.
+ */
+export class Claims {
+    private owners = new Map<string, string>();
+
+    /** Records the resource's claims; failures for those another resource already holds. */
+    check(urn: string, mod: ResourceModule, inputs: Props): CheckFailure[] {
+        const claims = mod.claims?.(inputs).filter((c) => !c.key.includes(UNKNOWN)) ?? [];
+        for (const [k, owner] of this.owners) if (owner === urn) this.owners.delete(k);
+        const failures: CheckFailure[] = [];
+        for (const c of claims) {
+            const owner = this.owners.get(c.key);
+            if (owner && owner !== urn) {
+                failures.push({ property: c.property, reason: `${mod.token.split(":")[2]}.${c.property}: ${c.what} is already declared on this host by ${owner.split("::").pop()}` });
+            } else this.owners.set(c.key, urn);
+        }
+        return failures;
+    }
+}
+
 export interface CheckFailure {
     property: string;
     reason: string;
@@ -51,26 +88,26 @@ export function checkInputs(
     mod: ResourceModule,
     news: Props,
 ): { inputs: Props; failures: CheckFailure[] } {
+    const name = mod.token.split(":")[2];
+    const removed = Object.keys(news).filter((k) => mod.removed?.[k] !== undefined);
+    const gone = removed.map((k) => ({ property: k, reason: `${name}.${k}: ${mod.removed![k]}` }));
     const unknownKeys = new Set(Object.keys(news).filter((k) => news[k] === UNKNOWN));
-    const known = Object.fromEntries(Object.entries(news).filter(([k]) => !unknownKeys.has(k)));
+    const known = Object.fromEntries(Object.entries(news).filter(([k]) => !unknownKeys.has(k) && !removed.includes(k)));
     const res = mod.inputs.safeParse(known);
-    if (res.success) {
-        let inputs = res.data as Props;
-        if (unknownKeys.size === 0 && mod.normalize) {
-            try {
-                inputs = mod.normalize(inputs);
-            } catch (e) {
-                return { inputs: news, failures: [{ property: "", reason: (e as Error).message }] };
-            }
-        }
-        for (const k of unknownKeys) inputs[k] = UNKNOWN;
-        return { inputs, failures: [] };
-    }
     // Issues about values still unknown in preview (e.g. a required property being computed) wait for up.
-    const failures = res.error.issues
-        .filter((i) => !unknownKeys.has(String(i.path[0])))
-        .map((i) => ({ property: propertyPath(i), reason: reason(mod, i) }));
-    return { inputs: news, failures };
+    const issues = res.success ? [] : res.error.issues.filter((i) => !unknownKeys.has(String(i.path[0])));
+    const failures = [...gone, ...issues.map((i) => ({ property: propertyPath(i), reason: reason(mod, i) }))];
+    if (!res.success || failures.length) return { inputs: news, failures };
+    let inputs = res.data as Props;
+    if (unknownKeys.size === 0 && mod.normalize) {
+        try {
+            inputs = mod.normalize(inputs);
+        } catch (e) {
+            return { inputs: news, failures: [{ property: "", reason: (e as Error).message }] };
+        }
+    }
+    for (const k of unknownKeys) inputs[k] = UNKNOWN;
+    return { inputs, failures: [] };
 }
 
 function propertyPath(issue: z.core.$ZodIssue): string {

@@ -35,7 +35,8 @@ function describe(s: z.ZodType): { spec: PropSpec; required: boolean } {
     }
     const spec = typeSpec(cur);
     if (desc) spec.description = desc;
-    if (def !== undefined && !Array.isArray(def)) spec.default = def;
+    // Pulumi schema defaults are primitives only; list and map defaults are documented, not declared.
+    if (def !== undefined && (def === null || typeof def !== "object")) spec.default = def;
     return { spec, required };
 }
 
@@ -55,6 +56,12 @@ function typeSpec(s: z.ZodType): PropSpec {
             return { type: "array", items: typeSpec(def.element!) };
         case "record":
             return { type: "object", additionalProperties: typeSpec(def.valueType!) };
+        case "union": {
+            // Alternatives of one JSON type (e.g. a name or a #id) are that type.
+            const specs = (def as unknown as { options: z.ZodType[] }).options.map(typeSpec);
+            if (specs.every((x) => JSON.stringify(x) === JSON.stringify(specs[0]))) return specs[0];
+            throw new Error("schema: a union of different types");
+        }
         case "enum":
             return { type: "string", enum: Object.values(def.entries!) };
         case "object": {
@@ -85,15 +92,18 @@ export function schema() {
     const conn = objectSpec(connectionSchema.shape as Record<string, z.ZodType>, connectionSecrets);
     const res: Record<string, unknown> = {};
     for (const m of resources) {
-        const ins = objectSpec(m.inputs.shape as Record<string, z.ZodType>, m.secrets);
+        const internal = m.internal ?? [];
+        const shape = Object.fromEntries(Object.entries(m.inputs.shape as Record<string, z.ZodType>).filter(([k]) => !internal.includes(k)));
+        const ins = objectSpec(shape, m.secrets);
         const outs: Record<string, PropSpec> = { ...ins.properties };
+        for (const k of internal) outs[k] = describe((m.inputs.shape as Record<string, z.ZodType>)[k]).spec;
         for (const [k, o] of Object.entries(m.outputs)) outs[k] = { type: o.type, description: o.description };
         res[m.token] = {
             description: m.description,
             inputProperties: ins.properties,
             requiredInputs: ins.required,
             properties: outs,
-            required: [...new Set([...ins.required.filter((k) => !k.startsWith("source")), ...Object.keys(m.outputs)])],
+            required: [...new Set([...ins.required, ...internal, ...Object.keys(m.outputs)])],
         };
     }
     return {

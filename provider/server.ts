@@ -10,13 +10,14 @@ import { fromStruct, toStruct } from "./marshal";
 import { connectionSchema, connectionSecrets, type Connection } from "./remote/connection";
 import { host, closeAll } from "./remote/ssh";
 import { logger } from "./log";
-import { checkInputs, diff, projectInputs, UNKNOWN, type Ctx, type Props, type ResourceModule } from "./resource";
+import { Claims, checkInputs, diff, projectInputs, UNKNOWN, type Ctx, type Props, type ResourceModule } from "./resource";
 import { moduleFor } from "./registry";
 import { schemaJson, PROVIDER_VERSION } from "./schema";
 
 type Handler<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 
 let connection: Connection | undefined;
+const claims = new Claims();
 
 /** Provider config: values from stack config arrive as strings; non-string properties are JSON there. */
 export function parseConfig(props: Props) {
@@ -144,7 +145,8 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
     check: unary(async (req: pb.CheckRequest) => {
         const m = mod(req.getUrn());
         const { props, secrets } = fromStruct(req.getNews());
-        const { inputs, failures } = checkInputs(m, props);
+        const { inputs, failures: own } = checkInputs(m, props);
+        const failures = own.length ? own : claims.check(req.getUrn(), m, inputs);
         const res = new pb.CheckResponse();
         res.setInputs(toStruct(inputs, secretKeys(m, secrets)));
         res.setFailuresList(

@@ -4,7 +4,13 @@ import * as path from "node:path";
 import { sh } from "./sh";
 import type { RemoteHost, ExecResult } from "./ssh";
 
-const NATIVE_DIR = path.resolve(__dirname, "../../../native");
+/** native/ at the repository root, whether this runs compiled (dist/provider/remote) or from source. */
+const NATIVE_DIR = ((): string => {
+    for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "native", "lib.sh"))) return path.join(dir, "native");
+    }
+    throw new Error(`native/ not found above ${__dirname}`);
+})();
 const cache = new Map<string, string>();
 
 function source(op: string): string {

@@ -140,6 +140,13 @@ class Host {
         for (const c of clients) c.end();
     }
 
+    /** Closes the current chain, last hop first; the next command dials again. */
+    private reset() {
+        const old = this.chain;
+        this.chain = undefined;
+        void old?.then((cs) => [...cs].reverse().forEach((c) => c.end()), () => undefined);
+    }
+
     private client(): Promise<Client> {
         if (!this.chain) {
             if (this.dialled) stats.reconnects++;
@@ -174,13 +181,8 @@ class Host {
             const r = await this.slot(() => this.once(command, stdin, timeoutMs));
             if (!(r instanceof Error)) return r;
             if (attempt >= 6) throw new Error(`SSH exec on ${this.name} failed: ${r.message}`);
-            if (/not connected/i.test(r.message)) {
-                const dead = this.chain;
-                this.chain = undefined;
-                void dead?.then((cs) => cs.forEach((c) => c.end()), () => undefined);
-            } else {
-                await new Promise((res) => setTimeout(res, 100 * attempt));
-            }
+            if (/not connected/i.test(r.message)) this.reset();
+            else await new Promise((res) => setTimeout(res, 100 * attempt));
         }
     }
 
@@ -267,8 +269,7 @@ class Host {
     }
 
     close() {
-        void this.chain?.then((cs) => [...cs].reverse().forEach((c) => c.end()), () => undefined);
-        this.chain = undefined;
+        this.reset();
     }
 }
 

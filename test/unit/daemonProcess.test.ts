@@ -1,28 +1,65 @@
 import { describe, expect, it } from "vitest";
+import * as fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { inputs } from "../../provider/resources/daemonProcess/schema";
+import { createHash } from "node:crypto";
+import { OPTIONS, inputs } from "../../provider/resources/daemonProcess/schema";
 import { render, parse } from "../../provider/resources/daemonProcess/render";
 import { daemonProcess } from "../../provider/resources/daemonProcess";
 import { checkInputs, diff, UNKNOWN } from "../../provider/resource";
 import type { ResourceModule } from "../../provider/resource";
+import { words } from "../../provider/apache";
+import { daemonInputs, HOSTILE } from "../arbitraries";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
 const mod = daemonProcess as unknown as ResourceModule;
 
-describe("DaemonProcess render", () => {
-    it("writes the upstream recommended defaults (golden: daemon-defaults.conf)", () => {
+/** Every option set, each to a value that is not its default (scriptGroup excludes scriptUser: tested apart). */
+export const EVERY_OPTION = {
+    name: "every-option",
+    processes: 3, threads: 12, pythonHome: "/opt/modwsgi/envs/api", pythonPath: ["/srv/lib", "/srv/vendor"],
+    pythonEggs: "/var/cache/eggs", user: "www-data", group: "#33", supplementaryGroups: ["adm", "staff"], umask: "0027",
+    home: "/srv/api", chroot: "/srv/jail", displayName: "(wsgi:api)", lang: "en_US.UTF-8", locale: "en_US.UTF-8",
+    scriptUser: "www-data", socketUser: "#33", queueTimeout: 30, socketTimeout: 90, connectTimeout: 10, requestTimeout: 120,
+    interruptTimeout: 10, inactivityTimeout: 600, startupTimeout: 30, deadlockTimeout: 120, gracefulTimeout: 20,
+    evictionTimeout: 5, restartInterval: 86400, shutdownTimeout: 8, responseSocketTimeout: 30, maximumRequests: 10000,
+    listenBacklog: 200, sendBufferSize: 65536, receiveBufferSize: 65536, headerBufferSize: 65536,
+    responseBufferSize: 1048576, responseFlushDelay: 10, stackSize: 1048576, cpuTimeLimit: 3600, cpuPriority: 5,
+    memoryLimit: 1073741824, virtualMemoryLimit: 4294967296, serverMetrics: true, switchInterval: 0.01,
+};
+
+describe("DaemonProcess render (golden files)", () => {
+    it("writes the upstream recommended defaults (daemon-defaults.conf)", () => {
         expect(render(inputs.parse({ name: "hello" }))).toBe(golden("daemon-defaults.conf"));
     });
 
-    it("writes user, group, python-home and processes when set (golden: daemon-full.conf)", () => {
+    it("writes user, group, python-home and processes when set (daemon-full.conf)", () => {
         const i = inputs.parse({ name: "api", processes: 2, threads: 8, pythonHome: "/opt/modwsgi/envs/api", user: "www-data", group: "www-data" });
         expect(render(i)).toBe(golden("daemon-full.conf"));
     });
 
-    it("parses its own output back to the same inputs", () => {
-        const i = inputs.parse({ name: "api", processes: 2, threads: 8, pythonHome: "/opt/x", user: "app" });
+    it("writes every mod_wsgi 6 option in its own syntax (daemon-every-option.conf)", () => {
+        expect(Object.keys(EVERY_OPTION).filter((k) => k !== "name").sort()).toEqual(Object.keys(OPTIONS).filter((k) => k !== "scriptGroup").sort());
+        expect(render(inputs.parse(EVERY_OPTION))).toBe(golden("daemon-every-option.conf"));
+    });
+});
+
+describe("DaemonProcess parse", () => {
+    it("reads every option back to the same typed value", () => {
+        const i = inputs.parse(EVERY_OPTION);
         expect(parse(render(i))).toEqual(i);
+    });
+
+    it("round-trips 300 random valid inputs: render then parse gives the inputs back, on one directive line", () => {
+        fc.assert(
+            fc.property(daemonInputs(), (raw) => {
+                const i = inputs.parse(raw);
+                const text = render(i);
+                expect(text.split("\n").filter((l) => l && !l.startsWith("#"))).toHaveLength(1);
+                expect(parse(text)).toEqual(i);
+            }),
+            { numRuns: 300 },
+        );
     });
 });
 
@@ -32,19 +69,36 @@ describe("DaemonProcess check", () => {
         expect(failures).toEqual([{ property: "threads", reason: expect.stringMatching(/^DaemonProcess\.threads: .*>=0/) }]);
     });
 
-    it("refuses root as the daemon user", () => {
-        const { failures } = checkInputs(mod, { name: "hello", user: "root" });
-        expect(failures[0].reason).toMatch(/root is refused/);
+    it.each([["root"], ["#0"]])("refuses %s as the daemon user", (user) => {
+        const { failures } = checkInputs(mod, { name: "hello", user });
+        expect(failures[0]).toEqual({ property: "user", reason: expect.stringMatching(/root \(id 0\) is refused/) });
     });
 
-    it("refuses names that would break out of the directive", () => {
-        const { failures } = checkInputs(mod, { name: "a b\nWSGIDaemonProcess evil" });
-        expect(failures[0].property).toBe("name");
+    it("refuses options mod_wsgi 6 removed, saying why", () => {
+        const { failures } = checkInputs(mod, { name: "hello", newrelicConfigFile: "/etc/newrelic.ini" });
+        expect(failures).toEqual([{ property: "newrelicConfigFile", reason: expect.stringMatching(/removed in mod_wsgi 6\.0/) }]);
     });
 
     it("refuses unknown properties", () => {
-        const { failures } = checkInputs(mod, { name: "hello", newrelicConfigFile: "/x" });
-        expect(failures[0].reason).toMatch(/no property "newrelicConfigFile"/);
+        const { failures } = checkInputs(mod, { name: "hello", threadz: 5 });
+        expect(failures[0].reason).toMatch(/no property "threadz"/);
+    });
+
+    it("refuses scriptUser together with scriptGroup", () => {
+        const { failures } = checkInputs(mod, { name: "hello", scriptUser: "a", scriptGroup: "b" });
+        expect(failures[0]).toEqual({ property: "scriptGroup", reason: expect.stringMatching(/not both/) });
+    });
+
+    it.each([
+        ["sendBufferSize", 100, /at least 512/],
+        ["headerBufferSize", 4096, /at least 8192/],
+        ["responseBufferSize", 1000, /at least 65536/],
+        ["cpuPriority", 21, /<=20/],
+        ["switchInterval", 0, />=0.0001/],
+        ["umask", "999", /octal/],
+    ])("enforces mod_wsgi's range for %s", (prop, value, message) => {
+        const { failures } = checkInputs(mod, { name: "hello", [prop]: value });
+        expect(failures[0]).toEqual({ property: prop, reason: expect.stringMatching(message) });
     });
 
     it("lets values still unknown in preview through", () => {
@@ -53,11 +107,28 @@ describe("DaemonProcess check", () => {
         expect(out.pythonHome).toBe(UNKNOWN);
         expect(out.threads).toBe(5);
     });
+
+    // Every property, every hostile value: refused naming that property, or written as one inert word.
+    const props = ["name", ...Object.keys(OPTIONS)];
+    it.each(props)("%s: hostile values are refused naming it, or rendered inert", (prop) => {
+        for (const value of HOSTILE) {
+            const { inputs: checked, failures } = checkInputs(mod, { name: "hostile", [prop]: value });
+            if (failures.length > 0) {
+                expect(failures.map((f) => f.property.split(/[.[]/)[0])).toContain(prop);
+                continue;
+            }
+            const text = render(checked as never);
+            const lines = text.split("\n").filter((l) => l && !l.startsWith("#"));
+            expect(lines).toHaveLength(1);
+            expect(words(lines[0])[0]).toBe("WSGIDaemonProcess");
+            expect(parse(text)).toEqual(checked);
+        }
+    });
 });
 
 describe("DaemonProcess diff", () => {
     const applied = { ...inputs.parse({ name: "hello" }), configFile: "f", configSha256: "" };
-    applied.configSha256 = require("node:crypto").createHash("sha256").update(render(applied)).digest("hex");
+    applied.configSha256 = createHash("sha256").update(render(applied)).digest("hex");
 
     it("reports nothing when the live state matches", () => {
         expect(diff(mod, applied, inputs.parse({ name: "hello" }))).toEqual({ changed: [], replaces: [] });

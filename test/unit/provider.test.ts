@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { fromStruct, toStruct, secret } from "../../provider/marshal";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { schema } from "../../provider/schema";
+import { generate } from "../../provider/sdkgen";
+import { generate as generateDocs } from "../../provider/docgen";
 import { treeSha256, REMOTE_TREE_SHA } from "../../provider/resources/application/source";
 import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs } from "../../provider/resources/application";
 import { parseFacts } from "../../provider/remote/scripts";
@@ -26,30 +28,33 @@ describe("marshal", () => {
     });
 });
 
-describe("schema and SDK agree", () => {
-    const sdk = fs.readFileSync(path.join(__dirname, "../../sdk/nodejs/index.ts"), "utf8");
-    const s = schema();
-    const argNames = (iface: string) => {
-        const block = sdk.slice(sdk.indexOf(`export interface ${iface} `));
-        return [...block.slice(0, block.indexOf("\n}")).matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]);
-    };
-    it("Provider: the SDK's ProviderArgs (with HopArgs) are exactly the provider config", () => {
-        expect([...argNames("HopArgs"), ...argNames("ProviderArgs")].sort()).toEqual(Object.keys(s.provider.inputProperties).sort());
+describe("SDK", () => {
+    it("sdk/nodejs/index.ts is what `npm run gen:sdk` generates from the schema", () => {
+        const committed = fs.readFileSync(path.join(__dirname, "../../sdk/nodejs/index.ts"), "utf8");
+        expect(committed === generate(), "stale SDK: run `npm run gen:sdk` and commit the result").toBe(true);
     });
-    for (const [token, res] of Object.entries(s.resources) as [string, { inputProperties: object; properties: object }][]) {
-        const cls = token.split(":")[2];
-        it(`${cls}: every schema input is an SDK argument and every SDK argument is in the schema`, () => {
-            const block = sdk.slice(sdk.indexOf(`export interface ${cls}Args {`));
-            const body = block.slice(0, block.indexOf("\n}"));
-            const sdkProps = [...body.matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]).sort();
-            expect(sdkProps).toEqual(Object.keys(res.inputProperties).filter((k) => k !== "sourceSha256").sort());
-        });
-        it(`${cls}: SDK output names exist in the schema`, () => {
-            const m = sdk.match(new RegExp(`class ${cls} [\\s\\S]*?static readonly outputs = \\[([^\\]]*)\\]`));
-            const outs = [...m![1].matchAll(/"(\w+)"/g)].map((x) => x[1]);
-            for (const o of outs) expect(Object.keys(res.properties)).toContain(o);
-        });
-    }
+
+    it("docs/reference.md is what `npm run gen:docs` generates from the schema", () => {
+        const committed = fs.readFileSync(path.join(__dirname, "../../docs/reference.md"), "utf8");
+        expect(committed === generateDocs(), "stale reference: run `npm run gen:docs` and commit the result").toBe(true);
+    });
+
+    it("every resource and the provider have a class, and secrets are wrapped before they leave the program", () => {
+        const sdk = generate();
+        for (const token of Object.keys(schema().resources)) expect(sdk).toContain(`export class ${token.split(":")[2]} extends pulumi.CustomResource`);
+        expect(sdk).toMatch(/class Provider [\s\S]*static readonly secrets = \["privateKey","privateKeyPassphrase","password","jumpHosts","sudoPassword"\]/);
+        expect(sdk).toMatch(/class Application [\s\S]*?static readonly secrets = \["environment"\]/);
+    });
+
+    it("the SDK, the examples and the test programs type-check (strict)", { timeout: 60_000 }, () => {
+        const r = spawnSync(path.join(__dirname, "../../node_modules/.bin/tsc"), [
+            "--noEmit", "--strict", "--esModuleInterop", "--skipLibCheck", "--target", "ES2023", "--module", "commonjs",
+            "--moduleResolution", "node", "--types", "node",
+            "examples/flask-hello/index.ts", "test/e2e/programs/fleet/index.ts", "test/e2e/programs/duplicate/index.ts",
+        ], { cwd: path.join(__dirname, "../.."), encoding: "utf8" });
+        expect(r.stdout + r.stderr).toBe("");
+        expect(r.status).toBe(0);
+    });
 });
 
 describe("application source", () => {

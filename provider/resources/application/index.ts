@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { applyConfig, withHostLock } from "../../remote/apply";
 import { run, runScript } from "../../remote/scripts";
 import { raw, sh } from "../../remote/sh";
-import { HEADER, directive, name, options, sha256, word } from "../../apache";
+import { HEADER, name, option, sha256, word, wsgiDirective } from "../../apache";
 import { deepEqual, type Ctx, type ResourceModule } from "../../resource";
 import { configFile as daemonConfigFile, parse as parseDaemon } from "../daemonProcess/render";
 import { archive, REMOTE_TREE_SHA, resolveSource, treeSha256 } from "./source";
@@ -30,7 +30,7 @@ export const inputs = z
             )
             .default({})
             .describe("Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group)."),
-        sourceSha256: z.string().optional().describe("Computed from source at preview: SHA-256 of the app tree. Do not set."),
+        sourceSha256: z.string().optional().describe("SHA-256 of the app tree: computed from source at preview, read from the host at refresh."),
     })
     .strict();
 
@@ -45,7 +45,7 @@ export function render(i: ApplicationInputs): string {
     return (
         HEADER +
         `WSGIScriptAlias ${word(i.mountPoint)} ${word(`${dir}/wsgi.py`)} ` +
-        `${word(`process-group=${i.processGroup}`)} ${word(`application-group=${i.applicationGroup}`)}\n` +
+        `${option("process-group", i.processGroup)} ${option("application-group", i.applicationGroup)}\n` +
         `<Directory ${word(dir)}>\n    Require all granted\n</Directory>\n`
     );
 }
@@ -73,8 +73,9 @@ export function renderEnv(env: Record<string, string>): string {
 }
 
 export function parse(text: string, loader: string, name: string): Partial<ApplicationInputs> {
-    const args = directive(text, "WSGIScriptAlias") ?? [];
-    const opts = options(args.slice(2));
+    const d = wsgiDirective(text, "WSGIScriptAlias", 2);
+    const args = d?.args ?? [];
+    const opts = d?.options ?? new Map<string, string>();
     const script = /runpy\.run_path\("([^"]*)"\)/.exec(loader)?.[1] ?? "";
     const prefix = `${appDir(name)}/current/`;
     return {
@@ -133,6 +134,11 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
         loaderSha256: { type: "string", description: "SHA-256 of the generated loader wsgi.py (live after refresh)." },
     },
     secrets: ["environment"],
+    internal: ["sourceSha256"],
+    claims: (i) => [
+        { key: `app:${i.name}`, property: "name", what: `application "${i.name}"` },
+        { key: `mount:${i.mountPoint}`, property: "mountPoint", what: `mount point ${i.mountPoint}` },
+    ],
     replaceOn: ["name"],
     normalize: (i) => ({ ...i, sourceSha256: treeSha256(resolveSource(i.source)) }),
     id: (i) => i.name,

@@ -4,7 +4,7 @@ import { run } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
 import type { Ctx, ResourceModule } from "../../resource";
-import { inputs, type DaemonProcessInputs, type DaemonProcessState } from "./schema";
+import { REMOVED, inputs, type DaemonProcessInputs, type DaemonProcessState } from "./schema";
 import { configFile, parse, render } from "./render";
 
 async function apply(ctx: Ctx, i: DaemonProcessInputs, old?: DaemonProcessState): Promise<DaemonProcessState> {
@@ -27,6 +27,8 @@ export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessSta
         configFile: { type: "string", description: "The managed config file on the host." },
         configSha256: { type: "string", description: "SHA-256 of that file's content as last applied (live after refresh)." },
     },
+    removed: REMOVED,
+    claims: (i) => [{ key: `daemon:${i.name}`, property: "name", what: `daemon process group "${i.name}"` }],
     replaceOn: ["name"],
     id: (i) => i.name,
     create: (ctx, i) => apply(ctx, i),

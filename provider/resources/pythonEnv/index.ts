@@ -50,6 +50,7 @@ export const pythonEnv: ResourceModule<PythonEnvInputs, PythonEnvState> = {
         appliedFreezeSha256: { type: "string", description: "SHA-256 of `pip freeze` right after the last apply." },
     },
     replaceOn: ["name"],
+    claims: (i) => [{ key: `env:${i.name}`, property: "name", what: `Python environment "${i.name}"` }],
     id: (i) => i.name,
     create: (ctx, i) => sync(ctx, i),
     update: (ctx, _olds, news) => sync(ctx, news),

@@ -97,6 +97,7 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
         configSha256: { type: "string", description: "SHA-256 of the managed LoadModule and include files." },
     },
     replaceOn: [],
+    claims: () => [{ key: "module", property: "version", what: "a WsgiModule (Apache loads exactly one mod_wsgi)" }],
     id: () => "mod_wsgi",
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),

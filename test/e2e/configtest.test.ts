@@ -1,0 +1,93 @@
+// Property test against real Apache: random schema-valid DaemonProcess inputs (and every hostile value
+// the schema lets through) rendered by the provider and checked by the sandbox host's apache2 -t with
+// mod_wsgi 6.1.1 loaded. Apache must accept all of it, and nothing may run.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as fc from "fast-check";
+import * as fs from "node:fs";
+import { closeAll, host, type RemoteHost } from "../../provider/remote/ssh";
+import { connectionSchema } from "../../provider/remote/connection";
+import { runScript } from "../../provider/remote/scripts";
+import { checkInputs, type ResourceModule } from "../../provider/resource";
+import { daemonProcess } from "../../provider/resources/daemonProcess";
+import { OPTIONS, inputs } from "../../provider/resources/daemonProcess/schema";
+import { render } from "../../provider/resources/daemonProcess/render";
+import { daemonInputs, HOSTILE } from "../arbitraries";
+import { sandboxHost } from "./harness";
+
+const DIR = "/tmp/modwsgi-configtest";
+const RUNS = 200;
+let h: RemoteHost;
+let so: string;
+
+/** A whole-server config of its own, so the test never touches the host's running Apache. */
+const httpdConf = (daemons: string) => `ServerRoot /etc/apache2
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule wsgi_module ${so}
+Listen 127.0.0.1:18080
+PidFile ${DIR}/httpd.pid
+ErrorLog ${DIR}/error.log
+User www-data
+Group www-data
+WSGIRestrictEmbedded On
+Include ${DIR}/daemons.conf
+`;
+
+async function configtest(daemons: string): Promise<{ code: number; out: string }> {
+    await h.writeFile(`${DIR}/daemons.conf`, daemons);
+    await h.writeFile(`${DIR}/httpd.conf`, httpdConf(daemons));
+    const r = await h.exec(`apache2 -t -f ${DIR}/httpd.conf`);
+    return { code: r.code, out: r.stdout + r.stderr };
+}
+
+beforeAll(async () => {
+    const s = sandboxHost("h2");
+    h = host(connectionSchema.parse({ host: s.address, hostKey: s.hostKey, privateKey: fs.readFileSync(s.privateKeyFile, "utf8") }));
+    const facts = await runScript(h, "build-module", ["6.1.1", "/usr/bin/python3", "/opt/modwsgi/module/mod_wsgi-6.1.1-python3"]);
+    so = facts.module_path;
+    await h.exec(`rm -rf ${DIR} /tmp/pwned && mkdir -p ${DIR}`);
+}, 300_000);
+
+afterAll(async () => {
+    await h?.exec(`rm -rf ${DIR}`);
+    closeAll();
+});
+
+describe("apache2 -t accepts what the provider renders", () => {
+    it("fails for a config it should reject (the check is real)", { timeout: 60_000 }, async () => {
+        const r = await configtest('WSGIDaemonProcess bad "threads=5"\n'); // mod_wsgi wants name=value, value quoted alone
+        expect(r.code).not.toBe(0);
+        expect(r.out).toMatch(/Invalid option to WSGI daemon process definition/);
+    });
+
+    it(`accepts ${RUNS} random schema-valid DaemonProcess groups`, { timeout: 120_000 }, async () => {
+        const seed = Date.now() % 2 ** 31;
+        const samples = fc.sample(daemonInputs(fc.constant("x")), { numRuns: RUNS, seed });
+        const text = samples.map((raw, i) => render(inputs.parse({ ...raw, name: `p${i}` }))).join("");
+        const r = await configtest(text);
+        expect(r.out, `seed ${seed}`).toMatch(/Syntax OK/);
+        expect(r.code, `seed ${seed}: ${r.out}`).toBe(0);
+    });
+
+    it("accepts every hostile value the schema lets through, as inert text: no extra directive, nothing run", { timeout: 120_000 }, async () => {
+        const mod = daemonProcess as unknown as ResourceModule;
+        const lines: string[] = [];
+        let n = 0;
+        // A well-formed but unknown user or group name is no injection: Apache refuses it at configtest
+        // ("bad user name"), which the lifecycle test covers. Everything else must pass as inert text.
+        const identities = ["user", "group", "scriptUser", "scriptGroup", "socketUser", "supplementaryGroups"];
+        for (const prop of ["name", ...Object.keys(OPTIONS).filter((k) => !identities.includes(k))]) {
+            for (const value of HOSTILE) {
+                const { inputs: checked, failures } = checkInputs(mod, { name: `hostile${n}`, [prop]: value });
+                if (failures.length === 0) lines.push(render(checked as never));
+                n++;
+            }
+        }
+        expect(lines.length).toBeGreaterThan(0);
+        const text = lines.join("");
+        expect(text.match(/^WSGIDaemonProcess /gm)).toHaveLength(lines.length);
+        const r = await configtest(text);
+        expect(r.code, r.out).toBe(0);
+        expect((await h.exec("test -e /tmp/pwned")).code).not.toBe(0);
+    });
+});
