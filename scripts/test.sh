@@ -14,10 +14,10 @@ vitest run test/unit --reporter=default --reporter=json --outputFile.json="$resu
 step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
 vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
-step "sandbox hosts (fresh): h1-h3 on the bridge, h5 reachable only through h1, h6 only through h5"
+step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5"
 start=$(date +%s)
 test/sandbox/sandbox.sh down
-test/sandbox/sandbox.sh up 3
+test/sandbox/sandbox.sh up 4
 test/sandbox/sandbox.sh up-behind 5 1
 test/sandbox/sandbox.sh up-behind 6 5
 echo "sandbox ready in $(( $(date +%s) - start )) s" >&2

@@ -37,7 +37,9 @@ const opts = { provider };
 
 const mod = new modwsgi.WsgiModule("mod-wsgi", { version: config.get("modWsgiVersion") ?? "6.1.1" }, opts);
 
-const env = new modwsgi.PythonEnv("hello-env", { name: "hello", python: mod.python, requirements: ["flask==3.1.2"] }, opts);
+// After the module: a venv is only useful with a module built for its Python (and a host that fails the
+// module's preflight then stays untouched).
+const env = new modwsgi.PythonEnv("hello-env", { name: "hello", python: mod.python, requirements: ["flask==3.1.2"] }, { ...opts, dependsOn: [mod] });
 
 const daemon = new modwsgi.DaemonProcess(
     "hello",

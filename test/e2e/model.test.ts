@@ -1,7 +1,7 @@
 // The typed model through the real CLI: cross-resource checks at preview, before anything touches a host.
 import { describe, expect, it } from "vitest";
 import * as path from "node:path";
-import { REPO, Stack, acceptedLogins, sandboxHost } from "./harness";
+import { REPO, Stack, acceptedLogins, sandboxHost, ssh } from "./harness";
 
 describe("typed model at preview", () => {
     it("two daemon groups with one name on one host fail preview, naming both resources, without logging in", { timeout: 600_000 }, () => {
@@ -14,5 +14,19 @@ describe("typed model at preview", () => {
         const out = s.run(["preview"], "fail");
         expect(out).toMatch(/DaemonProcess\.name: daemon process group "web" is already declared on this host by (first|second)/);
         expect(acceptedLogins(h)).toBe(before);
+    });
+
+    it("a missing prerequisite (apache2-dev) fails up naming apxs and the package; nothing on the host changes", { timeout: 600_000 }, () => {
+        // h4 is this file's own host: the others keep their packages.
+        const h = sandboxHost("h4");
+        const state = "find /etc/apache2 /opt /srv /var/lib/modwsgi 2>/dev/null | sort | sha256sum";
+        expect(ssh(h, "dpkg -r --force-depends apache2-dev >/dev/null 2>&1; ! command -v apxs").code).toBe(0);
+        const before = ssh(h, state).stdout;
+        const s = new Stack("prereq", path.join(REPO, "examples/flask-hello"));
+        s.config("host", h.address);
+        s.config("hostKey", h.hostKey);
+        const out = s.run(["up", "--yes", "--skip-preview"], "fail");
+        expect(out).toMatch(/apxs not found \(install the Debian package apache2-dev\)/);
+        expect(ssh(h, state).stdout).toBe(before);
     });
 });
