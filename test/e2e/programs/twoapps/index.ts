@@ -1,0 +1,20 @@
+// Two apps, each in its own daemon group, on one host: the reload test's program.
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as modwsgi from "../../../../sdk/nodejs";
+
+const config = new pulumi.Config();
+const provider = new modwsgi.Provider("host", {
+    host: config.require("host"),
+    hostKey: config.require("hostKey"),
+    privateKey: pulumi.secret(fs.readFileSync(config.require("privateKeyFile"), "utf8")),
+});
+const opts = { provider };
+const mod = new modwsgi.WsgiModule("module", {}, opts);
+const env = new modwsgi.PythonEnv("env", { name: "twoapps", python: mod.python, requirements: ["flask==3.1.2"] }, { ...opts, dependsOn: [mod] });
+
+export const urls = ["appa", "appb"].map((name) => {
+    const daemon = new modwsgi.DaemonProcess(name, { name, threads: 2, pythonHome: env.path }, { ...opts, dependsOn: [mod] });
+    const app = new modwsgi.Application(name, { name, mountPoint: `/${name}`, source: config.require(`${name}Source`), processGroup: daemon.name }, opts);
+    return pulumi.interpolate`http://${config.require("host")}${app.mountPoint}/`;
+});

@@ -1,0 +1,60 @@
+// The reload table, observed: a code-only deploy of one app restarts only its own daemon group; the other
+// group's processes and Apache's parent keep their PIDs. A config change reloads Apache gracefully.
+import { afterAll, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { REPO, Stack, get, sandboxHost, ssh } from "./harness";
+
+const STEP = 15 * 60_000;
+let stack: Stack | undefined;
+
+afterAll(() => {
+    try {
+        stack?.run(["destroy", "--yes", "--skip-preview"]);
+    } catch (e) {
+        console.error(String(e));
+    }
+});
+
+describe("what a change restarts", () => {
+    it("a code-only deploy of app A leaves app B's daemon PIDs and Apache's parent unchanged", { timeout: STEP }, async () => {
+        const h = sandboxHost("h3");
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "twoapps-"));
+        const src = (n: string) => path.join(tmp, n);
+        for (const n of ["appa", "appb"]) fs.cpSync(path.join(REPO, "examples/flask-hello/app"), src(n), { recursive: true });
+        stack = new Stack("twoapps", path.join(REPO, "test/e2e/programs/twoapps"), { refresh: false });
+        stack.config("host", h.address);
+        stack.config("hostKey", h.hostKey);
+        stack.config("privateKeyFile", h.privateKeyFile);
+        stack.config("appaSource", src("appa"));
+        stack.config("appbSource", src("appb"));
+        stack.up();
+        const [a, b] = JSON.parse(stack.run(["stack", "output", "urls", "--json"])) as string[];
+        expect((await get(a)).body).toMatch(/^Hello from Flask/);
+        expect((await get(b)).body).toMatch(/^Hello from Flask/);
+
+        const pids = (group: string) => ssh(h, `pgrep -f '^\\(wsgi:${group}\\)' | sort`).stdout.trim();
+        const apacheParent = () => ssh(h, "cat /var/run/apache2/apache2.pid").stdout.trim();
+        const before = { a: pids("appa"), b: pids("appb"), parent: apacheParent() };
+        expect(before.a).not.toBe("");
+        expect(before.b).not.toBe("");
+
+        fs.writeFileSync(path.join(src("appa"), "hello.py"),
+            fs.readFileSync(path.join(src("appa"), "hello.py"), "utf8").replace("'Hello'", "'Changed'"));
+        const out = stack.up();
+        expect(out).toMatch(/~ +modwsgi:index:Application +appa +updated/);
+        expect(out).not.toMatch(/modwsgi:index:(Application +appb|DaemonProcess).* updated/);
+        // mod_wsgi restarts the group on its next request, when it sees the loader's new mtime.
+        let body = "";
+        for (let i = 0; i < 20 && !body.startsWith("Changed"); i++) {
+            body = (await get(a)).body;
+            if (!body.startsWith("Changed")) await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(body).toMatch(/^Changed from Flask/);
+        expect((await get(b)).body).toMatch(/^Hello from Flask/);
+        expect(pids("appb")).toBe(before.b);
+        expect(apacheParent()).toBe(before.parent);
+        expect(pids("appa")).not.toBe(before.a);
+    });
+});
