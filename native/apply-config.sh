@@ -2,7 +2,7 @@
 # apply-config: swap staged Apache config into place, run a whole-tree configtest, then reload;
 # when Apache rejects the result, put every file back as it was and print Apache's own message.
 # Usage: apply-config.sh STAGE_DIR graceful|restart|none
-# STAGE_DIR/manifest lines: `put FILE TARGET` | `del TARGET` | `link TARGET LINKPATH` (paths have no spaces).
+# STAGE_DIR/manifest lines: `put FILE TARGET MODE` | `del TARGET` | `link TARGET LINKPATH` (paths have no spaces).
 
 backup() {
     i=0
@@ -19,9 +19,13 @@ backup() {
 }
 
 swap() {
-    while read -r op a b; do
+    while read -r op a b m; do
         case "$op" in
-            put) mkdir -p "$(dirname "$b")"; cp "$stage/$a" "$b.modwsgi-new"; mv -f "$b.modwsgi-new" "$b" ;;
+            put)
+                mkdir -p "$(dirname "$b")"
+                cp "$stage/$a" "$b.modwsgi-new"
+                chmod "${m:-644}" "$b.modwsgi-new"
+                mv -f "$b.modwsgi-new" "$b" ;;
             del) rm -f "$a" ;;
             link) mkdir -p "$(dirname "$b")"; ln -sfn "$a" "$b" ;;
         esac

@@ -4,8 +4,9 @@ import { wsgiModule } from "./resources/wsgiModule";
 import { pythonEnv } from "./resources/pythonEnv";
 import { daemonProcess } from "./resources/daemonProcess";
 import { application } from "./resources/application";
+import { virtualHost } from "./resources/virtualHost";
 
-export const resources = [wsgiModule, pythonEnv, daemonProcess, application] as unknown as ResourceModule[];
+export const resources = [wsgiModule, pythonEnv, daemonProcess, virtualHost, application] as unknown as ResourceModule[];
 
 export function moduleFor(type: string): ResourceModule {
     const m = resources.find((r) => r.token === type);

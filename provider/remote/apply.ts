@@ -6,7 +6,7 @@ import { sh } from "./sh";
 import type { RemoteHost } from "./ssh";
 
 export type Change =
-    | { op: "put"; target: string; content: string }
+    | { op: "put"; target: string; content: string; mode?: number }
     | { op: "del"; target: string }
     | { op: "link"; target: string; link: string };
 
@@ -35,8 +35,8 @@ export async function applyConfig(host: RemoteHost, changes: Change[], reload: R
     const manifest: string[] = [];
     for (const [i, c] of changes.entries()) {
         if (c.op === "put") {
-            await host.writeFile(`${stage}/f${i}`, c.content, 0o644);
-            manifest.push(`put f${i} ${checkPath(c.target)}`);
+            await host.writeFile(`${stage}/f${i}`, c.content, 0o600);
+            manifest.push(`put f${i} ${checkPath(c.target)} ${(c.mode ?? 0o644).toString(8)}`);
         } else if (c.op === "del") {
             manifest.push(`del ${checkPath(c.target)}`);
         } else {

@@ -3,12 +3,13 @@
 // WSGIScriptAlias into a daemon group. Code or environment changes restart only that group (loader touch).
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
-import { applyConfig, withHostLock } from "../../remote/apply";
+import { applyConfig, withHostLock, type Change } from "../../remote/apply";
 import { run, runScript } from "../../remote/scripts";
 import { raw, sh } from "../../remote/sh";
 import { HEADER, name, option, sha256, word, wsgiDirective } from "../../apache";
 import { deepEqual, type Ctx, type ResourceModule } from "../../resource";
 import { configFile as daemonConfigFile, parse as parseDaemon } from "../daemonProcess/render";
+import { includeDir as vhostIncludeDir } from "../virtualHost";
 import { archive, REMOTE_TREE_SHA, resolveSource, treeSha256 } from "./source";
 
 export const inputs = z
@@ -21,6 +22,7 @@ export const inputs = z
             (p) => !p.split("/").includes(".."), "must not contain '..'").default("app.wsgi").describe(
             "WSGI script inside source, defining `application`."),
         processGroup: name().describe("Daemon group (DaemonProcess name) that runs the app."),
+        virtualHost: name().optional().describe("VirtualHost (its `name`) to mount the app in. Unset: every virtual host (server scope)."),
         applicationGroup: z.string().regex(/^(%\{GLOBAL\}|%\{SERVER\}|%\{RESOURCE\}|[A-Za-z0-9_.-]{1,64})$/, "must be %{GLOBAL}, %{SERVER}, %{RESOURCE} or a name").default("%{GLOBAL}").describe(
             "Interpreter within the group. Default %{GLOBAL} (main interpreter: safe for C extensions)."),
         environment: z
@@ -38,7 +40,8 @@ export type ApplicationInputs = z.infer<typeof inputs>;
 export type ApplicationState = ApplicationInputs & { appDir: string; configFile: string; configSha256: string; loaderSha256: string };
 
 export const appDir = (name: string) => `/srv/modwsgi/${name}`;
-export const configFile = (name: string) => `/etc/apache2/modwsgi.d/20-app-${name}.conf`;
+export const configFile = (name: string, vhost?: string) =>
+    vhost ? `${vhostIncludeDir(vhost)}/20-app-${name}.conf` : `/etc/apache2/modwsgi.d/20-app-${name}.conf`;
 
 export function render(i: ApplicationInputs): string {
     const dir = appDir(i.name);
@@ -114,13 +117,16 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
         old.scriptFile !== i.scriptFile || old.loaderSha256 !== sha256(renderLoader(i));
     if (codeOrEnv) await deploy(ctx, i, old);
     const text = render(i);
-    if (!old || old.configSha256 !== sha256(text)) {
+    const file = configFile(i.name, i.virtualHost);
+    if (!old || old.configSha256 !== sha256(text) || old.configFile !== file) {
+        const changes: Change[] = [{ op: "put", target: file, content: text }];
+        if (old && old.configFile !== file) changes.push({ op: "del", target: old.configFile });
         await withHostLock(ctx.host, async () => {
-            ctx.log.status(`writing ${configFile(i.name)}, configtest, graceful reload`);
-            await applyConfig(ctx.host, [{ op: "put", target: configFile(i.name), content: text }], "graceful");
+            ctx.log.status(`writing ${file}, configtest, graceful reload`);
+            await applyConfig(ctx.host, changes, "graceful");
         });
     }
-    return { ...i, appDir: appDir(i.name), configFile: configFile(i.name), configSha256: sha256(text), loaderSha256: sha256(renderLoader(i)) };
+    return { ...i, appDir: appDir(i.name), configFile: file, configSha256: sha256(text), loaderSha256: sha256(renderLoader(i)) };
 }
 
 export const application: ResourceModule<ApplicationInputs, ApplicationState> = {
@@ -137,7 +143,7 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
     internal: ["sourceSha256"],
     claims: (i) => [
         { key: `app:${i.name}`, property: "name", what: `application "${i.name}"` },
-        { key: `mount:${i.mountPoint}`, property: "mountPoint", what: `mount point ${i.mountPoint}` },
+        { key: `mount:${i.virtualHost ?? "*"}:${i.mountPoint}`, property: "mountPoint", what: `mount point ${i.mountPoint}${i.virtualHost ? ` in virtual host ${i.virtualHost}` : ""}` },
     ],
     replaceOn: ["name"],
     normalize: (i) => ({ ...i, sourceSha256: treeSha256(resolveSource(i.source)) }),
@@ -147,9 +153,10 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
     async read(ctx, id, olds) {
         const name = olds?.name ?? id;
         const dir = appDir(name);
+        const file = olds?.configFile ?? configFile(name);
         const res = await run(
             ctx.host,
-            sh`cat ${configFile(name)} && echo '@@' && cat ${dir + "/wsgi.py"} && echo '@@' && cat ${dir + "/env.json"} && echo '@@' && cd ${dir + "/current"} && ${raw(REMOTE_TREE_SHA)}`,
+            sh`cat ${file} && echo '@@' && cat ${dir + "/wsgi.py"} && echo '@@' && cat ${dir + "/env.json"} && echo '@@' && cd ${dir + "/current"} && ${raw(REMOTE_TREE_SHA)}`,
         );
         if (!res.stdout.includes("@@")) return null; // no config file: the app is gone
         const [text, loader = "", env = "", tree = ""] = res.stdout.split("@@\n");
@@ -166,13 +173,13 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
             source: olds?.source ?? "",
             sourceSha256: /^[0-9a-f]{64}$/.test(tree.trim()) ? tree.trim() : "missing",
             appDir: dir,
-            configFile: configFile(name),
+            configFile: file,
             configSha256: sha256(text),
             loaderSha256: sha256(loader),
         } as ApplicationState;
     },
     async delete(ctx, olds) {
-        await withHostLock(ctx.host, () => applyConfig(ctx.host, [{ op: "del", target: configFile(olds.name) }], "graceful"));
+        await withHostLock(ctx.host, () => applyConfig(ctx.host, [{ op: "del", target: olds.configFile }], "graceful"));
         await run(ctx.host, sh`rm -rf ${appDir(olds.name)}`);
     },
     drift: (olds, news) => [
