@@ -6,7 +6,8 @@
 
 backup() {
     i=0
-    while read -r op a b; do
+    # Read every field of the line: a mode after TARGET must not end up inside it.
+    while read -r op a b _mode; do
         i=$((i + 1))
         case "$op" in put) t=$b ;; del) t=$a ;; link) t=$b ;; *) die "bad manifest line: $op" ;; esac
         if [ -e "$t" ] || [ -L "$t" ]; then
