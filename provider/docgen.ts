@@ -1,17 +1,7 @@
 // Generates docs/reference.md from the package schema: every resource and setting with its type,
 // default and description. `npm run gen:docs` writes it; a unit test fails when it is stale.
-import { schema } from "./schema";
+import { schema, type PropSpec as Prop } from "./schema";
 
-interface Prop {
-    type?: string;
-    $ref?: string;
-    items?: Prop;
-    additionalProperties?: Prop;
-    enum?: unknown[];
-    description?: string;
-    default?: unknown;
-    secret?: boolean;
-}
 
 function typeText(p: Prop): string {
     if (p.$ref) return p.$ref.split(":").pop()!;

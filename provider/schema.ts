@@ -5,7 +5,8 @@ import { connectionSchema, connectionSecrets } from "./remote/connection";
 
 export const PROVIDER_VERSION = "0.1.0";
 
-interface PropSpec {
+/** One property in the package schema (the subset this provider uses). */
+export interface PropSpec {
     type?: string;
     $ref?: string;
     items?: PropSpec;

@@ -1,17 +1,7 @@
 // Generates the typed Node.js SDK (sdk/nodejs/index.ts) from the package schema, so the two cannot
 // drift apart: `npm run gen:sdk` writes it, a unit test fails when the committed file is stale.
-import { schema } from "./schema";
+import { schema, type PropSpec as Prop } from "./schema";
 
-interface Prop {
-    type?: string;
-    $ref?: string;
-    items?: Prop;
-    additionalProperties?: Prop;
-    enum?: unknown[];
-    description?: string;
-    default?: unknown;
-    secret?: boolean;
-}
 
 interface ObjectType {
     description?: string;

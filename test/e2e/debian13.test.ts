@@ -2,24 +2,16 @@
 // built against that Python, serves Flask, reads back without drift, and goes away on destroy.
 import { afterAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
-import { REPO, Stack, get, sandboxHost, ssh } from "./harness";
+import { REPO, Stack, destroyStacks, get, sandboxHost, ssh } from "./harness";
 
 const STEP = 15 * 60_000;
-let stack: Stack | undefined;
-
-afterAll(() => {
-    try {
-        stack?.run(["destroy", "--yes", "--skip-preview"]);
-    } catch (e) {
-        console.error(String(e));
-    }
-});
+afterAll(destroyStacks);
 
 describe("Debian 13", () => {
     it("pulumi up serves Flask through mod_wsgi 6.1.1 on Python 3.13; refresh finds no drift; destroy cleans up", { timeout: STEP }, async () => {
         const h = sandboxHost("h7");
         expect(ssh(h, ". /etc/os-release; echo $VERSION_ID").stdout.trim()).toBe("13");
-        stack = new Stack("debian13", path.join(REPO, "examples/flask-hello"));
+        const stack = new Stack("debian13", path.join(REPO, "examples/flask-hello"));
         stack.config("host", h.address);
         stack.config("hostKey", h.hostKey);
         stack.up();
@@ -30,7 +22,6 @@ describe("Debian 13", () => {
         expect(ssh(h, "grep -o 'mod_wsgi/[0-9.]* Python/[0-9.]*' /var/log/apache2/error.log | tail -n 1").stdout).toMatch(/^mod_wsgi\/6\.1\.1 Python\/3\.13/);
         stack.run(["preview", "--refresh", "--expect-no-changes"]);
         stack.run(["destroy", "--yes", "--skip-preview"]);
-        stack = undefined;
         expect((await get(url, 404)).status).toBe(404);
     });
 });

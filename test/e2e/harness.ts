@@ -56,6 +56,19 @@ export async function get(url: string, want = 200, tries = 30): Promise<{ status
     return last;
 }
 
+const created: Stack[] = [];
+
+/** Destroys every stack this test file made (afterAll): hosts are shared, so no test leaves resources behind. */
+export function destroyStacks() {
+    for (const s of created.splice(0)) {
+        try {
+            s.run(["destroy", "--yes", "--skip-preview"]);
+        } catch (e) {
+            console.error(String(e));
+        }
+    }
+}
+
 export class Stack {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
@@ -85,6 +98,7 @@ export class Stack {
             PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
         };
         this.run(["stack", "init", "test"]);
+        created.push(this);
     }
 
     /** Runs the CLI; throws with its output unless the exit code is what the step expects. */

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO, Stack, get, sandboxHost, ssh, type SandboxHost } from "./harness";
+import { REPO, Stack, destroyStacks, get, sandboxHost, ssh, type SandboxHost } from "./harness";
 
 const DAEMON_FILE = "/etc/apache2/modwsgi.d/10-daemon-hello.conf";
 const MANAGED = [DAEMON_FILE, "/etc/apache2/modwsgi.d/20-app-hello.conf", "/etc/apache2/mods-enabled/modwsgi.load"];
@@ -32,16 +32,8 @@ beforeAll(() => {
     stack = new Stack("lifecycle", path.join(REPO, "examples/flask-hello"));
 });
 
-afterAll(() => {
-    // Leave the host clean even when a step failed half-way.
-    if (stack) {
-        try {
-            stack.run(["destroy", "--yes", "--skip-preview"]);
-        } catch (e) {
-            console.error(String(e));
-        }
-    }
-});
+// Leave the host clean even when a step failed half-way.
+afterAll(destroyStacks);
 
 describe("quickstart lifecycle on a sandbox host", () => {
     let baseThreads = 0;

@@ -1,7 +1,9 @@
 // The typed model through the real CLI: cross-resource checks at preview, before anything touches a host.
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
-import { REPO, Stack, acceptedLogins, sandboxHost, ssh } from "./harness";
+import { REPO, Stack, acceptedLogins, destroyStacks, sandboxHost, ssh } from "./harness";
+
+afterAll(destroyStacks);
 
 describe("typed model at preview", () => {
     it("two daemon groups with one name on one host fail preview, naming both resources, without logging in", { timeout: 600_000 }, () => {

@@ -4,18 +4,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO, Stack, get, sandboxHost, ssh } from "./harness";
+import { REPO, Stack, destroyStacks, get, sandboxHost, ssh } from "./harness";
 
 const STEP = 15 * 60_000;
-let stack: Stack | undefined;
-
-afterAll(() => {
-    try {
-        stack?.run(["destroy", "--yes", "--skip-preview"]);
-    } catch (e) {
-        console.error(String(e));
-    }
-});
+afterAll(destroyStacks);
 
 describe("what a change restarts", () => {
     it("a code-only deploy of app A leaves app B's daemon PIDs and Apache's parent unchanged", { timeout: STEP }, async () => {
@@ -23,7 +15,7 @@ describe("what a change restarts", () => {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "twoapps-"));
         const src = (n: string) => path.join(tmp, n);
         for (const n of ["appa", "appb"]) fs.cpSync(path.join(REPO, "examples/flask-hello/app"), src(n), { recursive: true });
-        stack = new Stack("twoapps", path.join(REPO, "test/e2e/programs/twoapps"), { refresh: false });
+        const stack = new Stack("twoapps", path.join(REPO, "test/e2e/programs/twoapps"), { refresh: false });
         stack.config("host", h.address);
         stack.config("hostKey", h.hostKey);
         stack.config("privateKeyFile", h.privateKeyFile);

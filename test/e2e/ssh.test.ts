@@ -5,17 +5,10 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO, Stack, acceptedLogins, get, hostFingerprint, sandboxHost, ssh } from "./harness";
+import { REPO, Stack, acceptedLogins, destroyStacks, get, hostFingerprint, sandboxHost, ssh } from "./harness";
 
 const STEP = 15 * 60_000;
 const QUICKSTART = path.join(REPO, "examples/flask-hello");
-const stacks: Stack[] = [];
-
-function stack(name: string, program: string, opts: { refresh?: boolean } = {}): Stack {
-    const s = new Stack(name, program, opts);
-    stacks.push(s);
-    return s;
-}
 
 function hostRun(h: ReturnType<typeof sandboxHost>, command: string): string {
     const r = ssh(h, command);
@@ -23,20 +16,12 @@ function hostRun(h: ReturnType<typeof sandboxHost>, command: string): string {
     return r.stdout;
 }
 
-afterAll(() => {
-    for (const s of stacks) {
-        try {
-            s.run(["destroy", "--yes", "--skip-preview"]);
-        } catch (e) {
-            console.error(String(e));
-        }
-    }
-});
+afterAll(destroyStacks);
 
 describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
     it("3 hosts x 10 resources: exactly one SSH handshake per host for up, and again for preview --refresh", { timeout: STEP }, async () => {
         const hosts = ["h1", "h2", "h3"].map(sandboxHost);
-        const s = stack("fleet", path.join(REPO, "test/e2e/programs/fleet"), { refresh: false });
+        const s = new Stack("fleet", path.join(REPO, "test/e2e/programs/fleet"), { refresh: false });
         s.config("hosts", JSON.stringify(hosts.map((h) => ({ name: h.name, address: h.address, hostKey: h.hostKey }))));
         s.config("privateKeyFile", hosts[0].privateKeyFile);
 
@@ -55,7 +40,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
 
     it("a wrong pinned host key fails before any command runs, naming both fingerprints", { timeout: STEP }, () => {
         const [h1, h2] = [sandboxHost("h1"), sandboxHost("h2")];
-        const s = stack("wrongkey", QUICKSTART);
+        const s = new Stack("wrongkey", QUICKSTART);
         s.config("host", h2.address);
         s.config("hostKey", h1.hostKey);
         const before = acceptedLogins(h2);
@@ -69,7 +54,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
         expect([h5.via, h6.via]).toEqual(["h1", "h5"]);
         // This machine has no route of its own into h6's subnet (checked without sending a packet).
         expect(execFileSync("ip", ["route", "get", h6.address]).toString()).not.toMatch(/mwsbr0|veth-h/);
-        const s = stack("jump", QUICKSTART);
+        const s = new Stack("jump", QUICKSTART);
         s.config("host", h6.address);
         s.config("hostKey", h6.hostKey);
         s.config("jumpHosts", JSON.stringify([h1, h5].map((h) => ({ host: h.address, hostKey: h.hostKey, privateKeyFile: h.privateKeyFile }))));
@@ -88,7 +73,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
         const greeting = `Greeting-${randomBytes(12).toString("hex")}`;
         const secrets = { passphrase, sudoPassword, greeting };
 
-        const s = stack("sudo", QUICKSTART);
+        const s = new Stack("sudo", QUICKSTART);
         s.config("host", h3.address);
         s.config("hostKey", h3.hostKey);
         s.config("sshUser", h3.deploy.user);

@@ -6,19 +6,11 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO, Stack, get, sandboxHost, ssh } from "./harness";
+import { REPO, Stack, destroyStacks, get, sandboxHost, ssh } from "./harness";
 
 const STEP = 15 * 60_000;
 const SERVER_NAME = "secure.sandbox.test";
-let stack: Stack | undefined;
-
-afterAll(() => {
-    try {
-        stack?.run(["destroy", "--yes", "--skip-preview"]);
-    } catch (e) {
-        console.error(String(e));
-    }
-});
+afterAll(destroyStacks);
 
 /** HTTPS GET that trusts only our certificate and checks it names SERVER_NAME. */
 function tlsGet(address: string, urlPath: string, ca: string): Promise<{ status: number; body: string }> {
@@ -41,7 +33,7 @@ describe("VirtualHost with TLS", () => {
             "-addext", `subjectAltName=DNS:${SERVER_NAME}`, "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
         const ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
 
-        stack = new Stack("tlsvhost", path.join(REPO, "test/e2e/programs/tlsvhost"));
+        const stack = new Stack("tlsvhost", path.join(REPO, "test/e2e/programs/tlsvhost"));
         stack.config("host", h.address);
         stack.config("hostKey", h.hostKey);
         stack.config("privateKeyFile", h.privateKeyFile);
@@ -64,7 +56,6 @@ describe("VirtualHost with TLS", () => {
         stack.run(["preview", "--refresh", "--expect-no-changes"]);
 
         stack.run(["destroy", "--yes", "--skip-preview"]);
-        stack = undefined;
         expect(ssh(h, "ls /etc/apache2/modwsgi.d/15-vhost-secure.conf /etc/modwsgi/tls/secure.key /etc/apache2/modwsgi.d/vhost-secure 2>&1").stdout)
             .not.toMatch(/^\/etc/m);
     });

@@ -1,14 +1,10 @@
 // Two apps, each in its own daemon group, on one host: the reload test's program.
-import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as modwsgi from "../../../../sdk/nodejs";
+import { sandboxProvider } from "../common";
 
 const config = new pulumi.Config();
-const provider = new modwsgi.Provider("host", {
-    host: config.require("host"),
-    hostKey: config.require("hostKey"),
-    privateKey: pulumi.secret(fs.readFileSync(config.require("privateKeyFile"), "utf8")),
-});
+const provider = sandboxProvider(config);
 const opts = { provider };
 const mod = new modwsgi.WsgiModule("module", {}, opts);
 const env = new modwsgi.PythonEnv("env", { name: "twoapps", python: mod.python, requirements: ["flask==3.1.2"] }, { ...opts, dependsOn: [mod] });
