@@ -63,8 +63,18 @@ export function words(line: string): string[] {
 
 /** The first line starting with `directive`, split into its arguments; undefined when absent. */
 export function directive(text: string, name: string): string[] | undefined {
-    const line = rawDirective(text, name);
-    return line === undefined ? undefined : words(line);
+    return directives(text, name)[0];
+}
+
+/** Every line starting with `directive`, each split into its arguments. */
+export function directives(text: string, name: string): string[][] {
+    const out: string[][] = [];
+    for (const raw of text.split("\n")) {
+        const line = raw.trim();
+        const [first, next] = readWord(line, 0);
+        if (first === name) out.push(words(line.slice(next)));
+    }
+    return out;
 }
 
 function rawDirective(text: string, name: string): string | undefined {

@@ -60,6 +60,9 @@ const app = new modwsgi.Application(
         mountPoint: config.get("mountPoint") ?? "/hello",
         source: path.join(__dirname, "app"),
         processGroup: daemon.name,
+        passAuthorization: true,
+        // Apache serves these files itself; the mount point's other URLs go to Flask.
+        staticFiles: [{ urlPath: `${config.get("mountPoint") ?? "/hello"}/static`, directory: "static" }],
         // Values are stored encrypted; on the host only root and the daemon's group can read them.
         environment: config.getSecret("greeting")?.apply((g) => ({ GREETING: g })),
     },

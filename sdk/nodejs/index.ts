@@ -51,6 +51,14 @@ export interface TlsArgs {
     chain?: string;
 }
 
+/** A directory of the app served by Apache directly. */
+export interface StaticFilesArgs {
+    /** URL path, e.g. /app/static. */
+    urlPath: string;
+    /** Directory inside source, e.g. static. */
+    directory: string;
+}
+
 /** How to reach one Apache host over SSH. */
 export interface ProviderArgs extends HopArgs {
     /** Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous. */
@@ -380,8 +388,14 @@ export interface ApplicationArgs {
     mountPoint?: string;
     /** Local directory with the app code, uploaded on every change (absolute, or relative to the program). */
     source: string;
-    /** WSGI script inside source, defining `application`. Default: `"app.wsgi"`. */
+    /** WSGI script inside source, defining `application`. Default `app.wsgi` unless entryPoint is set. */
     scriptFile?: string;
+    /** The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile. */
+    entryPoint?: string;
+    /** Pass the Authorization header to the app (HTTP_AUTHORIZATION); Apache withholds it otherwise. Default: `false`. */
+    passAuthorization?: boolean;
+    /** Directories inside source that Apache serves itself, each at a URL path (Alias). */
+    staticFiles?: StaticFilesArgs[];
     /** Daemon group (DaemonProcess name) that runs the app. */
     processGroup: string;
     /** VirtualHost (its `name`) to mount the app in. Unset: every virtual host (server scope). */
@@ -400,8 +414,14 @@ export class Application extends pulumi.CustomResource {
     declare readonly mountPoint: pulumi.Output<string>;
     /** Local directory with the app code, uploaded on every change (absolute, or relative to the program). */
     declare readonly source: pulumi.Output<string>;
-    /** WSGI script inside source, defining `application`. Default: `"app.wsgi"`. */
+    /** WSGI script inside source, defining `application`. Default `app.wsgi` unless entryPoint is set. */
     declare readonly scriptFile: pulumi.Output<string>;
+    /** The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile. */
+    declare readonly entryPoint: pulumi.Output<string>;
+    /** Pass the Authorization header to the app (HTTP_AUTHORIZATION); Apache withholds it otherwise. Default: `false`. */
+    declare readonly passAuthorization: pulumi.Output<boolean>;
+    /** Directories inside source that Apache serves itself, each at a URL path (Alias). */
+    declare readonly staticFiles: pulumi.Output<StaticFilesArgs[]>;
     /** Daemon group (DaemonProcess name) that runs the app. */
     declare readonly processGroup: pulumi.Output<string>;
     /** VirtualHost (its `name`) to mount the app in. Unset: every virtual host (server scope). */

@@ -52,6 +52,11 @@ describe("quickstart lifecycle on a sandbox host", () => {
         expect(hostRun("grep -o 'mod_wsgi/[0-9.]* Python/[0-9.]*' /var/log/apache2/error.log | tail -n 1")).toMatch(/^mod_wsgi\/6\.1\.1 Python\/3\.11/);
         expect(daemonLine()).toMatch(/ threads=5 /);
         baseThreads = liveThreads();
+        // Static files come from Apache (no Flask route serves them); Authorization reaches the app.
+        const file = await fetch(`${url}static/hello.txt`);
+        expect(await file.text()).toBe("static file served by Apache, not by Python\n");
+        const auth = await fetch(`${url}auth`, { headers: { Authorization: "Bearer e2e-token" } });
+        expect(await auth.json()).toEqual({ authorization: "Bearer e2e-token" });
     });
 
     it("pulumi preview --expect-no-changes passes right after up", { timeout: STEP }, () => {

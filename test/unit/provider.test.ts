@@ -9,7 +9,7 @@ import { schema } from "../../provider/schema";
 import { generate } from "../../provider/sdkgen";
 import { generate as generateDocs } from "../../provider/docgen";
 import { treeSha256, REMOTE_TREE_SHA } from "../../provider/resources/application/source";
-import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs } from "../../provider/resources/application";
+import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs, normalizeEntry } from "../../provider/resources/application";
 import { parseFacts } from "../../provider/remote/scripts";
 
 describe("marshal", () => {
@@ -79,7 +79,29 @@ describe("application source", () => {
         expect(loader).toBe(fs.readFileSync(path.join(__dirname, "golden/app-hello.wsgi.py"), "utf8"));
         expect(parseApp(text, loader, "hello")).toEqual({
             name: "hello", mountPoint: "/hello", scriptFile: "app.wsgi", processGroup: "hello", applicationGroup: "%{GLOBAL}",
+            entryPoint: undefined, passAuthorization: false, staticFiles: [],
         });
+    });
+
+    it("renders an entry point, Authorization passing and static files, and parses them back (golden: app-full.conf, app-full.wsgi.py)", () => {
+        const i = normalizeEntry(appInputs.parse({
+            name: "shop", mountPoint: "/shop", source: "/x", processGroup: "shop", entryPoint: "shop.web:app", passAuthorization: true,
+            staticFiles: [{ urlPath: "/shop/static", directory: "static" }, { urlPath: "/favicon.ico", directory: "static/favicon.ico" }],
+        }));
+        const text = renderApp(i);
+        const loader = renderLoader(i);
+        expect(text).toBe(fs.readFileSync(path.join(__dirname, "golden/app-full.conf"), "utf8"));
+        expect(loader).toBe(fs.readFileSync(path.join(__dirname, "golden/app-full.wsgi.py"), "utf8"));
+        expect(parseApp(text, loader, "shop")).toEqual({
+            name: "shop", mountPoint: "/shop", scriptFile: undefined, entryPoint: "shop.web:app", processGroup: "shop",
+            applicationGroup: "%{GLOBAL}", passAuthorization: true, staticFiles: i.staticFiles,
+        });
+    });
+
+    it("refuses scriptFile together with entryPoint, and entry points that are not module:callable", () => {
+        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", scriptFile: "a.wsgi", entryPoint: "a:app" }).success).toBe(false);
+        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", entryPoint: "a:app; import os" }).success).toBe(false);
+        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", staticFiles: [{ urlPath: "/s", directory: "../etc" }] }).success).toBe(false);
     });
 
     it("writes the environment with sorted keys, so equal maps give equal files", () => {

@@ -4,7 +4,8 @@ import sys
 
 from flask import Flask, jsonify
 
-app = Flask(__name__)
+# No Flask static route: files under static/ are served by Apache (the Application's staticFiles).
+app = Flask(__name__, static_folder=None)
 
 
 def server_info():
@@ -33,3 +34,11 @@ def index():
 @app.route("/info")
 def info():
     return jsonify(server_info() | {"python": sys.version.split()[0], "pid": os.getpid(), "prefix": sys.prefix})
+
+
+@app.route("/auth")
+def auth():
+    # Apache passes the Authorization header on only when the mount says passAuthorization.
+    from flask import request
+
+    return jsonify({"authorization": request.headers.get("Authorization")})

@@ -6,21 +6,38 @@ import { randomBytes } from "node:crypto";
 import { applyConfig, withHostLock, type Change } from "../../remote/apply";
 import { run, runScript } from "../../remote/scripts";
 import { raw, sh } from "../../remote/sh";
-import { HEADER, name, option, sha256, word, wsgiDirective } from "../../apache";
+import { HEADER, directives, name, option, sha256, word, wsgiDirective } from "../../apache";
 import { deepEqual, type Ctx, type ResourceModule } from "../../resource";
 import { configFile as daemonConfigFile, parse as parseDaemon } from "../daemonProcess/render";
 import { includeDir as vhostIncludeDir } from "../virtualHost";
 import { archive, REMOTE_TREE_SHA, resolveSource, treeSha256 } from "./source";
 
+const relPath = () =>
+    z.string().max(1024).regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "must be a relative path inside source")
+        .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
+
+const urlPath = () => z.string().regex(/^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/, "must be a URL path like / or /app");
+
+const staticFiles = z
+    .object({
+        urlPath: urlPath().describe("URL path, e.g. /app/static."),
+        directory: relPath().describe("Directory inside source, e.g. static."),
+    })
+    .strict()
+    .meta({ id: "StaticFiles", description: "A directory of the app served by Apache directly." });
+
 export const inputs = z
     .object({
         name: name().describe("Application name; code lives in /srv/modwsgi/<name>. Changing it replaces the app."),
-        mountPoint: z.string().regex(/^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/, "must be a URL path like / or /app").default("/").describe(
+        mountPoint: urlPath().default("/").describe(
             "URL path the app is mounted at (WSGIScriptAlias)."),
         source: z.string().min(1).describe("Local directory with the app code, uploaded on every change (absolute, or relative to the program)."),
-        scriptFile: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "must be a relative path inside source").refine(
-            (p) => !p.split("/").includes(".."), "must not contain '..'").default("app.wsgi").describe(
-            "WSGI script inside source, defining `application`."),
+        scriptFile: relPath().optional().describe(
+            "WSGI script inside source, defining `application`. Default `app.wsgi` unless entryPoint is set."),
+        entryPoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$/, "must be module:callable, like hello:app")
+            .optional().describe("The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile."),
+        passAuthorization: z.boolean().default(false).describe("Pass the Authorization header to the app (HTTP_AUTHORIZATION); Apache withholds it otherwise."),
+        staticFiles: z.array(staticFiles).max(50).default([]).describe("Directories inside source that Apache serves itself, each at a URL path (Alias)."),
         processGroup: name().describe("Daemon group (DaemonProcess name) that runs the app."),
         virtualHost: name().optional().describe("VirtualHost (its `name`) to mount the app in. Unset: every virtual host (server scope)."),
         applicationGroup: z.string().regex(/^(%\{GLOBAL\}|%\{SERVER\}|%\{RESOURCE\}|[A-Za-z0-9_.-]{1,64})$/, "must be %{GLOBAL}, %{SERVER}, %{RESOURCE} or a name").default("%{GLOBAL}").describe(
@@ -34,7 +51,8 @@ export const inputs = z
             .describe("Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group)."),
         sourceSha256: z.string().optional().describe("SHA-256 of the app tree: computed from source at preview, read from the host at refresh."),
     })
-    .strict();
+    .strict()
+    .refine((i) => !(i.scriptFile && i.entryPoint), { message: "set scriptFile or entryPoint, not both", path: ["entryPoint"] });
 
 export type ApplicationInputs = z.infer<typeof inputs>;
 export type ApplicationState = ApplicationInputs & { appDir: string; configFile: string; configSha256: string; loaderSha256: string };
@@ -45,27 +63,39 @@ export const configFile = (name: string, vhost?: string) =>
 
 export function render(i: ApplicationInputs): string {
     const dir = appDir(i.name);
+    // Alias lines come first: for a URL under the mount, the first matching alias wins.
+    const aliases = i.staticFiles.map((f) => `Alias ${word(f.urlPath)} ${word(`${dir}/current/${f.directory}`)}\n`).join("");
     return (
         HEADER +
+        aliases +
         `WSGIScriptAlias ${word(i.mountPoint)} ${word(`${dir}/wsgi.py`)} ` +
-        `${option("process-group", i.processGroup)} ${option("application-group", i.applicationGroup)}\n` +
+        `${option("process-group", i.processGroup)} ${option("application-group", i.applicationGroup)}` +
+        `${i.passAuthorization ? ` ${option("pass-authorization", "On")}` : ""}\n` +
         `<Directory ${word(dir)}>\n    Require all granted\n</Directory>\n`
     );
 }
 
-/** The loader mod_wsgi runs: environment first, then the app's own script (whose `__file__` stays its own). */
+/** The loader mod_wsgi runs: environment first, then the app's script (its `__file__` stays its own) or entry point. */
 export function renderLoader(i: ApplicationInputs): string {
     const dir = appDir(i.name);
+    const entry = i.entryPoint?.split(":");
     return [
         HEADER.trimEnd(),
         "import json",
         "import os",
-        "import runpy",
+        entry ? "import sys" : "import runpy",
         "",
         `with open(${JSON.stringify(`${dir}/env.json`)}, encoding="utf-8") as _f:`,
         "    os.environ.update(json.load(_f))",
         "",
-        `application = runpy.run_path(${JSON.stringify(`${dir}/current/${i.scriptFile}`)})["application"]`,
+        ...(entry
+            ? [
+                  `sys.path.insert(0, ${JSON.stringify(`${dir}/current`)})`,
+                  "from importlib import import_module  # noqa: E402",
+                  "",
+                  `application = getattr(import_module(${JSON.stringify(entry[0])}), ${JSON.stringify(entry[1])})`,
+              ]
+            : [`application = runpy.run_path(${JSON.stringify(`${dir}/current/${i.scriptFile ?? "app.wsgi"}`)})["application"]`]),
         "",
     ].join("\n");
 }
@@ -79,15 +109,27 @@ export function parse(text: string, loader: string, name: string): Partial<Appli
     const d = wsgiDirective(text, "WSGIScriptAlias", 2);
     const args = d?.args ?? [];
     const opts = d?.options ?? new Map<string, string>();
-    const script = /runpy\.run_path\("([^"]*)"\)/.exec(loader)?.[1] ?? "";
-    const prefix = `${appDir(name)}/current/`;
+    const current = `${appDir(name)}/current/`;
+    const script = /runpy\.run_path\("([^"]*)"\)/.exec(loader)?.[1];
+    const entry = /getattr\(import_module\("([^"]*)"\), "([^"]*)"\)/.exec(loader);
     return {
         name,
         mountPoint: args[0],
-        scriptFile: script.startsWith(prefix) ? script.slice(prefix.length) : script,
+        scriptFile: script === undefined ? undefined : script.startsWith(current) ? script.slice(current.length) : script,
+        entryPoint: entry ? `${entry[1]}:${entry[2]}` : undefined,
         processGroup: opts.get("process-group"),
         applicationGroup: opts.get("application-group"),
+        passAuthorization: /^on$/i.test(opts.get("pass-authorization") ?? ""),
+        staticFiles: directives(text, "Alias").map(([url, path]) => ({
+            urlPath: url,
+            directory: path?.startsWith(current) ? path.slice(current.length) : path,
+        })),
     };
+}
+
+/** scriptFile's default applies only without an entryPoint: made concrete so the diff compares like with like. */
+export function normalizeEntry(i: ApplicationInputs): ApplicationInputs {
+    return i.entryPoint || i.scriptFile ? i : { ...i, scriptFile: "app.wsgi" };
 }
 
 /** The daemon group's Unix group, which may read env.json: its `group=`, else Apache's (www-data). */
@@ -143,10 +185,15 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
     internal: ["sourceSha256"],
     claims: (i) => [
         { key: `app:${i.name}`, property: "name", what: `application "${i.name}"` },
-        { key: `mount:${i.virtualHost ?? "*"}:${i.mountPoint}`, property: "mountPoint", what: `mount point ${i.mountPoint}${i.virtualHost ? ` in virtual host ${i.virtualHost}` : ""}` },
+        // (staticFiles may still be unknown in preview: then only the mount point counts.)
+        ...[i.mountPoint, ...(Array.isArray(i.staticFiles) ? i.staticFiles.map((f) => f.urlPath) : [])].map((url, n) => ({
+            key: `url:${i.virtualHost ?? "*"}:${url}`,
+            property: n === 0 ? "mountPoint" : `staticFiles[${n - 1}].urlPath`,
+            what: `URL path ${url}${i.virtualHost ? ` in virtual host ${i.virtualHost}` : ""}`,
+        })),
     ],
     replaceOn: ["name"],
-    normalize: (i) => ({ ...i, sourceSha256: treeSha256(resolveSource(i.source)) }),
+    normalize: (i) => ({ ...normalizeEntry(i), sourceSha256: treeSha256(resolveSource(i.source)) }),
     id: (i) => i.name,
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),

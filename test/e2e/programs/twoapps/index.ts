@@ -11,6 +11,8 @@ const env = new modwsgi.PythonEnv("env", { name: "twoapps", python: mod.python, 
 
 export const urls = ["appa", "appb"].map((name) => {
     const daemon = new modwsgi.DaemonProcess(name, { name, threads: 2, pythonHome: env.path }, { ...opts, dependsOn: [mod] });
-    const app = new modwsgi.Application(name, { name, mountPoint: `/${name}`, source: config.require(`${name}Source`), processGroup: daemon.name }, opts);
+    // appb names its WSGI callable as module:callable instead of a script file.
+    const entry = name === "appb" ? { entryPoint: "hello:app" } : {};
+    const app = new modwsgi.Application(name, { name, mountPoint: `/${name}`, source: config.require(`${name}Source`), processGroup: daemon.name, ...entry }, opts);
     return pulumi.interpolate`http://${config.require("host")}${app.mountPoint}/`;
 });
