@@ -5,8 +5,9 @@ import { pythonEnv } from "./resources/pythonEnv";
 import { daemonProcess } from "./resources/daemonProcess";
 import { application } from "./resources/application";
 import { virtualHost } from "./resources/virtualHost";
+import { apacheHost } from "./resources/apacheHost";
 
-export const resources = [wsgiModule, pythonEnv, daemonProcess, virtualHost, application] as unknown as ResourceModule[];
+export const resources = [apacheHost, wsgiModule, pythonEnv, daemonProcess, virtualHost, application] as unknown as ResourceModule[];
 
 export function moduleFor(type: string): ResourceModule {
     const m = resources.find((r) => r.token === type);

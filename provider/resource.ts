@@ -14,7 +14,8 @@ export interface Ctx {
 }
 
 export interface OutputSpec {
-    type: "string" | "integer" | "number" | "boolean";
+    type: "string" | "integer" | "number" | "boolean" | "array";
+    items?: { type: "string" };
     description: string;
 }
 

@@ -98,7 +98,7 @@ export function schema() {
         const ins = objectSpec(shape, m.secrets);
         const outs: Record<string, PropSpec> = { ...ins.properties };
         for (const k of internal) outs[k] = describe((m.inputs.shape as Record<string, z.ZodType>)[k]).spec;
-        for (const [k, o] of Object.entries(m.outputs)) outs[k] = { type: o.type, description: o.description };
+        for (const [k, o] of Object.entries(m.outputs)) outs[k] = { type: o.type, ...(o.items ? { items: o.items } : {}), description: o.description };
         res[m.token] = {
             description: m.description,
             inputProperties: ins.properties,

@@ -75,6 +75,80 @@ export class Provider extends pulumi.ProviderResource {
     }
 }
 
+export interface ApacheHostArgs {
+    /** WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation). Default: `true`. */
+    restrictEmbedded?: boolean;
+    /** WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp. */
+    socketPrefix?: string;
+    /** WSGISocketRotation. Off keeps socket names stable across graceful restarts (fewer 503s after log rotation). */
+    socketRotation?: boolean;
+    /** WSGIPythonHome: the Python (or venv) of embedded mode and of groups without pythonHome. */
+    pythonHome?: string;
+    /** WSGIPythonPath: extra directories for embedded mode. */
+    pythonPath?: string[];
+    /** WSGIPerInterpreterGIL (mod_wsgi 6, Python >= 3.12): a GIL per sub-interpreter. */
+    perInterpreterGil?: boolean;
+    /** WSGISwitchInterval (seconds, fractional) for embedded mode. */
+    switchInterval?: number;
+    /** WSGITelemetryService unix socket (mod_wsgi 6): every mod_wsgi process sends metrics there (run mod_wsgi-telemetry serve on it). */
+    telemetrySocket?: string;
+    /** Apache's MPM. A change is a full restart. Unset: leave the host's choice (Debian: event). */
+    mpm?: "event" | "worker" | "prefork";
+    /** Extra ports Apache listens on (for VirtualHosts on them). */
+    listenPorts?: number[];
+}
+
+/** The Apache host: facts read from it (outputs) and its server-wide settings (mod_wsgi server directives, MPM, extra Listen ports). */
+export class ApacheHost extends pulumi.CustomResource {
+    /** WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation). Default: `true`. */
+    declare readonly restrictEmbedded: pulumi.Output<boolean>;
+    /** WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp. */
+    declare readonly socketPrefix: pulumi.Output<string>;
+    /** WSGISocketRotation. Off keeps socket names stable across graceful restarts (fewer 503s after log rotation). */
+    declare readonly socketRotation: pulumi.Output<boolean>;
+    /** WSGIPythonHome: the Python (or venv) of embedded mode and of groups without pythonHome. */
+    declare readonly pythonHome: pulumi.Output<string>;
+    /** WSGIPythonPath: extra directories for embedded mode. */
+    declare readonly pythonPath: pulumi.Output<string[]>;
+    /** WSGIPerInterpreterGIL (mod_wsgi 6, Python >= 3.12): a GIL per sub-interpreter. */
+    declare readonly perInterpreterGil: pulumi.Output<boolean>;
+    /** WSGISwitchInterval (seconds, fractional) for embedded mode. */
+    declare readonly switchInterval: pulumi.Output<number>;
+    /** WSGITelemetryService unix socket (mod_wsgi 6): every mod_wsgi process sends metrics there (run mod_wsgi-telemetry serve on it). */
+    declare readonly telemetrySocket: pulumi.Output<string>;
+    /** Apache's MPM. A change is a full restart. Unset: leave the host's choice (Debian: event). */
+    declare readonly mpm: pulumi.Output<"event" | "worker" | "prefork">;
+    /** Extra ports Apache listens on (for VirtualHosts on them). */
+    declare readonly listenPorts: pulumi.Output<number[]>;
+    /** ID from /etc/os-release (debian). */
+    declare readonly osId: pulumi.Output<string>;
+    /** VERSION_ID from /etc/os-release (12, 13). */
+    declare readonly osVersion: pulumi.Output<string>;
+    /** PRETTY_NAME from /etc/os-release. */
+    declare readonly osName: pulumi.Output<string>;
+    /** Whether Apache is managed through systemd (else apache2ctl). */
+    declare readonly systemd: pulumi.Output<boolean>;
+    /** Apache version (2.4.N). */
+    declare readonly apacheVersion: pulumi.Output<string>;
+    /** The MPM Apache runs (event, worker, prefork). */
+    declare readonly apacheMpm: pulumi.Output<string>;
+    /** Config layout (debian). */
+    declare readonly apacheLayout: pulumi.Output<string>;
+    /** Path of apxs (empty when apache2-dev is missing). */
+    declare readonly apxs: pulumi.Output<string>;
+    /** Version of /usr/bin/python3 (X.Y.Z). */
+    declare readonly python: pulumi.Output<string>;
+    /** The python3.X interpreters in /usr/bin. */
+    declare readonly pythons: pulumi.Output<string[]>;
+    /** SHA-256 of the managed files (live after refresh). */
+    declare readonly configSha256: pulumi.Output<string>;
+    static readonly secrets = [] as const;
+    static readonly outputs = ["osId","osVersion","osName","systemd","apacheVersion","apacheMpm","apacheLayout","apxs","python","pythons","configSha256"] as const;
+    constructor(name: string, args: In<ApacheHostArgs> = {}, opts?: pulumi.CustomResourceOptions) {
+        super("modwsgi:index:ApacheHost", name, props(args, ApacheHost.secrets, ApacheHost.outputs), opts);
+    }
+}
+
 export interface WsgiModuleArgs {
     /** mod_wsgi release to pip-install from PyPI. A change rebuilds the module and fully restarts Apache. Default: `"6.1.1"`. */
     version?: string;

@@ -1,6 +1,6 @@
 // Property test against real Apache: random schema-valid DaemonProcess inputs (and every hostile value
-// the schema lets through) rendered by the provider and checked by the sandbox host's apache2 -t with
-// mod_wsgi 6.1.1 loaded. Apache must accept all of it, and nothing may run.
+// the schema lets through), and every ApacheHost server setting, rendered by the provider and checked by
+// the sandbox host's apache2 -t with mod_wsgi 6.1.1 loaded. Apache must accept all of it; nothing may run.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fc from "fast-check";
 import * as fs from "node:fs";
@@ -12,6 +12,7 @@ import { daemonProcess } from "../../provider/resources/daemonProcess";
 import { OPTIONS, inputs } from "../../provider/resources/daemonProcess/schema";
 import { render } from "../../provider/resources/daemonProcess/render";
 import { daemonInputs, HOSTILE } from "../arbitraries";
+import { inputs as hostInputs, renderWsgi } from "../../provider/resources/apacheHost";
 import { sandboxHost } from "./harness";
 
 const DIR = "/tmp/modwsgi-configtest";
@@ -89,5 +90,15 @@ describe("apache2 -t accepts what the provider renders", () => {
         const r = await configtest(text);
         expect(r.code, r.out).toBe(0);
         expect((await h.exec("test -e /tmp/pwned")).code).not.toBe(0);
+    });
+
+    it("accepts every server-wide setting ApacheHost writes", { timeout: 60_000 }, async () => {
+        const every = hostInputs.parse({
+            restrictEmbedded: true, socketPrefix: "/var/run/apache2/modwsgi", socketRotation: false, pythonHome: "/usr",
+            pythonPath: ["/srv/a", "/srv/b"], perInterpreterGil: false, switchInterval: 0.005, telemetrySocket: "/run/mod_wsgi-telemetry.sock",
+        });
+        const r = await configtest(renderWsgi(every));
+        expect(r.code, r.out).toBe(0);
+        expect(r.out).toMatch(/Syntax OK/);
     });
 });
