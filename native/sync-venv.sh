@@ -1,10 +1,12 @@
 # shellcheck shell=sh
-# sync-venv: make a venv with PYTHON at PATH and install the requirements file; idempotent.
-# Usage: sync-venv.sh PATH PYTHON REQUIREMENTS_FILE
+# sync-venv: make a venv with PYTHON at VENV and install STAGE/requirements.txt into it; idempotent.
+# With STAGE/wheels.tar, pip installs from those wheels alone (--no-index): hosts without PyPI.
+# Usage: sync-venv.sh VENV PYTHON STAGE
 main() {
-    venv=$1 python=$2 reqs=$3
+    venv=$1 python=$2 stage=$3
     need_cmd "$python" python3
     want=$("$python" -c 'import sys;print("%d.%d" % sys.version_info[:2])')
+    check_module_abi
     if [ -x "$venv/bin/python" ]; then
         have=$("$venv/bin/python" -c 'import sys;print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
         [ "$have" = "$want" ] || { say "venv $venv has Python $have, want $want: recreating"; rm -rf "$venv"; }
@@ -12,14 +14,32 @@ main() {
     if [ ! -x "$venv/bin/python" ]; then
         say "creating venv $venv with $python"
         mkdir -p "$(dirname "$venv")"
-        "$python" -m venv "$venv" || die "could not create a venv with $python (install the Debian package python3-venv)"
+        "$python" -m venv "$venv" || { rm -rf "$stage"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
     fi
-    if ! "$venv/bin/pip" install --disable-pip-version-check -q --use-pep517 -r "$reqs" >&2; then
-        rm -f "$reqs"
+    set -- --disable-pip-version-check -q --use-pep517 -r "$stage/requirements.txt"
+    if [ -f "$stage/wheels.tar" ]; then
+        mkdir -p "$stage/wheels" && tar -xf "$stage/wheels.tar" -C "$stage/wheels"
+        set -- "$@" --no-index --find-links "$stage/wheels"
+    fi
+    if ! "$venv/bin/pip" install "$@" >&2; then
+        rm -rf "$stage"
         die "pip could not install the requirements into $venv (see above)"
     fi
-    rm -f "$reqs"
+    rm -rf "$stage"
     fact python_version "$("$venv/bin/python" -c 'import sys;print("%d.%d.%d" % sys.version_info[:3])')"
     fact freeze_sha256 "$("$venv/bin/pip" freeze --disable-pip-version-check | sha256sum | cut -d' ' -f1)"
+}
+
+# A venv must come from the Python the loaded mod_wsgi was built for (same ABI), else its daemons die
+# at start with "No module named 'encodings'".
+check_module_abi() {
+    load=/etc/apache2/mods-available/modwsgi.load
+    [ -f "$load" ] || return 0
+    so=$(sed -n 's/^LoadModule wsgi_module //p' "$load" | tr -d '"')
+    soabi=$("$python" -c 'import sysconfig;print(sysconfig.get_config_var("SOABI"))')
+    case "$so" in
+        *"$soabi"*) ;;
+        *) rm -rf "$stage"; die "$python ($soabi) does not match the loaded mod_wsgi ($so): build the venv with the WsgiModule's python" ;;
+    esac
 }
 main "$@"

@@ -104,7 +104,9 @@ export function checkInputs(
         try {
             inputs = mod.normalize(inputs);
         } catch (e) {
-            return { inputs: news, failures: [{ property: "", reason: (e as Error).message }] };
+            // Normalizers name the property as `Type.property: reason`.
+            const reason = (e as Error).message;
+            return { inputs: news, failures: [{ property: /^\w+\.(\w+):/.exec(reason)?.[1] ?? "", reason }] };
         }
     }
     for (const k of unknownKeys) inputs[k] = UNKNOWN;

@@ -186,6 +186,10 @@ export interface PythonEnvArgs {
     python?: string;
     /** pip requirement specifiers, ideally pinned (flask==3.1.2). */
     requirements?: string[];
+    /** A local requirements.txt (specifiers, comments, --hash options), uploaded and installed after `requirements`. */
+    requirementsFile?: string;
+    /** A local directory of .whl files, uploaded; pip then installs from it alone (--no-index), for hosts without PyPI. */
+    wheels?: string;
 }
 
 /** A Python virtual environment with pinned requirements, for a daemon group's python-home. */
@@ -196,6 +200,12 @@ export class PythonEnv extends pulumi.CustomResource {
     declare readonly python: pulumi.Output<string>;
     /** pip requirement specifiers, ideally pinned (flask==3.1.2). */
     declare readonly requirements: pulumi.Output<string[]>;
+    /** A local requirements.txt (specifiers, comments, --hash options), uploaded and installed after `requirements`. */
+    declare readonly requirementsFile: pulumi.Output<string>;
+    /** A local directory of .whl files, uploaded; pip then installs from it alone (--no-index), for hosts without PyPI. */
+    declare readonly wheels: pulumi.Output<string>;
+    /** SHA-256 of requirementsFile and the wheels: computed at preview. */
+    declare readonly requirementsSha256: pulumi.Output<string>;
     /** Path of the venv (use as DaemonProcess pythonHome). */
     declare readonly path: pulumi.Output<string>;
     /** Python version of the venv (X.Y.Z). */
@@ -205,7 +215,7 @@ export class PythonEnv extends pulumi.CustomResource {
     /** SHA-256 of `pip freeze` right after the last apply. */
     declare readonly appliedFreezeSha256: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["path","pythonVersion","freezeSha256","appliedFreezeSha256"] as const;
+    static readonly outputs = ["requirementsSha256","path","pythonVersion","freezeSha256","appliedFreezeSha256"] as const;
     constructor(name: string, args: In<PythonEnvArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:PythonEnv", name, props(args, PythonEnv.secrets, PythonEnv.outputs), opts);
     }

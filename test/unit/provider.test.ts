@@ -50,7 +50,7 @@ describe("SDK", () => {
         const r = spawnSync(path.join(__dirname, "../../node_modules/.bin/tsc"), [
             "--noEmit", "--strict", "--esModuleInterop", "--skipLibCheck", "--target", "ES2023", "--module", "commonjs",
             "--moduleResolution", "node", "--types", "node",
-            "examples/flask-hello/index.ts", "test/e2e/programs/fleet/index.ts", "test/e2e/programs/duplicate/index.ts", "test/e2e/programs/twoapps/index.ts", "test/e2e/programs/tlsvhost/index.ts", "test/e2e/programs/hostsettings/index.ts",
+            "examples/flask-hello/index.ts", "test/e2e/programs/fleet/index.ts", "test/e2e/programs/duplicate/index.ts", "test/e2e/programs/twoapps/index.ts", "test/e2e/programs/tlsvhost/index.ts", "test/e2e/programs/hostsettings/index.ts", "test/e2e/programs/offline/index.ts",
         ], { cwd: path.join(__dirname, "../.."), encoding: "utf8" });
         expect(r.stdout + r.stderr).toBe("");
         expect(r.status).toBe(0);

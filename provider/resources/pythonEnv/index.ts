@@ -1,6 +1,9 @@
 // PythonEnv: a venv made with the module's Python, holding an app's pinned requirements.
 import { z } from "zod";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { run, runScript } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { absPath, name } from "../../apache";
@@ -16,6 +19,11 @@ export const inputs = z
         name: name().describe("Environment name; the venv lives at /opt/modwsgi/envs/<name>. Changing it replaces the venv."),
         python: absPath().default("/usr/bin/python3").describe("Interpreter for the venv: must be the one the WsgiModule is built with."),
         requirements: z.array(requirement).max(500).default([]).describe("pip requirement specifiers, ideally pinned (flask==3.1.2)."),
+        requirementsFile: z.string().min(1).optional().describe(
+            "A local requirements.txt (specifiers, comments, --hash options), uploaded and installed after `requirements`."),
+        wheels: z.string().min(1).optional().describe(
+            "A local directory of .whl files, uploaded; pip then installs from it alone (--no-index), for hosts without PyPI."),
+        requirementsSha256: z.string().optional().describe("SHA-256 of requirementsFile and the wheels: computed at preview."),
     })
     .strict();
 
@@ -29,14 +37,51 @@ export type PythonEnvState = PythonEnvInputs & {
 
 export const envPath = (name: string) => `/opt/modwsgi/envs/${name}`;
 
+/** The lines pip may get from a requirements file: specifiers, comments, and --hash pins; never other options. */
+export function checkRequirementsFile(text: string): string {
+    text.split("\n").forEach((raw, n) => {
+        const line = raw.replace(/\s+#.*$/, "").trim();
+        if (!line || line.startsWith("#")) return;
+        // --hash pins may follow the specifier or stand on continuation lines of their own.
+        const spec = line.replace(/\s*\\$/, "").replace(/(^|\s+)--hash=sha256:[0-9a-f]{64}/g, "").trim();
+        if (spec && !requirement.safeParse(spec).success) {
+            throw new Error(`PythonEnv.requirementsFile: line ${n + 1} ${JSON.stringify(raw.slice(0, 80))} is not a requirement specifier (pip options other than --hash are refused)`);
+        }
+    });
+    return text;
+}
+
+function wheelFiles(dir: string): string[] {
+    const d = path.resolve(dir);
+    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error(`PythonEnv.wheels: ${d} is not a directory`);
+    const files = fs.readdirSync(d).filter((f) => f.endsWith(".whl")).sort();
+    if (files.length === 0) throw new Error(`PythonEnv.wheels: ${d} holds no .whl files`);
+    return files.map((f) => path.join(d, f));
+}
+
+/** Reads the local files the inputs name: a change in them is a change of the environment. */
+export function normalize(i: PythonEnvInputs): PythonEnvInputs {
+    if (!i.requirementsFile && !i.wheels) return i;
+    const h = createHash("sha256");
+    if (i.requirementsFile) h.update(checkRequirementsFile(fs.readFileSync(path.resolve(i.requirementsFile), "utf8")));
+    for (const w of i.wheels ? wheelFiles(i.wheels) : []) h.update(path.basename(w)).update(fs.readFileSync(w));
+    return { ...i, requirementsSha256: h.digest("hex") };
+}
+
 async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
-    const path = envPath(i.name);
-    const reqs = `/var/lib/modwsgi/stage/requirements-${randomBytes(6).toString("hex")}.txt`;
-    await run(ctx.host, sh`mkdir -p -m 700 /var/lib/modwsgi/stage`);
-    await ctx.host.writeFile(reqs, i.requirements.join("\n") + "\n", 0o600);
-    ctx.log.status(`pip install ${i.requirements.length} requirement(s) into ${path}`);
-    const facts = await runScript(ctx.host, "sync-venv", [path, i.python, reqs]);
-    return { ...i, path, pythonVersion: facts.python_version, freezeSha256: facts.freeze_sha256, appliedFreezeSha256: facts.freeze_sha256 };
+    const venv = envPath(i.name);
+    const stage = `/var/lib/modwsgi/stage/env-${i.name}-${randomBytes(6).toString("hex")}`;
+    await run(ctx.host, sh`mkdir -p -m 700 ${stage}`);
+    const file = i.requirementsFile ? `\n${fs.readFileSync(path.resolve(i.requirementsFile), "utf8")}` : "";
+    await ctx.host.writeFile(`${stage}/requirements.txt`, i.requirements.join("\n") + file + "\n", 0o600);
+    if (i.wheels) {
+        const files = wheelFiles(i.wheels);
+        ctx.log.status(`uploading ${files.length} wheel(s) for an offline install`);
+        await ctx.host.writeFile(`${stage}/wheels.tar`, execFileSync("tar", ["-cf", "-", "-C", path.resolve(i.wheels), ...files.map((f) => path.basename(f))], { maxBuffer: 2 ** 30 }), 0o600);
+    }
+    ctx.log.status(`pip install into ${venv}${i.wheels ? " from the uploaded wheels only" : ""}`);
+    const facts = await runScript(ctx.host, "sync-venv", [venv, i.python, stage]);
+    return { ...i, path: venv, pythonVersion: facts.python_version, freezeSha256: facts.freeze_sha256, appliedFreezeSha256: facts.freeze_sha256 };
 }
 
 export const pythonEnv: ResourceModule<PythonEnvInputs, PythonEnvState> = {
@@ -51,23 +96,26 @@ export const pythonEnv: ResourceModule<PythonEnvInputs, PythonEnvState> = {
     },
     replaceOn: ["name"],
     claims: (i) => [{ key: `env:${i.name}`, property: "name", what: `Python environment "${i.name}"` }],
+    normalize,
+    internal: ["requirementsSha256"],
     id: (i) => i.name,
     create: (ctx, i) => sync(ctx, i),
     update: (ctx, _olds, news) => sync(ctx, news),
     async read(ctx, id, olds) {
-        const path = envPath(olds?.name ?? id);
+        const venv = envPath(olds?.name ?? id);
         const res = await run(
             ctx.host,
-            sh`${path + "/bin/python"} -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' && ${path + "/bin/pip"} freeze --disable-pip-version-check | sha256sum`,
+            sh`${venv + "/bin/python"} -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' && ${venv + "/bin/pip"} freeze --disable-pip-version-check | sha256sum`,
         );
         if (res.code !== 0) return null;
         const [pythonVersion, freeze] = res.stdout.trim().split("\n");
         const freezeSha256 = freeze.split(" ")[0];
         return {
+            ...olds,
             name: olds?.name ?? id,
             python: olds?.python ?? "/usr/bin/python3",
             requirements: olds?.requirements ?? [],
-            path,
+            path: venv,
             pythonVersion,
             freezeSha256,
             appliedFreezeSha256: olds?.appliedFreezeSha256 ?? freezeSha256,
