@@ -54,6 +54,7 @@ main() {
     fact module_path "$so"
     fact module_sha256 "$(sha256sum "$so" | cut -d' ' -f1)"
     fact python_version "$("$venv/bin/python" -c 'import sys;print("%d.%d.%d" % sys.version_info[:3])')"
+    fact python_abi "$("$venv/bin/python" -c 'import sysconfig;print(sysconfig.get_config_var("SOABI"))')"
     fact built "$built"
 }
 main "$@"

@@ -73,4 +73,5 @@ const app = new modwsgi.Application(
 export const url = pulumi.interpolate`http://${host}${app.mountPoint.apply((m) => (m.endsWith("/") ? m : `${m}/`))}`;
 export const modWsgiVersion = mod.version;
 export const moduleSha256 = mod.moduleSha256;
+export const pythonAbi = mod.pythonAbi;
 export const daemonConfig = daemon.configFile;

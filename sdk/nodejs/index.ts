@@ -170,10 +170,12 @@ export class WsgiModule extends pulumi.CustomResource {
     declare readonly moduleSha256: pulumi.Output<string>;
     /** Python version the module is built for (X.Y.Z). */
     declare readonly pythonVersion: pulumi.Output<string>;
+    /** Python ABI the module is built for (SOABI, e.g. cpython-311-x86_64-linux-gnu); venvs must match it. */
+    declare readonly pythonAbi: pulumi.Output<string>;
     /** SHA-256 of the managed LoadModule and include files. */
     declare readonly configSha256: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["venv","modulePath","moduleSha256","pythonVersion","configSha256"] as const;
+    static readonly outputs = ["venv","modulePath","moduleSha256","pythonVersion","pythonAbi","configSha256"] as const;
     constructor(name: string, args: In<WsgiModuleArgs> = {}, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:WsgiModule", name, props(args, WsgiModule.secrets, WsgiModule.outputs), opts);
     }

@@ -16,6 +16,7 @@ describe("Debian 13", () => {
         stack.config("hostKey", h.hostKey);
         stack.up();
         const url = stack.output("url");
+        expect(stack.output("pythonAbi")).toBe("cpython-313-x86_64-linux-gnu");
         const res = await get(url);
         expect(res.status).toBe(200);
         expect(res.body).toMatch(/^Hello from Flask, served by mod_wsgi\/6\.1\.1 in daemon group 'hello' \(Python 3\.13\./);

@@ -48,6 +48,7 @@ describe("quickstart lifecycle on a sandbox host", () => {
         expect(res.status).toBe(200);
         expect(res.body).toMatch(/^Hello from Flask, served by mod_wsgi\/6\.1\.1 in daemon group 'hello'/);
         expect(stack.output("modWsgiVersion")).toBe("6.1.1");
+        expect(stack.output("pythonAbi")).toBe("cpython-311-x86_64-linux-gnu");
         // Apache itself says which module it loaded.
         expect(hostRun("grep -o 'mod_wsgi/[0-9.]* Python/[0-9.]*' /var/log/apache2/error.log | tail -n 1")).toMatch(/^mod_wsgi\/6\.1\.1 Python\/3\.11/);
         expect(daemonLine()).toMatch(/ threads=5 /);

@@ -22,6 +22,7 @@ export type WsgiModuleState = WsgiModuleInputs & {
     modulePath: string;
     moduleSha256: string;
     pythonVersion: string;
+    pythonAbi: string;
     configSha256: string;
 };
 
@@ -81,6 +82,7 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
         modulePath: facts.module_path,
         moduleSha256: facts.module_sha256,
         pythonVersion: facts.python_version,
+        pythonAbi: facts.python_abi,
         configSha256: configSha(load, conf),
     };
 }
@@ -94,6 +96,7 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
         modulePath: { type: "string", description: "Path of the loaded mod_wsgi .so." },
         moduleSha256: { type: "string", description: "SHA-256 of the .so." },
         pythonVersion: { type: "string", description: "Python version the module is built for (X.Y.Z)." },
+        pythonAbi: { type: "string", description: "Python ABI the module is built for (SOABI, e.g. cpython-311-x86_64-linux-gnu); venvs must match it." },
         configSha256: { type: "string", description: "SHA-256 of the managed LoadModule and include files." },
     },
     replaceOn: [],
@@ -110,9 +113,9 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
         const venv = modulePath.replace(/\/lib\/python[^/]+\/site-packages\/.*$/, "");
         const probe = await run(
             ctx.host,
-            sh`${venv + "/bin/python"} -c 'import importlib.metadata as m, sys; print(m.version("mod_wsgi")); print("%d.%d.%d" % sys.version_info[:3]); print(sys._base_executable)' && sha256sum ${modulePath}`,
+            sh`${venv + "/bin/python"} -c 'import importlib.metadata as m, sys; print(m.version("mod_wsgi")); print("%d.%d.%d" % sys.version_info[:3]); print(sys._base_executable); import sysconfig; print(sysconfig.get_config_var("SOABI"))' && sha256sum ${modulePath}`,
         );
-        const [version, pythonVersion, python, shaLine] = probe.code === 0 ? probe.stdout.trim().split("\n") : [];
+        const [version, pythonVersion, python, pythonAbi, shaLine] = probe.code === 0 ? probe.stdout.trim().split("\n") : [];
         return {
             version: version ?? "unknown",
             python: olds?.python ?? python ?? "/usr/bin/python3",
@@ -120,6 +123,7 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
             modulePath,
             moduleSha256: shaLine?.split(" ")[0] ?? "missing",
             pythonVersion: pythonVersion ?? "unknown",
+            pythonAbi: pythonAbi ?? "unknown",
             configSha256: configSha(load, conf ?? ""),
         };
     },
