@@ -9,7 +9,7 @@ import type { Ctx, ResourceModule } from "../../resource";
 
 export const inputs = z
     .object({
-        version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a release version like 6.1.1").default("6.1.1").describe(
+        version: z.string().regex(/^6\.\d+\.\d+$/, "must be a mod_wsgi 6.x release like 6.1.1 (4.x and 5.x, what Debian packages, lack options this provider writes)").default("6.1.1").describe(
             "mod_wsgi release to pip-install from PyPI. A change rebuilds the module and fully restarts Apache."),
         python: absPath().default("/usr/bin/python3").describe(
             "Python interpreter the module is built against; every PythonEnv on the host must use the same one."),
