@@ -1,6 +1,7 @@
 // Runs native/<op>.sh on a host: lib.sh + the operation on stdin to `sh -s -- <quoted args>`.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { randomBytes } from "node:crypto";
 import { sh } from "./sh";
 import type { RemoteHost, ExecResult } from "./ssh";
 
@@ -66,6 +67,27 @@ export async function runScript(
     const result = await host.exec(sh`sh -s -- ${args}`, { stdin: source(op), timeoutMs: opts.timeoutMs });
     if (result.code !== 0) throw new RemoteError(op, host.conn.host, result);
     return parseFacts(result.stdout);
+}
+
+/**
+ * Reads several files in one round trip (plus, optionally, one command's output, e.g. a tree hash).
+ * A file that is missing or unreadable gives undefined. Parts are split on a random marker, so no file
+ * content can be mistaken for a boundary.
+ */
+export async function readFiles(host: RemoteHost, paths: string[], extra?: string): Promise<{ files: (string | undefined)[]; extra: string }> {
+    const m = `@@modwsgi-${randomBytes(8).toString("hex")}`;
+    const res = await run(
+        host,
+        // Each marker starts on a line of its own, so a body is exactly the file's bytes.
+        sh`for f in ${paths}; do if [ -f "$f" ] && [ -r "$f" ]; then printf '\n%s 1\n' ${m}; cat "$f"; else printf '\n%s 0\n' ${m}; fi; done; printf '\n%s x\n' ${m}; ` +
+            (extra === undefined ? "true" : `{ ${extra}; } 2>/dev/null || true`),
+    );
+    const parts = res.stdout.split(new RegExp(`(?:^|\n)${m} ([01x])\n`));
+    // parts: ["", flag, body, flag, body, ..., "x", extra].
+    const files: (string | undefined)[] = [];
+    for (let i = 1; i + 1 < parts.length && parts[i] !== "x"; i += 2) files.push(parts[i] === "1" ? parts[i + 1] : undefined);
+    if (files.length !== paths.length) throw new Error(`reading ${paths.join(", ")} on ${host.name} failed: ${tail(res.stderr || res.stdout)}`);
+    return { files, extra: parts[parts.length - 2] === "x" ? parts[parts.length - 1] : "" };
 }
 
 /** Runs one read-only command; returns its result whatever the exit code. */

@@ -3,8 +3,7 @@
 // and extra Listen ports, each in a provider-owned file.
 import { z } from "zod";
 import { applyConfig, withHostLock, type Change } from "../../remote/apply";
-import { run, runScript } from "../../remote/scripts";
-import { sh } from "../../remote/sh";
+import { readFiles, runScript } from "../../remote/scripts";
 import { HEADER, absPath, directive, directives, sha256, word } from "../../apache";
 import type { Ctx, ResourceModule } from "../../resource";
 
@@ -156,9 +155,8 @@ export const apacheHost: ResourceModule<ApacheHostInputs, ApacheHostState> = {
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, _olds, news) => apply(ctx, news),
     async read(ctx, _id, olds) {
-        const res = await run(ctx.host, sh`cat ${WSGI_FILE} && echo '@@' && cat ${LISTEN_FILE}`);
-        if (!res.stdout.includes("@@")) return null;
-        const [wsgi, listen = ""] = res.stdout.split("@@\n");
+        const [wsgi, listen = ""] = (await readFiles(ctx.host, [WSGI_FILE, LISTEN_FILE])).files;
+        if (wsgi === undefined) return null;
         const f = facts(await runScript(ctx.host, "probe", []));
         return { ...olds, ...parse(wsgi, listen), mpm: olds?.mpm === undefined ? undefined : (f.apacheMpm as ApacheHostInputs["mpm"]), ...f, configSha256: sha256(wsgi + listen) } as ApacheHostState;
     },

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
 import { applyConfig, withHostLock, type Change } from "../../remote/apply";
-import { run, runScript } from "../../remote/scripts";
+import { readFiles, run, runScript } from "../../remote/scripts";
 import { raw, sh } from "../../remote/sh";
 import { HEADER, directives, name, option, sha256, word, wsgiDirective } from "../../apache";
 import { deepEqual, type Ctx, type ResourceModule } from "../../resource";
@@ -201,12 +201,10 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
         const name = olds?.name ?? id;
         const dir = appDir(name);
         const file = olds?.configFile ?? configFile(name);
-        const res = await run(
-            ctx.host,
-            sh`cat ${file} && echo '@@' && cat ${dir + "/wsgi.py"} && echo '@@' && cat ${dir + "/env.json"} && echo '@@' && cd ${dir + "/current"} && ${raw(REMOTE_TREE_SHA)}`,
-        );
-        if (!res.stdout.includes("@@")) return null; // no config file: the app is gone
-        const [text, loader = "", env = "", tree = ""] = res.stdout.split("@@\n");
+        const read = await readFiles(ctx.host, [file, `${dir}/wsgi.py`, `${dir}/env.json`], sh`cd ${dir + "/current"} && ${raw(REMOTE_TREE_SHA)}`);
+        const [text, loader = "", env = ""] = read.files;
+        if (text === undefined) return null; // no config file: the app is gone
+        const tree = read.extra;
         let environment: Record<string, string> = {};
         try {
             environment = JSON.parse(env);

@@ -3,7 +3,7 @@
 // Daemon groups stay at server scope, so a TLS twin of a plain-HTTP vhost never defines a group twice.
 import { z } from "zod";
 import { applyConfig, withHostLock, type Change } from "../../remote/apply";
-import { run } from "../../remote/scripts";
+import { readFiles, run } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { HEADER, absPath, directive, name, sha256, word } from "../../apache";
 import type { Ctx, ResourceModule } from "../../resource";
@@ -129,9 +129,9 @@ export const virtualHost: ResourceModule<VirtualHostInputs, VirtualHostState> = 
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, id, olds) {
         const n = olds?.name ?? id;
-        const res = await run(ctx.host, sh`cat ${configFile(n)} && echo '@@' && { cat ${certFile(n)} ${keyFile(n)} 2>/dev/null || true; }`);
-        if (!res.stdout.includes("@@")) return null;
-        const [text, tls = ""] = res.stdout.split("@@\n");
+        const [text, cert = "", key = ""] = (await readFiles(ctx.host, [configFile(n), certFile(n), keyFile(n)])).files;
+        if (text === undefined) return null;
+        const tls = cert + key;
         return {
             ...olds,
             ...parse(text, n),

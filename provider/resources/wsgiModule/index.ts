@@ -2,7 +2,7 @@
 // loaded through provider-owned files in mods-available (which also include modwsgi.d/).
 import { z } from "zod";
 import { applyConfig, withHostLock, type Change } from "../../remote/apply";
-import { run, runScript } from "../../remote/scripts";
+import { readFiles, run, runScript } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { HEADER, absPath, directive, sha256, word } from "../../apache";
 import type { Ctx, ResourceModule } from "../../resource";
@@ -105,10 +105,8 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, _id, olds) {
-        const script = sh`cat ${LOAD} && echo '@@' && cat ${CONF}`;
-        const res = await run(ctx.host, script);
-        if (res.code !== 0) return null;
-        const [load, conf] = res.stdout.split("@@\n");
+        const [load, conf] = (await readFiles(ctx.host, [LOAD, CONF])).files;
+        if (load === undefined || conf === undefined) return null;
         const modulePath = directive(load, "LoadModule")?.[1] ?? "";
         const venv = modulePath.replace(/\/lib\/python[^/]+\/site-packages\/.*$/, "");
         const probe = await run(
