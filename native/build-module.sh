@@ -1,6 +1,9 @@
 # shellcheck shell=sh
 # build-module: pip-build mod_wsgi into its own venv against the host's Python and apxs; idempotent.
-# Usage: build-module.sh VERSION PYTHON VENV
+# Usage: build-module.sh VERSION PYTHON VENV                       (from the package index)
+#        build-module.sh VERSION PYTHON VENV ARCHIVE SHA256 URL WHEELS
+#   ARCHIVE: the source archive's path on the host (uploaded; or downloaded from URL when URL is set),
+#   checked against SHA256; WHEELS: a tar of build wheels (setuptools) for building without an index.
 # Everything mod_wsgi's build needs, checked before anything is written: each failure names the missing
 # piece and the Debian package that provides it.
 preflight() {
@@ -30,24 +33,73 @@ preflight() {
     grep -qs '^#define APR_HAS_THREADS *1' "$apr/apr.h" || die "Apache's APR is built without threads (APR_HAS_THREADS != 1 in ${apr:-?}/apr.h); mod_wsgi needs a threaded APR"
 }
 
+# fetch_archive ARCHIVE SHA256 URL: the archive in place and verified (downloaded first when URL is set).
+fetch_archive() {
+    archive=$1 sum=$2 url=$3
+    if [ -n "$url" ] && ! echo "$sum  $archive" | sha256sum -c --status 2>/dev/null; then
+        say "downloading $url"
+        "$python" -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$url" "$archive.part" ||
+            { rm -f "$archive.part"; die "could not download $url (see above)"; }
+        mv "$archive.part" "$archive"
+    fi
+    [ -f "$archive" ] || die "source archive $archive is missing"
+    got=$(sha256sum "$archive" | cut -d' ' -f1)
+    [ "$got" = "$sum" ] || { rm -f "$archive"; die "source archive ${url:-$archive} has SHA-256 $got, not $sum as declared (removed it)"; }
+    got=$(tar -xzOf "$archive" --wildcards '*/PKG-INFO' 2>/dev/null | sed -n 's/^Version: *//p' | head -n 1)
+    [ "$got" = "$version" ] || die "source archive ${url:-$archive} holds mod_wsgi ${got:-of no known version}, not $version as declared"
+}
+
+# pip arguments to build ARCHIVE offline when the venv can (setuptools there, or from WHEELS), else with
+# pip's isolated build, which fetches setuptools from the package index.
+archive_args() {
+    archive=$1 wheels=$2
+    if [ -n "$wheels" ]; then
+        dir=$venv/build-wheels
+        mkdir -p "$dir" && tar -xf "$wheels" -C "$dir"
+        "$venv/bin/pip" install --disable-pip-version-check -q --no-index --find-links "$dir" setuptools >&2 ||
+            die "could not install setuptools from the uploaded build wheels (see above)"
+        [ -z "$(ls "$dir"/wheel-*.whl 2>/dev/null)" ] || "$venv/bin/pip" install --disable-pip-version-check -q --no-index --find-links "$dir" wheel >&2
+    fi
+    if "$venv/bin/python" -c 'import setuptools' 2>/dev/null; then
+        set -- --no-index --no-build-isolation
+        # setuptools >= 70.1 or the wheel package can build a wheel (cached by pip); else setup.py install.
+        if "$venv/bin/python" -c 'import setuptools.command.bdist_wheel' 2>/dev/null || "$venv/bin/python" -c 'import wheel' 2>/dev/null; then
+            set -- "$@" --use-pep517
+        fi
+        echo "$@" "$archive"
+    else
+        say "no setuptools in $venv and no buildWheels: pip fetches setuptools from the package index to build"
+        echo --use-pep517 "$archive"
+    fi
+}
+
 main() {
-    version=$1 python=$2 venv=$3
+    version=$1 python=$2 venv=$3 archive=${4:-} sum=${5:-} url=${6:-} wheels=${7:-}
     preflight "$python"
+    [ -z "$archive" ] || fetch_archive "$archive" "$sum" "$url"
     built=existing
     if [ ! -x "$venv/bin/python" ] || [ "$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("mod_wsgi"))' 2>/dev/null)" != "$version" ]; then
-        # The path names version and Python, so the module Apache runs now is never touched here.
+        # The path names version, Python and archive, so the module Apache runs now is never touched here.
         rm -rf "$venv"
         "$python" -m venv "$venv" || { rm -rf "$venv"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
-        if "$venv/bin/pip" cache list --disable-pip-version-check "mod_wsgi-$version-*" 2>/dev/null | grep -q "mod_wsgi-$version-"; then
+        if "$venv/bin/pip" cache list --disable-pip-version-check "mod_wsgi-$version-*" 2>/dev/null | grep -q "mod_wsgi-$version-" && [ -z "$archive" ]; then
             built=wheel-cache
         else
             built=compiled
             say "compiling mod_wsgi $version against $python and $apxs (~30 s)"
         fi
-        # --use-pep517 builds a wheel (the legacy `setup.py install` path builds none), and pip's cache keeps
-        # it: installing the same version again is a copy, not a compile.
-        APXS=$apxs "$venv/bin/pip" install --disable-pip-version-check -q --use-pep517 "mod_wsgi==$version" >&2 ||
-            { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)"; }
+        if [ -n "$archive" ]; then
+            args=$(archive_args "$archive" "$wheels") || { rm -rf "$venv"; exit 1; }
+            # shellcheck disable=SC2086 # a word list from archive_args; its parts hold no spaces
+            set -- $args
+        else
+            # --use-pep517 builds a wheel (the legacy `setup.py install` path builds none), and pip's cache
+            # keeps it: installing the same version again is a copy, not a compile.
+            set -- --use-pep517 "mod_wsgi==$version"
+        fi
+        APXS=$apxs "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
+            { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)${archive:+; without a package index, buildWheels must hold a setuptools wheel}"; }
+        rm -rf "$venv/build-wheels"
     fi
     so=$("$venv/bin/mod_wsgi-express" module-location)
     fact version "$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("mod_wsgi"))')"

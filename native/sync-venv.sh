@@ -35,11 +35,13 @@ main() {
 check_module_abi() {
     load=/etc/apache2/mods-available/modwsgi.load
     [ -f "$load" ] || return 0
-    so=$(sed -n 's/^LoadModule wsgi_module //p' "$load" | tr -d '"')
+    # The load file's "# mod_wsgi VERSION for SOABI" line names the ABI (Debian's .so path does not).
+    abi=$(sed -n 's/^# mod_wsgi [^ ]* for //p' "$load")
+    [ -n "$abi" ] || abi=$(sed -n 's/^LoadModule wsgi_module //p' "$load" | tr -d '"')
     soabi=$("$python" -c 'import sysconfig;print(sysconfig.get_config_var("SOABI"))')
-    case "$so" in
+    case "$abi" in
         *"$soabi"*) ;;
-        *) rm -rf "$stage"; die "$python ($soabi) does not match the loaded mod_wsgi ($so): build the venv with the WsgiModule's python" ;;
+        *) rm -rf "$stage"; die "$python ($soabi) does not match the loaded mod_wsgi ($abi): build the venv with the WsgiModule's python" ;;
     esac
 }
 main "$@"

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Connection } from "./remote/connection";
 import type { RemoteHost } from "./remote/ssh";
 import type { Logger } from "./log";
+import { unsupported } from "./versions";
 
 export type Props = Record<string, unknown>;
 
@@ -26,6 +27,8 @@ export interface ResourceModule<I extends Props = Props, O extends I = I & Props
     outputs: Record<string, OutputSpec>;
     /** What this resource claims on its host, that no other resource may claim too (checked at preview). */
     claims?(inputs: I): Claim[];
+    /** The mod_wsgi version this resource puts on its host (WsgiModule), for the other resources' checks. */
+    moduleVersion?(inputs: I): { version: string; label: string };
     /** Properties that used to exist, with why they are gone: refused with that reason. */
     removed?: Record<string, string>;
     /** Inputs the provider fills in itself at check (not set by programs): outputs in the schema. */
@@ -63,12 +66,19 @@ export interface Claim {
  */
 export class Claims {
     private owners = new Map<string, string>();
+    private moduleVersion?: { version: string; label: string };
 
     /** Records the resource's claims; failures for those another resource already holds. */
     check(urn: string, mod: ResourceModule, inputs: Props): CheckFailure[] {
         const claims = mod.claims?.(inputs).filter((c) => !c.key.includes(UNKNOWN)) ?? [];
         for (const [k, owner] of this.owners) if (owner === urn) this.owners.delete(k);
         const failures: CheckFailure[] = [];
+        if (mod.moduleVersion) this.moduleVersion = mod.moduleVersion(inputs);
+        // Settings the declared module lacks fail here, before anything touches the host.
+        else if (this.moduleVersion) {
+            const known = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== UNKNOWN));
+            failures.push(...unsupported(mod.token.split(":")[2], known, this.moduleVersion.version, this.moduleVersion.label));
+        }
         for (const c of claims) {
             const owner = this.owners.get(c.key);
             if (owner && owner !== urn) {
@@ -114,13 +124,17 @@ export function checkInputs(
 }
 
 function propertyPath(issue: z.core.$ZodIssue): string {
-    if (issue.code === "unrecognized_keys") return issue.keys.join(",");
+    const at = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+    if (issue.code === "unrecognized_keys") return at ? `${at}.${issue.keys[0]}` : issue.keys.join(",");
     return issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
 }
 
 function reason(mod: ResourceModule, issue: z.core.$ZodIssue): string {
     const name = mod.token.split(":")[2];
-    if (issue.code === "unrecognized_keys") return `${name} has no property ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    if (issue.code === "unrecognized_keys") {
+        const at = issue.path.length ? `.${issue.path.join(".")}` : "";
+        return `${name}${at} has no property ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    }
     return `${name}.${propertyPath(issue)}: ${issue.message}`;
 }
 

@@ -14,7 +14,7 @@ vitest run test/unit --reporter=default --reporter=json --outputFile.json="$resu
 step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
 vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
-step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5, h7 Debian 13, h8"
+step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5, h7 Debian 13, h8, h9"
 start=$(date +%s)
 test/sandbox/sandbox.sh down
 test/sandbox/sandbox.sh up 4
@@ -22,8 +22,9 @@ test/sandbox/sandbox.sh up-behind 5 1
 test/sandbox/sandbox.sh up-behind 6 5
 # h7: Debian 13 (its rootfs is cached like the Debian 12 one; h1-h6 are running, so only h7 starts).
 SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 7
-# h8: Debian 12 again, for the ApacheHost test (it switches the MPM).
+# h8: Debian 12 again, for the ApacheHost test (it switches the MPM); h9 for the WsgiModule sources test.
 test/sandbox/sandbox.sh up 8
+test/sandbox/sandbox.sh up 9
 echo "sandbox ready in $(( $(date +%s) - start )) s" >&2
 
 step "end-to-end tests with the real Pulumi CLI (quickstart lifecycle; SSH pooling, host keys, jump chain, sudo, secrets)"

@@ -1,7 +1,7 @@
 // Config changes on a host as one transaction: stage files over SFTP, then native/apply-config.sh
 // swaps them in, configtests the whole tree, reloads, or restores everything.
 import { randomBytes } from "node:crypto";
-import { runScript } from "./scripts";
+import { RemoteError, runScript } from "./scripts";
 import { sh } from "./sh";
 import type { RemoteHost } from "./ssh";
 
@@ -29,7 +29,8 @@ export function withHostLock<T>(host: RemoteHost, fn: () => Promise<T>): Promise
     return next;
 }
 
-export async function applyConfig(host: RemoteHost, changes: Change[], reload: Reload): Promise<void> {
+/** Runs one transaction: stage the files, then apply-config.sh swaps, configtests, reloads or restores. */
+async function transaction(host: RemoteHost, changes: Change[], reload: Reload): Promise<void> {
     const stage = `/var/lib/modwsgi/stage/${Date.now()}-${randomBytes(4).toString("hex")}`;
     await host.exec(sh`mkdir -p -m 700 ${stage}`);
     const manifest: string[] = [];
@@ -45,4 +46,51 @@ export async function applyConfig(host: RemoteHost, changes: Change[], reload: R
     }
     await host.writeFile(`${stage}/manifest`, manifest.join("\n") + "\n", 0o600);
     await runScript(host, "apply-config", [stage, reload]);
+}
+
+interface Request {
+    changes: Change[];
+    reload: Reload;
+    done: (e?: unknown) => void;
+}
+
+const pending = new Map<RemoteHost, Request[]>();
+const STRONGER: Reload[] = ["none", "graceful", "restart"];
+/** How long a first request waits for others: the engine starts independent steps together. */
+export const GATHER_MS = 150;
+
+/**
+ * Applies config changes as one transaction with the others requested meanwhile on the same host, so a
+ * deployment step that touches several resources reloads Apache once (the strongest reload asked for).
+ * When Apache rejects a combined set, each request is retried alone, so only the faulty one fails and
+ * the host stays on its last good config.
+ */
+export function applyConfig(host: RemoteHost, changes: Change[], reload: Reload): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const queue = pending.get(host) ?? [];
+        queue.push({ changes, reload, done: (e) => (e === undefined ? resolve() : reject(e)) });
+        if (queue.length > 1) return;
+        pending.set(host, queue);
+        setTimeout(() => void withHostLock(host, () => flush(host)), GATHER_MS);
+    });
+}
+
+async function flush(host: RemoteHost): Promise<void> {
+    const batch = pending.get(host) ?? [];
+    pending.delete(host);
+    const reload = batch.reduce<Reload>((r, q) => (STRONGER.indexOf(q.reload) > STRONGER.indexOf(r) ? q.reload : r), "none");
+    try {
+        await transaction(host, batch.flatMap((q) => q.changes), reload);
+        batch.forEach((q) => q.done());
+    } catch (e) {
+        if (batch.length === 1 || !(e instanceof RemoteError) || e.result.code !== 3) return batch.forEach((q) => q.done(e));
+        for (const q of batch) {
+            try {
+                await transaction(host, q.changes, q.reload);
+                q.done();
+            } catch (e2) {
+                q.done(e2);
+            }
+        }
+    }
 }

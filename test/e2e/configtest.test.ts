@@ -13,6 +13,7 @@ import { OPTIONS, inputs } from "../../provider/resources/daemonProcess/schema";
 import { render } from "../../provider/resources/daemonProcess/render";
 import { daemonInputs, HOSTILE } from "../arbitraries";
 import { inputs as hostInputs, renderWsgi } from "../../provider/resources/apacheHost";
+import { inputs as appInputs, renderInterpreter } from "../../provider/resources/application";
 import { sandboxHost } from "./harness";
 
 const DIR = "/tmp/modwsgi-configtest";
@@ -95,9 +96,20 @@ describe("apache2 -t accepts what the provider renders", () => {
     it("accepts every server-wide setting ApacheHost writes", { timeout: 60_000 }, async () => {
         const every = hostInputs.parse({
             restrictEmbedded: true, socketPrefix: "/var/run/apache2/modwsgi", socketRotation: false, pythonHome: "/usr",
-            pythonPath: ["/srv/a", "/srv/b"], perInterpreterGil: false, switchInterval: 0.005, telemetrySocket: "/run/mod_wsgi-telemetry.sock",
+            pythonPath: ["/srv/a", "/srv/b"], perInterpreterGil: false, freeThreading: false, switchInterval: 0.005, telemetrySocket: "/run/mod_wsgi-telemetry.sock",
         });
         const r = await configtest(renderWsgi(every));
+        expect(r.code, r.out).toBe(0);
+        expect(r.out).toMatch(/Syntax OK/);
+    });
+
+    it("accepts Application interpreter options (<WSGIInterpreterOptions> blocks) for named and %{GLOBAL} groups", { timeout: 60_000 }, async () => {
+        const blocks = [
+            { applicationGroup: "shop", interpreterOptions: { perInterpreterGil: false, switchInterval: 0.002, pythonPath: ["/srv/lib", "/srv/x"], restrictStdin: true, restrictStdout: false, restrictSignal: true } },
+            { applicationGroup: "%{GLOBAL}", interpreterOptions: { restrictStdout: true } },
+            { applicationGroup: "api", interpreterOptions: {} },
+        ].map((o, n) => renderInterpreter(appInputs.parse({ name: `a${n}`, source: "/x", processGroup: "web", ...o })));
+        const r = await configtest(render(inputs.parse({ name: "web" })) + blocks.join(""));
         expect(r.code, r.out).toBe(0);
         expect(r.out).toMatch(/Syntax OK/);
     });

@@ -1,5 +1,6 @@
 // The reload table, observed: a code-only deploy of one app restarts only its own daemon group; the other
-// group's processes and Apache's parent keep their PIDs. A config change reloads Apache gracefully.
+// group's processes and Apache's parent keep their PIDs. Config changes to two groups in one step reload
+// Apache gracefully, once.
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -48,5 +49,16 @@ describe("what a change restarts", () => {
         expect(pids("appb")).toBe(before.b);
         expect(apacheParent()).toBe(before.parent);
         expect(pids("appa")).not.toBe(before.a);
+
+        // A config change to both groups in one step: both resources update, Apache reloads once.
+        const graceful = () => Number(ssh(h, "grep -c 'SIGUSR1 received' /var/log/apache2/error.log || true").stdout.trim());
+        const reloads = graceful();
+        stack.config("threads", "3");
+        const out2 = stack.up();
+        expect(out2).toMatch(/~ +modwsgi:index:DaemonProcess +appa +updated/);
+        expect(out2).toMatch(/~ +modwsgi:index:DaemonProcess +appb +updated/);
+        expect(ssh(h, "cat /etc/apache2/modwsgi.d/10-daemon-appa.conf /etc/apache2/modwsgi.d/10-daemon-appb.conf | grep -c 'threads=3'").stdout.trim()).toBe("2");
+        expect(graceful() - reloads).toBe(1);
+        expect((await get(b)).body).toMatch(/^Hello from Flask/);
     });
 });

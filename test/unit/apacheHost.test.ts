@@ -8,7 +8,7 @@ const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", 
 const mod = apacheHost as unknown as ResourceModule;
 const every = inputs.parse({
     restrictEmbedded: true, socketPrefix: "/var/run/apache2/modwsgi", socketRotation: false, pythonHome: "/opt/py",
-    pythonPath: ["/srv/a", "/srv/b"], perInterpreterGil: false, switchInterval: 0.005, telemetrySocket: "/run/mod_wsgi-telemetry.sock",
+    pythonPath: ["/srv/a", "/srv/b"], perInterpreterGil: false, freeThreading: false, switchInterval: 0.005, telemetrySocket: "/run/mod_wsgi-telemetry.sock",
     mpm: "worker", listenPorts: [8080, 8443],
 });
 
@@ -23,7 +23,7 @@ describe("ApacheHost render (golden files)", () => {
     });
 
     it("reads its files back to the same settings (the MPM comes from the host's facts)", () => {
-        const { mpm: _m, ...rest } = every;
+        const { mpm: _m, ensurePackages: _e, ...rest } = every;
         expect(parse(renderWsgi(every), renderListen(every))).toEqual(rest);
     });
 });

@@ -72,6 +72,23 @@ describe.each(Object.entries(cases))("%s: hostile input", (_name, c) => {
     });
 });
 
+it("Application.interpreterOptions: every hostile value in every option is refused naming it, or read back unchanged", () => {
+    const mod = app.application as unknown as ResourceModule;
+    for (const prop of ["perInterpreterGil", "switchInterval", "pythonPath", "restrictStdin", "restrictStdout", "restrictSignal"]) {
+        for (const value of HOSTILE) {
+            for (const v of [value, [value]]) {
+                const { inputs, failures } = checkInputs(mod, { name: "shop", source: __dirname, processGroup: "shop", applicationGroup: "shop", interpreterOptions: { [prop]: v } });
+                if (failures.length > 0) {
+                    expect(failures[0].property).toMatch(new RegExp(`^interpreterOptions\\.${prop}`));
+                    continue;
+                }
+                const back = app.parseInterpreter(app.renderInterpreter(inputs as never)) as Record<string, unknown>;
+                expect(back[prop]).toEqual((inputs.interpreterOptions as Record<string, unknown>)[prop]);
+            }
+        }
+    }
+});
+
 it("a certificate is accepted only as PEM (the TLS case above is skipped: it never reaches a config line)", () => {
     const mod = vhost.virtualHost as unknown as ResourceModule;
     for (const value of HOSTILE) {

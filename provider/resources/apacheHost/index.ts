@@ -2,15 +2,22 @@
 // systemd, Pythons, apxs); its inputs are the server-wide settings: mod_wsgi's server directives, the MPM
 // and extra Listen ports, each in a provider-owned file.
 import { z } from "zod";
-import { applyConfig, withHostLock, type Change } from "../../remote/apply";
+import { applyConfig, type Change } from "../../remote/apply";
 import { readFiles, runScript } from "../../remote/scripts";
 import { HEADER, absPath, directive, directives, sha256, word } from "../../apache";
 import type { Ctx, ResourceModule } from "../../resource";
+import { LATEST, requireSupported, withInert, withoutInert } from "../../versions";
+import { LOAD, parseLoad } from "../wsgiModule";
 
 const MPMS = ["event", "worker", "prefork"] as const;
 
+/** What `ensurePackages` installs: Apache and everything mod_wsgi's build needs (see WsgiModule's preflight). */
+export const PACKAGES = ["apache2", "apache2-dev", "python3-dev", "python3-venv", "gcc"];
+
 export const inputs = z
     .object({
+        ensurePackages: z.boolean().default(false).describe(
+            `Install with apt whichever of ${PACKAGES.join(", ")} are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource.`),
         restrictEmbedded: z.boolean().default(true).describe(
             "WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation)."),
         socketPrefix: absPath().optional().describe(
@@ -20,6 +27,8 @@ export const inputs = z
         pythonHome: absPath().optional().describe("WSGIPythonHome: the Python (or venv) of embedded mode and of groups without pythonHome."),
         pythonPath: z.array(absPath()).max(64).optional().describe("WSGIPythonPath: extra directories for embedded mode."),
         perInterpreterGil: z.boolean().optional().describe("WSGIPerInterpreterGIL (mod_wsgi 6, Python >= 3.12): a GIL per sub-interpreter."),
+        freeThreading: z.boolean().optional().describe(
+            "WSGIFreeThreading (mod_wsgi 6, PEP 703): run daemon groups without the GIL. Needs a free-threaded Python (3.13t); refused otherwise."),
         switchInterval: z.number().min(0.0001).max(10).optional().describe("WSGISwitchInterval (seconds, fractional) for embedded mode."),
         telemetrySocket: absPath().optional().describe(
             "WSGITelemetryService unix socket (mod_wsgi 6): every mod_wsgi process sends metrics there (run mod_wsgi-telemetry serve on it)."),
@@ -42,6 +51,7 @@ export type ApacheHostState = ApacheHostInputs & {
     python: string;
     pythons: string[];
     configSha256: string;
+    moduleVersion?: string;
 };
 
 /** Inside modwsgi.d, so it is read after the module's own defaults and overrides them. */
@@ -58,6 +68,7 @@ export function renderWsgi(i: ApacheHostInputs): string {
     if (i.pythonHome) lines.push(`WSGIPythonHome ${word(i.pythonHome)}`);
     if (i.pythonPath?.length) lines.push(`WSGIPythonPath ${word(i.pythonPath.join(":"))}`);
     if (i.perInterpreterGil !== undefined) lines.push(`WSGIPerInterpreterGIL ${onOff(i.perInterpreterGil)}`);
+    if (i.freeThreading !== undefined) lines.push(`WSGIFreeThreading ${onOff(i.freeThreading)}`);
     if (i.switchInterval !== undefined) lines.push(`WSGISwitchInterval ${i.switchInterval}`);
     if (i.telemetrySocket) lines.push(`WSGITelemetryService ${word(`unix:${i.telemetrySocket}`)}`);
     return `${HEADER}${lines.join("\n")}\n`;
@@ -77,6 +88,7 @@ export function parse(wsgi: string, listen: string): Partial<ApacheHostInputs> {
         pythonHome: one("WSGIPythonHome"),
         pythonPath: one("WSGIPythonPath")?.split(":"),
         perInterpreterGil: flag("WSGIPerInterpreterGIL"),
+        freeThreading: flag("WSGIFreeThreading"),
         switchInterval: one("WSGISwitchInterval") === undefined ? undefined : Number(one("WSGISwitchInterval")),
         telemetrySocket: one("WSGITelemetryService")?.replace(/^unix:/, ""),
         listenPorts: directives(listen, "Listen").map(([p]) => Number(p)),
@@ -98,15 +110,34 @@ function facts(f: Record<string, string>) {
     };
 }
 
-async function apply(ctx: Ctx, i: ApacheHostInputs): Promise<ApacheHostState> {
+/** The files for the module the host runs: settings it lacks are refused, or left out when inert. */
+const renderFor = (i: ApacheHostInputs, version: string) => {
+    const v = withoutInert("ApacheHost", i, version);
+    return renderWsgi(v) + renderListen(v);
+};
+
+async function apply(ctx: Ctx, i: ApacheHostInputs, old?: ApacheHostState): Promise<ApacheHostState> {
+    if (i.ensurePackages) {
+        ctx.log.status(`apt: making sure ${PACKAGES.join(", ")} are installed`);
+        const r = await runScript(ctx.host, "ensure-packages", PACKAGES, { timeoutMs: 900_000 });
+        if (r.installed) ctx.log.info(`installed ${r.installed}`);
+    }
     const before = facts(await runScript(ctx.host, "probe", []));
+    const [load] = (await readFiles(ctx.host, [LOAD])).files;
+    const module = load === undefined ? undefined : parseLoad(load);
+    const moduleVersion = module?.version ?? old?.moduleVersion ?? LATEST;
+    requireSupported("ApacheHost", i, moduleVersion);
+    if (i.freeThreading && !/^cpython-\d+t-/.test(module?.abi ?? "")) {
+        throw new Error(`ApacheHost.freeThreading needs mod_wsgi built for a free-threaded Python (3.13t); the module on ${ctx.host.name} is built for ${module?.abi ?? "nothing yet (create the WsgiModule first)"}`);
+    }
     if (before.apacheLayout !== "debian") throw new Error(`ApacheHost on ${ctx.host.name}: only Debian's Apache layout is supported (found ${before.apacheLayout})`);
     // Server-wide WSGI directives need a Python the module links: check what the host can do before writing.
     if (i.perInterpreterGil && before.python && versionBelow(before.python, 3, 12)) {
         throw new Error(`ApacheHost.perInterpreterGil needs Python >= 3.12; ${ctx.host.name} has ${before.python} (WSGI0198)`);
     }
-    const wsgi = renderWsgi(i);
-    const listen = renderListen(i);
+    const v = withoutInert("ApacheHost", i, moduleVersion);
+    const wsgi = renderWsgi(v);
+    const listen = renderListen(v);
     const changes: Change[] = [
         { op: "put", target: WSGI_FILE, content: wsgi },
         { op: "put", target: LISTEN_FILE, content: listen },
@@ -119,12 +150,10 @@ async function apply(ctx: Ctx, i: ApacheHostInputs): Promise<ApacheHostState> {
             changes.push(m === i.mpm ? { op: "link", target: `/etc/apache2/mods-available/mpm_${m}.${ext}`, link } : { op: "del", target: link });
         }
     }
-    await withHostLock(ctx.host, async () => {
-        ctx.log.status(mpmChange ? `switching the MPM to ${i.mpm}: configtest, full restart` : "writing server-wide settings, configtest, graceful reload");
-        await applyConfig(ctx.host, changes, mpmChange ? "restart" : "graceful");
-    });
+    ctx.log.status(mpmChange ? `switching the MPM to ${i.mpm}: configtest, full restart` : "writing server-wide settings, configtest, graceful reload");
+    await applyConfig(ctx.host, changes, mpmChange ? "restart" : "graceful");
     const after = mpmChange ? facts(await runScript(ctx.host, "probe", [])) : before;
-    return { ...i, ...after, configSha256: sha256(wsgi + listen) };
+    return { ...i, ...after, configSha256: sha256(wsgi + listen), moduleVersion };
 }
 
 function versionBelow(v: string, major: number, minor: number): boolean {
@@ -148,22 +177,23 @@ export const apacheHost: ResourceModule<ApacheHostInputs, ApacheHostState> = {
         python: { type: "string", description: "Version of /usr/bin/python3 (X.Y.Z)." },
         pythons: { type: "array", items: { type: "string" }, description: "The python3.X interpreters in /usr/bin." },
         configSha256: { type: "string", description: "SHA-256 of the managed files (live after refresh)." },
+        moduleVersion: { type: "string", description: "The host's mod_wsgi version the files were written for." },
     },
     replaceOn: [],
     claims: () => [{ key: "apachehost", property: "restrictEmbedded", what: "an ApacheHost (one per host)" }],
     id: () => "apache",
     create: (ctx, i) => apply(ctx, i),
-    update: (ctx, _olds, news) => apply(ctx, news),
+    update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, _id, olds) {
         const [wsgi, listen = ""] = (await readFiles(ctx.host, [WSGI_FILE, LISTEN_FILE])).files;
         if (wsgi === undefined) return null;
         const f = facts(await runScript(ctx.host, "probe", []));
-        return { ...olds, ...parse(wsgi, listen), mpm: olds?.mpm === undefined ? undefined : (f.apacheMpm as ApacheHostInputs["mpm"]), ...f, configSha256: sha256(wsgi + listen) } as ApacheHostState;
+        const live = withInert("ApacheHost", parse(wsgi, listen) as ApacheHostInputs, olds?.moduleVersion ?? LATEST);
+        return { ...olds, ...live, mpm: olds?.mpm === undefined ? undefined : (f.apacheMpm as ApacheHostInputs["mpm"]), ...f, configSha256: sha256(wsgi + listen) } as ApacheHostState;
     },
     async delete(ctx) {
         // The MPM stays as it is: switching back could break sites that now rely on it.
-        await withHostLock(ctx.host, () =>
-            applyConfig(ctx.host, [{ op: "del", target: LISTEN_LINK }, { op: "del", target: LISTEN_FILE }, { op: "del", target: WSGI_FILE }], "graceful"));
+        await applyConfig(ctx.host, [{ op: "del", target: LISTEN_LINK }, { op: "del", target: LISTEN_FILE }, { op: "del", target: WSGI_FILE }], "graceful");
     },
-    drift: (olds, news) => (olds.configSha256 !== sha256(renderWsgi(news) + renderListen(news)) ? ["configSha256"] : []),
+    drift: (olds, news) => (olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : []),
 };

@@ -3,10 +3,12 @@
 // WSGIScriptAlias into a daemon group. Code or environment changes restart only that group (loader touch).
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
-import { applyConfig, withHostLock, type Change } from "../../remote/apply";
+import { applyConfig, type Change } from "../../remote/apply";
 import { readFiles, run, runScript } from "../../remote/scripts";
 import { raw, sh } from "../../remote/sh";
-import { HEADER, directives, name, option, sha256, word, wsgiDirective } from "../../apache";
+import { HEADER, absPath, directive, directives, name, option, sha256, word, wsgiDirective } from "../../apache";
+import { compareVersions, requireSupported } from "../../versions";
+import { LOAD, parseLoad } from "../wsgiModule";
 import { deepEqual, type Ctx, type ResourceModule } from "../../resource";
 import { configFile as daemonConfigFile, parse as parseDaemon } from "../daemonProcess/render";
 import { includeDir as vhostIncludeDir } from "../virtualHost";
@@ -25,6 +27,18 @@ const staticFiles = z
     })
     .strict()
     .meta({ id: "StaticFiles", description: "A directory of the app served by Apache directly." });
+
+const interpreterOptions = z
+    .object({
+        perInterpreterGil: z.boolean().optional().describe("WSGIPerInterpreterGIL: this interpreter gets its own GIL (Python >= 3.12; C extensions must support it). Not for %{GLOBAL}."),
+        switchInterval: z.number().min(0.0001).max(10).optional().describe("WSGISwitchInterval (seconds, fractional)."),
+        pythonPath: z.array(absPath()).max(64).optional().describe("WSGIPythonPath: extra import directories for this interpreter."),
+        restrictStdin: z.boolean().optional().describe("WSGIRestrictStdin: reading sys.stdin raises an error."),
+        restrictStdout: z.boolean().optional().describe("WSGIRestrictStdout: writing to sys.stdout raises an error."),
+        restrictSignal: z.boolean().optional().describe("WSGIRestrictSignal: signal.signal() calls by the app are ignored."),
+    })
+    .strict()
+    .meta({ id: "InterpreterOptions", description: "Per-interpreter settings (a <WSGIInterpreterOptions> block for the app's process and application group; mod_wsgi 6)." });
 
 export const inputs = z
     .object({
@@ -49,17 +63,66 @@ export const inputs = z
             )
             .default({})
             .describe("Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group)."),
+        interpreterOptions: interpreterOptions.optional().describe(
+            "Settings for the app's interpreter (mod_wsgi 6): written as a <WSGIInterpreterOptions process-group=… application-group=…> block at server scope."),
         sourceSha256: z.string().optional().describe("SHA-256 of the app tree: computed from source at preview, read from the host at refresh."),
     })
     .strict()
-    .refine((i) => !(i.scriptFile && i.entryPoint), { message: "set scriptFile or entryPoint, not both", path: ["entryPoint"] });
+    .refine((i) => !(i.scriptFile && i.entryPoint), { message: "set scriptFile or entryPoint, not both", path: ["entryPoint"] })
+    .refine((i) => !i.interpreterOptions || !/^%\{(SERVER|RESOURCE)\}$/.test(i.applicationGroup), {
+        message: "needs applicationGroup %{GLOBAL} or a name: mod_wsgi matches the block by literal group name, and %{SERVER}/%{RESOURCE} are expanded per request",
+        path: ["interpreterOptions"],
+    })
+    .refine((i) => !(i.interpreterOptions?.perInterpreterGil && i.applicationGroup === "%{GLOBAL}"), {
+        message: "has no effect in %{GLOBAL}: the main interpreter always shares the process's GIL; give the app an applicationGroup name",
+        path: ["interpreterOptions", "perInterpreterGil"],
+    });
 
 export type ApplicationInputs = z.infer<typeof inputs>;
-export type ApplicationState = ApplicationInputs & { appDir: string; configFile: string; configSha256: string; loaderSha256: string };
+export type ApplicationState = ApplicationInputs & { appDir: string; configFile: string; configSha256: string; loaderSha256: string; interpreterFile: string };
 
 export const appDir = (name: string) => `/srv/modwsgi/${name}`;
 export const configFile = (name: string, vhost?: string) =>
     vhost ? `${vhostIncludeDir(vhost)}/20-app-${name}.conf` : `/etc/apache2/modwsgi.d/20-app-${name}.conf`;
+
+/** Server scope even when the mount is in a vhost: mod_wsgi reads <WSGIInterpreterOptions> nowhere else. */
+export const interpreterFile = (name: string) => `/etc/apache2/modwsgi.d/18-interp-${name}.conf`;
+
+const onOff = (b: boolean) => (b ? "On" : "Off");
+
+/** The <WSGIInterpreterOptions> file, or "" when the app sets none (then the file is removed). */
+export function renderInterpreter(i: ApplicationInputs): string {
+    const o = i.interpreterOptions;
+    if (!o) return "";
+    const lines: string[] = [];
+    if (o.perInterpreterGil !== undefined) lines.push(`WSGIPerInterpreterGIL ${onOff(o.perInterpreterGil)}`);
+    if (o.switchInterval !== undefined) lines.push(`WSGISwitchInterval ${o.switchInterval}`);
+    if (o.pythonPath?.length) lines.push(`WSGIPythonPath ${word(o.pythonPath.join(":"))}`);
+    if (o.restrictStdin !== undefined) lines.push(`WSGIRestrictStdin ${onOff(o.restrictStdin)}`);
+    if (o.restrictStdout !== undefined) lines.push(`WSGIRestrictStdout ${onOff(o.restrictStdout)}`);
+    if (o.restrictSignal !== undefined) lines.push(`WSGIRestrictSignal ${onOff(o.restrictSignal)}`);
+    return (
+        HEADER +
+        `<WSGIInterpreterOptions ${option("process-group", i.processGroup)} ${option("application-group", i.applicationGroup)}>\n` +
+        lines.map((l) => `    ${l}\n`).join("") +
+        "</WSGIInterpreterOptions>\n"
+    );
+}
+
+export function parseInterpreter(text: string | undefined): ApplicationInputs["interpreterOptions"] {
+    if (!text || !/<WSGIInterpreterOptions\b/.test(text)) return undefined;
+    const one = (d: string) => directive(text, d)?.[0];
+    const flag = (d: string) => (one(d) === undefined ? undefined : /^on$/i.test(one(d)!));
+    const out = {
+        perInterpreterGil: flag("WSGIPerInterpreterGIL"),
+        switchInterval: one("WSGISwitchInterval") === undefined ? undefined : Number(one("WSGISwitchInterval")),
+        pythonPath: one("WSGIPythonPath")?.split(":"),
+        restrictStdin: flag("WSGIRestrictStdin"),
+        restrictStdout: flag("WSGIRestrictStdout"),
+        restrictSignal: flag("WSGIRestrictSignal"),
+    };
+    return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}
 
 export function render(i: ApplicationInputs): string {
     const dir = appDir(i.name);
@@ -157,18 +220,36 @@ async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
 async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Promise<ApplicationState> {
     const codeOrEnv = !old || old.sourceSha256 !== i.sourceSha256 || !deepEqual(old.environment, i.environment) ||
         old.scriptFile !== i.scriptFile || old.loaderSha256 !== sha256(renderLoader(i));
+    if (i.interpreterOptions) await checkInterpreter(ctx, i);
     if (codeOrEnv) await deploy(ctx, i, old);
     const text = render(i);
+    const interp = renderInterpreter(i);
     const file = configFile(i.name, i.virtualHost);
-    if (!old || old.configSha256 !== sha256(text) || old.configFile !== file) {
-        const changes: Change[] = [{ op: "put", target: file, content: text }];
+    if (!old || old.configSha256 !== configSha(text, interp) || old.configFile !== file) {
+        const changes: Change[] = [
+            { op: "put", target: file, content: text },
+            interp ? { op: "put", target: interpreterFile(i.name), content: interp } : { op: "del", target: interpreterFile(i.name) },
+        ];
         if (old && old.configFile !== file) changes.push({ op: "del", target: old.configFile });
-        await withHostLock(ctx.host, async () => {
-            ctx.log.status(`writing ${file}, configtest, graceful reload`);
-            await applyConfig(ctx.host, changes, "graceful");
-        });
+        ctx.log.status(`writing ${file}, configtest, graceful reload`);
+        await applyConfig(ctx.host, changes, "graceful");
     }
-    return { ...i, appDir: appDir(i.name), configFile: file, configSha256: sha256(text), loaderSha256: sha256(renderLoader(i)) };
+    return { ...i, appDir: appDir(i.name), configFile: file, configSha256: configSha(text, interp), loaderSha256: sha256(renderLoader(i)), interpreterFile: interpreterFile(i.name) };
+}
+
+/** Both managed config files as one hash ("" for a missing interpreter file). */
+const configSha = (text: string, interp: string) => sha256(text + interp);
+
+/** What the host's module and its Python can do, before anything is written. */
+async function checkInterpreter(ctx: Ctx, i: ApplicationInputs): Promise<void> {
+    const [load] = (await readFiles(ctx.host, [LOAD])).files;
+    if (load === undefined) return; // no module yet: Apache's configtest has the last word
+    const { version, abi } = parseLoad(load);
+    requireSupported("Application", i, version);
+    const py = /^cpython-(\d)(\d+)/.exec(abi);
+    if (i.interpreterOptions?.perInterpreterGil && py && compareVersions(`${py[1]}.${py[2]}`, "3.12") < 0) {
+        throw new Error(`Application.interpreterOptions.perInterpreterGil needs Python >= 3.12; the module on ${ctx.host.name} runs ${py[1]}.${py[2]} (WSGI0198)`);
+    }
 }
 
 export const application: ResourceModule<ApplicationInputs, ApplicationState> = {
@@ -180,6 +261,7 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
         configFile: { type: "string", description: "The managed config file on the host." },
         configSha256: { type: "string", description: "SHA-256 of that file as last applied (live after refresh)." },
         loaderSha256: { type: "string", description: "SHA-256 of the generated loader wsgi.py (live after refresh)." },
+        interpreterFile: { type: "string", description: "The managed <WSGIInterpreterOptions> file (present only with interpreterOptions)." },
     },
     secrets: ["environment"],
     internal: ["sourceSha256"],
@@ -201,8 +283,8 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
         const name = olds?.name ?? id;
         const dir = appDir(name);
         const file = olds?.configFile ?? configFile(name);
-        const read = await readFiles(ctx.host, [file, `${dir}/wsgi.py`, `${dir}/env.json`], sh`cd ${dir + "/current"} && ${raw(REMOTE_TREE_SHA)}`);
-        const [text, loader = "", env = ""] = read.files;
+        const read = await readFiles(ctx.host, [file, `${dir}/wsgi.py`, `${dir}/env.json`, interpreterFile(name)], sh`cd ${dir + "/current"} && ${raw(REMOTE_TREE_SHA)}`);
+        const [text, loader = "", env = "", interp = ""] = read.files;
         if (text === undefined) return null; // no config file: the app is gone
         const tree = read.extra;
         let environment: Record<string, string> = {};
@@ -214,21 +296,23 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
         return {
             ...olds,
             ...parse(text, loader, name),
+            interpreterOptions: parseInterpreter(interp),
             environment,
             source: olds?.source ?? "",
             sourceSha256: /^[0-9a-f]{64}$/.test(tree.trim()) ? tree.trim() : "missing",
             appDir: dir,
             configFile: file,
-            configSha256: sha256(text),
+            configSha256: configSha(text, interp),
             loaderSha256: sha256(loader),
+            interpreterFile: interpreterFile(name),
         } as ApplicationState;
     },
     async delete(ctx, olds) {
-        await withHostLock(ctx.host, () => applyConfig(ctx.host, [{ op: "del", target: olds.configFile }], "graceful"));
+        await applyConfig(ctx.host, [{ op: "del", target: olds.configFile }, { op: "del", target: interpreterFile(olds.name) }], "graceful");
         await run(ctx.host, sh`rm -rf ${appDir(olds.name)}`);
     },
     drift: (olds, news) => [
-        ...(olds.configSha256 !== sha256(render(news)) ? ["configSha256"] : []),
+        ...(olds.configSha256 !== configSha(render(news), renderInterpreter(news)) ? ["configSha256"] : []),
         ...(olds.loaderSha256 !== sha256(renderLoader(news)) ? ["loaderSha256"] : []),
     ],
 };

@@ -1,22 +1,29 @@
 // DaemonProcess lifecycle: one managed file per group; every change is configtested, then graceful.
-import { applyConfig, withHostLock, type Change } from "../../remote/apply";
+import { applyConfig, type Change } from "../../remote/apply";
 import { run } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
+import { LATEST, requireSupported, withInert, withoutInert } from "../../versions";
+import { moduleVersion as moduleVersion_ } from "../wsgiModule";
 import type { Ctx, ResourceModule } from "../../resource";
 import { REMOVED, inputs, type DaemonProcessInputs, type DaemonProcessState } from "./schema";
 import { configFile, parse, render } from "./render";
 
+/** The file for the module the host runs: settings it lacks are refused, or left out when inert. */
+function renderFor(i: DaemonProcessInputs, version: string): string {
+    return render(withoutInert("DaemonProcess", i, version));
+}
+
 async function apply(ctx: Ctx, i: DaemonProcessInputs, old?: DaemonProcessState): Promise<DaemonProcessState> {
-    const text = render(i);
+    const moduleVersion = (await moduleVersion_(ctx)) ?? old?.moduleVersion ?? LATEST;
+    requireSupported("DaemonProcess", i, moduleVersion);
+    const text = renderFor(i, moduleVersion);
     const file = configFile(i.name);
-    await withHostLock(ctx.host, async () => {
-        ctx.log.status(`writing ${file}, configtest, graceful reload`);
-        const changes: Change[] = [{ op: "put", target: file, content: text }];
-        if (old && old.name !== i.name) changes.push({ op: "del", target: configFile(old.name) });
-        await applyConfig(ctx.host, changes, "graceful");
-    });
-    return { ...i, configFile: file, configSha256: sha256(text) };
+    ctx.log.status(`writing ${file}, configtest, graceful reload`);
+    const changes: Change[] = [{ op: "put", target: file, content: text }];
+    if (old && old.name !== i.name) changes.push({ op: "del", target: configFile(old.name) });
+    await applyConfig(ctx.host, changes, "graceful");
+    return { ...i, configFile: file, configSha256: sha256(text), moduleVersion };
 }
 
 export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessState> = {
@@ -26,6 +33,7 @@ export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessSta
     outputs: {
         configFile: { type: "string", description: "The managed config file on the host." },
         configSha256: { type: "string", description: "SHA-256 of that file's content as last applied (live after refresh)." },
+        moduleVersion: { type: "string", description: "The host's mod_wsgi version the file was written for." },
     },
     removed: REMOVED,
     claims: (i) => [{ key: `daemon:${i.name}`, property: "name", what: `daemon process group "${i.name}"` }],
@@ -37,13 +45,14 @@ export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessSta
         const file = configFile(olds?.name ?? id);
         const res = await run(ctx.host, sh`cat ${file}`);
         if (res.code !== 0) return null;
-        const live = parse(res.stdout) ?? {};
+        const moduleVersion = olds?.moduleVersion ?? LATEST;
+        const live = withInert("DaemonProcess", parse(res.stdout) ?? {}, moduleVersion);
         // Options absent from the live line are reported as unset, so the diff shows them.
         const base = Object.fromEntries(Object.keys(inputs.shape).map((k) => [k, undefined]));
-        return { ...base, ...live, name: live.name ?? id, configFile: file, configSha256: sha256(res.stdout) } as DaemonProcessState;
+        return { ...base, ...live, name: live.name ?? id, configFile: file, configSha256: sha256(res.stdout), moduleVersion } as DaemonProcessState;
     },
     async delete(ctx, olds) {
-        await withHostLock(ctx.host, () => applyConfig(ctx.host, [{ op: "del", target: configFile(olds.name) }], "graceful"));
+        await applyConfig(ctx.host, [{ op: "del", target: configFile(olds.name) }], "graceful");
     },
-    drift: (olds, news) => (olds.configSha256 !== sha256(render(news)) ? ["configSha256"] : []),
+    drift: (olds, news) => (olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : []),
 };

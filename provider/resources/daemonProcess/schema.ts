@@ -115,4 +115,4 @@ export const inputs = z
     .refine((i) => !(i.scriptUser && i.scriptGroup), { message: "set scriptUser or scriptGroup, not both (mod_wsgi allows one)", path: ["scriptGroup"] });
 
 export type DaemonProcessInputs = z.infer<typeof inputs>;
-export type DaemonProcessState = DaemonProcessInputs & { configFile: string; configSha256: string };
+export type DaemonProcessState = DaemonProcessInputs & { configFile: string; configSha256: string; moduleVersion?: string };

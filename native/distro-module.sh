@@ -1,0 +1,30 @@
+# shellcheck shell=sh
+# distro-module: Debian's mod_wsgi (libapache2-mod-wsgi-py3), installed with apt when missing. Its own
+# mods-enabled links are left to the caller's config transaction (it loads the .so through ours).
+# Usage: distro-module.sh
+main() {
+    command -v apache2 >/dev/null 2>&1 || die "Apache httpd not found (install the Debian package apache2)"
+    need_cmd dpkg-query dpkg
+    built=package
+    if [ "$(dpkg-query -W -f '${Status}' libapache2-mod-wsgi-py3 2>/dev/null)" != "install ok installed" ]; then
+        built=installed
+        say "apt-get install libapache2-mod-wsgi-py3"
+        # Packages must not start or restart Apache here: the config transaction does that, configtested.
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.modwsgi && chmod 755 /usr/sbin/policy-rc.d.modwsgi
+        [ -e /usr/sbin/policy-rc.d ] || ln -s policy-rc.d.modwsgi /usr/sbin/policy-rc.d
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libapache2-mod-wsgi-py3 >&2 ||
+            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libapache2-mod-wsgi-py3 >&2; } ||
+            { [ ! -L /usr/sbin/policy-rc.d ] || rm -f /usr/sbin/policy-rc.d; rm -f /usr/sbin/policy-rc.d.modwsgi; die "apt-get could not install libapache2-mod-wsgi-py3 (see above)"; }
+        [ "$(readlink /usr/sbin/policy-rc.d 2>/dev/null)" != policy-rc.d.modwsgi ] || rm -f /usr/sbin/policy-rc.d
+        rm -f /usr/sbin/policy-rc.d.modwsgi
+    fi
+    so=/usr/lib/apache2/modules/mod_wsgi.so
+    [ -f "$so" ] || die "$so missing although libapache2-mod-wsgi-py3 is installed (reinstall it)"
+    fact version "$(dpkg-query -W -f '${Version}' libapache2-mod-wsgi-py3 | sed 's/-[^-]*$//')"
+    fact module_path "$so"
+    fact module_sha256 "$(sha256sum "$so" | cut -d' ' -f1)"
+    fact python_version "$(/usr/bin/python3 -c 'import sys;print("%d.%d.%d" % sys.version_info[:3])')"
+    fact python_abi "$(/usr/bin/python3 -c 'import sysconfig;print(sysconfig.get_config_var("SOABI"))')"
+    fact built "$built"
+}
+main "$@"

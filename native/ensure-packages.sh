@@ -1,0 +1,20 @@
+# shellcheck shell=sh
+# ensure-packages: install with apt whichever of Apache and mod_wsgi's build prerequisites are missing.
+# Usage: ensure-packages.sh PACKAGE...
+main() {
+    need_cmd apt-get apt
+    missing=
+    for p in "$@"; do
+        [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        say "apt-get install$missing"
+        # shellcheck disable=SC2086 # package names, validated by the provider
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2 || {
+            say "retrying after apt-get update"
+            apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
+        } || die "apt-get could not install$missing (see above)"
+    fi
+    fact installed "${missing# }"
+}
+main "$@"
