@@ -59,6 +59,22 @@ export interface StaticFilesArgs {
     directory: string;
 }
 
+/** Per-interpreter settings (a <WSGIInterpreterOptions> block for the app's process and application group; mod_wsgi 6). */
+export interface InterpreterOptionsArgs {
+    /** WSGIPerInterpreterGIL: this interpreter gets its own GIL (Python >= 3.12; C extensions must support it). Not for %{GLOBAL}. */
+    perInterpreterGil?: boolean;
+    /** WSGISwitchInterval (seconds, fractional). */
+    switchInterval?: number;
+    /** WSGIPythonPath: extra import directories for this interpreter. */
+    pythonPath?: string[];
+    /** WSGIRestrictStdin: reading sys.stdin raises an error. */
+    restrictStdin?: boolean;
+    /** WSGIRestrictStdout: writing to sys.stdout raises an error. */
+    restrictStdout?: boolean;
+    /** WSGIRestrictSignal: signal.signal() calls by the app are ignored. */
+    restrictSignal?: boolean;
+}
+
 /** How to reach one Apache host over SSH. */
 export interface ProviderArgs extends HopArgs {
     /** Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous. */
@@ -76,6 +92,8 @@ export class Provider extends pulumi.ProviderResource {
 }
 
 export interface ApacheHostArgs {
+    /** Install with apt whichever of apache2, apache2-dev, python3-dev, python3-venv, gcc are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource. Default: `false`. */
+    ensurePackages?: boolean;
     /** WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation). Default: `true`. */
     restrictEmbedded?: boolean;
     /** WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp. */
@@ -88,6 +106,8 @@ export interface ApacheHostArgs {
     pythonPath?: string[];
     /** WSGIPerInterpreterGIL (mod_wsgi 6, Python >= 3.12): a GIL per sub-interpreter. */
     perInterpreterGil?: boolean;
+    /** WSGIFreeThreading (mod_wsgi 6, PEP 703): run daemon groups without the GIL. Needs a free-threaded Python (3.13t); refused otherwise. */
+    freeThreading?: boolean;
     /** WSGISwitchInterval (seconds, fractional) for embedded mode. */
     switchInterval?: number;
     /** WSGITelemetryService unix socket (mod_wsgi 6): every mod_wsgi process sends metrics there (run mod_wsgi-telemetry serve on it). */
@@ -100,6 +120,8 @@ export interface ApacheHostArgs {
 
 /** The Apache host: facts read from it (outputs) and its server-wide settings (mod_wsgi server directives, MPM, extra Listen ports). */
 export class ApacheHost extends pulumi.CustomResource {
+    /** Install with apt whichever of apache2, apache2-dev, python3-dev, python3-venv, gcc are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource. Default: `false`. */
+    declare readonly ensurePackages: pulumi.Output<boolean>;
     /** WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation). Default: `true`. */
     declare readonly restrictEmbedded: pulumi.Output<boolean>;
     /** WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp. */
@@ -112,6 +134,8 @@ export class ApacheHost extends pulumi.CustomResource {
     declare readonly pythonPath: pulumi.Output<string[]>;
     /** WSGIPerInterpreterGIL (mod_wsgi 6, Python >= 3.12): a GIL per sub-interpreter. */
     declare readonly perInterpreterGil: pulumi.Output<boolean>;
+    /** WSGIFreeThreading (mod_wsgi 6, PEP 703): run daemon groups without the GIL. Needs a free-threaded Python (3.13t); refused otherwise. */
+    declare readonly freeThreading: pulumi.Output<boolean>;
     /** WSGISwitchInterval (seconds, fractional) for embedded mode. */
     declare readonly switchInterval: pulumi.Output<number>;
     /** WSGITelemetryService unix socket (mod_wsgi 6): every mod_wsgi process sends metrics there (run mod_wsgi-telemetry serve on it). */
@@ -142,28 +166,58 @@ export class ApacheHost extends pulumi.CustomResource {
     declare readonly pythons: pulumi.Output<string[]>;
     /** SHA-256 of the managed files (live after refresh). */
     declare readonly configSha256: pulumi.Output<string>;
+    /** The host's mod_wsgi version the files were written for. */
+    declare readonly moduleVersion: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["osId","osVersion","osName","systemd","apacheVersion","apacheMpm","apacheLayout","apxs","python","pythons","configSha256"] as const;
+    static readonly outputs = ["osId","osVersion","osName","systemd","apacheVersion","apacheMpm","apacheLayout","apxs","python","pythons","configSha256","moduleVersion"] as const;
     constructor(name: string, args: In<ApacheHostArgs> = {}, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:ApacheHost", name, props(args, ApacheHost.secrets, ApacheHost.outputs), opts);
     }
 }
 
 export interface WsgiModuleArgs {
-    /** mod_wsgi release to pip-install from PyPI. A change rebuilds the module and fully restarts Apache. Default: `"6.1.1"`. */
+    /** Where mod_wsgi comes from. `pypi`: pip downloads `version` from the package index. `sdist`: the local source archive `archive`, uploaded over SSH (hosts without internet). `url`: the host downloads `url`. Both check `sha256`. `distro`: Debian's libapache2-mod-wsgi-py3 (4.9 on Debian 12, 5.0 on 13; needs `allowDistroPackage`). A change rebuilds the module and fully restarts Apache. Default: `"pypi"`. */
+    source?: "pypi" | "sdist" | "url" | "distro";
+    /** mod_wsgi release (6.x). For `sdist` and `url`, the archive must hold this release. Not used with `distro`. Default: `"6.1.1"`. */
     version?: string;
-    /** Python interpreter the module is built against; every PythonEnv on the host must use the same one. Default: `"/usr/bin/python3"`. */
+    /** source `sdist`: local path of the mod_wsgi source archive (mod_wsgi-X.Y.Z.tar.gz). */
+    archive?: string;
+    /** source `url`: where the host downloads the source archive from. */
+    url?: string;
+    /** SHA-256 of the archive (`sdist`, `url`): checked here at preview and on the host before building. */
+    sha256?: string;
+    /** `sdist`, `url`: a local directory of wheels (at least setuptools) uploaded for building without a package index. Debian 12's venvs carry setuptools already; Debian 13's do not. */
+    buildWheels?: string;
+    /** Allow source `distro`: Debian's pre-6.x mod_wsgi. Settings new in 6.0 are then refused (the module would reject them). Default: `false`. */
+    allowDistroPackage?: boolean;
+    /** Python interpreter the module is built against; every PythonEnv on the host must use the same one. `distro`: /usr/bin/python3 only. Default: `"/usr/bin/python3"`. */
     python?: string;
 }
 
-/** mod_wsgi built on the host from PyPI (pip, against the host's Python and apxs) and loaded into Apache. */
+/** mod_wsgi on the host: built by pip against the host's Python and apxs (from PyPI, an uploaded source archive, or a URL), or Debian's package on request; loaded into Apache. */
 export class WsgiModule extends pulumi.CustomResource {
-    /** mod_wsgi release to pip-install from PyPI. A change rebuilds the module and fully restarts Apache. Default: `"6.1.1"`. */
+    /** Where mod_wsgi comes from. `pypi`: pip downloads `version` from the package index. `sdist`: the local source archive `archive`, uploaded over SSH (hosts without internet). `url`: the host downloads `url`. Both check `sha256`. `distro`: Debian's libapache2-mod-wsgi-py3 (4.9 on Debian 12, 5.0 on 13; needs `allowDistroPackage`). A change rebuilds the module and fully restarts Apache. Default: `"pypi"`. */
+    declare readonly source: pulumi.Output<"pypi" | "sdist" | "url" | "distro">;
+    /** mod_wsgi release (6.x). For `sdist` and `url`, the archive must hold this release. Not used with `distro`. Default: `"6.1.1"`. */
     declare readonly version: pulumi.Output<string>;
-    /** Python interpreter the module is built against; every PythonEnv on the host must use the same one. Default: `"/usr/bin/python3"`. */
+    /** source `sdist`: local path of the mod_wsgi source archive (mod_wsgi-X.Y.Z.tar.gz). */
+    declare readonly archive: pulumi.Output<string>;
+    /** source `url`: where the host downloads the source archive from. */
+    declare readonly url: pulumi.Output<string>;
+    /** SHA-256 of the archive (`sdist`, `url`): checked here at preview and on the host before building. */
+    declare readonly sha256: pulumi.Output<string>;
+    /** `sdist`, `url`: a local directory of wheels (at least setuptools) uploaded for building without a package index. Debian 12's venvs carry setuptools already; Debian 13's do not. */
+    declare readonly buildWheels: pulumi.Output<string>;
+    /** Allow source `distro`: Debian's pre-6.x mod_wsgi. Settings new in 6.0 are then refused (the module would reject them). Default: `false`. */
+    declare readonly allowDistroPackage: pulumi.Output<boolean>;
+    /** Python interpreter the module is built against; every PythonEnv on the host must use the same one. `distro`: /usr/bin/python3 only. Default: `"/usr/bin/python3"`. */
     declare readonly python: pulumi.Output<string>;
-    /** Virtual environment holding the built module. */
+    /** SHA-256 of the buildWheels files: computed at preview. */
+    declare readonly buildWheelsSha256: pulumi.Output<string>;
+    /** Virtual environment holding the built module (empty for `distro`). */
     declare readonly venv: pulumi.Output<string>;
+    /** Version of the loaded module (live after refresh). */
+    declare readonly moduleVersion: pulumi.Output<string>;
     /** Path of the loaded mod_wsgi .so. */
     declare readonly modulePath: pulumi.Output<string>;
     /** SHA-256 of the .so. */
@@ -175,7 +229,7 @@ export class WsgiModule extends pulumi.CustomResource {
     /** SHA-256 of the managed LoadModule and include files. */
     declare readonly configSha256: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["venv","modulePath","moduleSha256","pythonVersion","pythonAbi","configSha256"] as const;
+    static readonly outputs = ["buildWheelsSha256","venv","moduleVersion","modulePath","moduleSha256","pythonVersion","pythonAbi","configSha256"] as const;
     constructor(name: string, args: In<WsgiModuleArgs> = {}, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:WsgiModule", name, props(args, WsgiModule.secrets, WsgiModule.outputs), opts);
     }
@@ -412,8 +466,10 @@ export class DaemonProcess extends pulumi.CustomResource {
     declare readonly configFile: pulumi.Output<string>;
     /** SHA-256 of that file's content as last applied (live after refresh). */
     declare readonly configSha256: pulumi.Output<string>;
+    /** The host's mod_wsgi version the file was written for. */
+    declare readonly moduleVersion: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["configFile","configSha256"] as const;
+    static readonly outputs = ["configFile","configSha256","moduleVersion"] as const;
     constructor(name: string, args: In<DaemonProcessArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:DaemonProcess", name, props(args, DaemonProcess.secrets, DaemonProcess.outputs), opts);
     }
@@ -426,10 +482,12 @@ export interface VirtualHostArgs {
     serverName: string;
     /** ServerAlias names (`*.example.org` allowed). */
     serverAliases?: string[];
-    /** Port. Default 443 with tls, else 80. */
+    /** Port (1-65535). Default 443 with tls, else 80. Any other port must be one Apache listens on (`ApacheHost.listenPorts`): checked at apply. */
     port?: number;
     /** Serve HTTPS with this certificate (enables mod_ssl). Stored encrypted. */
     tls?: TlsArgs;
+    /** Also answer plain HTTP on port 80 for serverName and serverAliases with a permanent redirect to `https://<serverName>/` (`:<port>` added unless the port is 443). Needs tls. Default: `false`. */
+    redirectHttp?: boolean;
     /** ErrorLog. Default /var/log/apache2/<name>-error.log. */
     errorLog?: string;
     /** CustomLog (combined format). Default /var/log/apache2/<name>-access.log. */
@@ -444,10 +502,12 @@ export class VirtualHost extends pulumi.CustomResource {
     declare readonly serverName: pulumi.Output<string>;
     /** ServerAlias names (`*.example.org` allowed). */
     declare readonly serverAliases: pulumi.Output<string[]>;
-    /** Port. Default 443 with tls, else 80. */
+    /** Port (1-65535). Default 443 with tls, else 80. Any other port must be one Apache listens on (`ApacheHost.listenPorts`): checked at apply. */
     declare readonly port: pulumi.Output<number>;
     /** Serve HTTPS with this certificate (enables mod_ssl). Stored encrypted. */
     declare readonly tls: pulumi.Output<TlsArgs>;
+    /** Also answer plain HTTP on port 80 for serverName and serverAliases with a permanent redirect to `https://<serverName>/` (`:<port>` added unless the port is 443). Needs tls. Default: `false`. */
+    declare readonly redirectHttp: pulumi.Output<boolean>;
     /** ErrorLog. Default /var/log/apache2/<name>-error.log. */
     declare readonly errorLog: pulumi.Output<string>;
     /** CustomLog (combined format). Default /var/log/apache2/<name>-access.log. */
@@ -490,6 +550,8 @@ export interface ApplicationArgs {
     applicationGroup?: string;
     /** Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group). */
     environment?: Record<string, string>;
+    /** Settings for the app's interpreter (mod_wsgi 6): written as a <WSGIInterpreterOptions process-group=… application-group=…> block at server scope. */
+    interpreterOptions?: InterpreterOptionsArgs;
 }
 
 /** A WSGI application: local code uploaded as an atomic release and mounted with WSGIScriptAlias in a daemon group. */
@@ -516,6 +578,8 @@ export class Application extends pulumi.CustomResource {
     declare readonly applicationGroup: pulumi.Output<string>;
     /** Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group). */
     declare readonly environment: pulumi.Output<Record<string, string>>;
+    /** Settings for the app's interpreter (mod_wsgi 6): written as a <WSGIInterpreterOptions process-group=… application-group=…> block at server scope. */
+    declare readonly interpreterOptions: pulumi.Output<InterpreterOptionsArgs>;
     /** SHA-256 of the app tree: computed from source at preview, read from the host at refresh. */
     declare readonly sourceSha256: pulumi.Output<string>;
     /** Directory on the host holding releases/ and the `current` symlink. */
@@ -526,8 +590,10 @@ export class Application extends pulumi.CustomResource {
     declare readonly configSha256: pulumi.Output<string>;
     /** SHA-256 of the generated loader wsgi.py (live after refresh). */
     declare readonly loaderSha256: pulumi.Output<string>;
+    /** The managed <WSGIInterpreterOptions> file (present only with interpreterOptions). */
+    declare readonly interpreterFile: pulumi.Output<string>;
     static readonly secrets = ["environment"] as const;
-    static readonly outputs = ["sourceSha256","appDir","configFile","configSha256","loaderSha256"] as const;
+    static readonly outputs = ["sourceSha256","appDir","configFile","configSha256","loaderSha256","interpreterFile"] as const;
     constructor(name: string, args: In<ApplicationArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:Application", name, props(args, Application.secrets, Application.outputs), opts);
     }

@@ -9,7 +9,7 @@ import { schema } from "../../provider/schema";
 import { generate } from "../../provider/sdkgen";
 import { generate as generateDocs } from "../../provider/docgen";
 import { treeSha256, REMOTE_TREE_SHA } from "../../provider/resources/application/source";
-import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs, normalizeEntry } from "../../provider/resources/application";
+import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs, normalizeEntry, renderInterpreter, parseInterpreter } from "../../provider/resources/application";
 import { parseFacts } from "../../provider/remote/scripts";
 
 describe("marshal", () => {
@@ -50,7 +50,7 @@ describe("SDK", () => {
         const r = spawnSync(path.join(__dirname, "../../node_modules/.bin/tsc"), [
             "--noEmit", "--strict", "--esModuleInterop", "--skipLibCheck", "--target", "ES2023", "--module", "commonjs",
             "--moduleResolution", "node", "--types", "node",
-            "examples/flask-hello/index.ts", "test/e2e/programs/fleet/index.ts", "test/e2e/programs/duplicate/index.ts", "test/e2e/programs/twoapps/index.ts", "test/e2e/programs/tlsvhost/index.ts", "test/e2e/programs/hostsettings/index.ts", "test/e2e/programs/offline/index.ts",
+            "examples/flask-hello/index.ts", "test/e2e/programs/fleet/index.ts", "test/e2e/programs/duplicate/index.ts", "test/e2e/programs/twoapps/index.ts", "test/e2e/programs/tlsvhost/index.ts", "test/e2e/programs/hostsettings/index.ts", "test/e2e/programs/offline/index.ts", "test/e2e/programs/sources/index.ts", "test/e2e/programs/vhostports/index.ts",
         ], { cwd: path.join(__dirname, "../.."), encoding: "utf8" });
         expect(r.stdout + r.stderr).toBe("");
         expect(r.status).toBe(0);
@@ -102,6 +102,29 @@ describe("application source", () => {
         expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", scriptFile: "a.wsgi", entryPoint: "a:app" }).success).toBe(false);
         expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", entryPoint: "a:app; import os" }).success).toBe(false);
         expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", staticFiles: [{ urlPath: "/s", directory: "../etc" }] }).success).toBe(false);
+    });
+
+    it("writes interpreter options as a server-scope <WSGIInterpreterOptions> block for the app's groups, and reads them back (golden: app-interpreter-options.conf)", () => {
+        const o = { perInterpreterGil: true, switchInterval: 0.002, pythonPath: ["/srv/lib", "/srv/extra"], restrictStdin: true, restrictStdout: false, restrictSignal: true };
+        const i = appInputs.parse({ name: "shop", source: "/tmp", processGroup: "shop", applicationGroup: "shop-main", interpreterOptions: o });
+        const text = renderInterpreter(i);
+        expect(text).toBe(fs.readFileSync(path.join(__dirname, "golden/app-interpreter-options.conf"), "utf8"));
+        expect(parseInterpreter(text)).toEqual(o);
+        expect(renderInterpreter(appInputs.parse({ name: "a", source: "/x", processGroup: "a" }))).toBe("");
+        expect(parseInterpreter("")).toBeUndefined();
+    });
+
+    it("refuses interpreter options mod_wsgi would not match or apply", () => {
+        const base = { name: "a", source: "/x", processGroup: "a" };
+        const gil = appInputs.safeParse({ ...base, interpreterOptions: { perInterpreterGil: true } });
+        expect(gil.success).toBe(false);
+        expect(gil.error!.issues[0].path).toEqual(["interpreterOptions", "perInterpreterGil"]);
+        expect(gil.error!.issues[0].message).toMatch(/main interpreter always shares/);
+        const res = appInputs.safeParse({ ...base, applicationGroup: "%{RESOURCE}", interpreterOptions: { restrictStdin: true } });
+        expect(res.error!.issues[0].message).toMatch(/literal group name/);
+        expect(appInputs.safeParse({ ...base, applicationGroup: "api", interpreterOptions: { perInterpreterGil: true } }).success).toBe(true);
+        expect(appInputs.safeParse({ ...base, interpreterOptions: { freeThreading: true } }).success).toBe(false); // process-wide: ApacheHost
+        expect(appInputs.safeParse({ ...base, interpreterOptions: { pythonPath: ["relative"] } }).success).toBe(false);
     });
 
     it("writes the environment with sorted keys, so equal maps give equal files", () => {

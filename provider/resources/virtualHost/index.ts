@@ -1,11 +1,12 @@
 // VirtualHost: one <VirtualHost> in a provider-owned file, optionally with TLS (certificate files written
 // root-only, mod_ssl enabled). Applications attach to it by name; their mounts live in its include dir.
 // Daemon groups stay at server scope, so a TLS twin of a plain-HTTP vhost never defines a group twice.
+// With redirectHttp, the same file holds a second, port-80 vhost that only redirects to the HTTPS one.
 import { z } from "zod";
-import { applyConfig, withHostLock, type Change } from "../../remote/apply";
+import { applyConfig, type Change } from "../../remote/apply";
 import { readFiles, run } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
-import { HEADER, absPath, directive, name, sha256, word } from "../../apache";
+import { HEADER, absPath, directive, name, sha256, word, words } from "../../apache";
 import type { Ctx, ResourceModule } from "../../resource";
 
 const hostname = () =>
@@ -30,14 +31,21 @@ export const inputs = z
         name: name().describe("Identifies the vhost's files on the host; Applications attach with `virtualHost: <name>`. Changing it replaces the vhost."),
         serverName: hostname().describe("ServerName."),
         serverAliases: z.array(hostname()).max(100).default([]).describe("ServerAlias names (`*.example.org` allowed)."),
-        port: z.number().int().refine((p): boolean => p === 80 || p === 443, "must be 80 or 443 (the ports Debian's ports.conf listens on)").optional()
-            .describe("Port. Default 443 with tls, else 80."),
+        port: z.number().int("must be a whole number").min(1, "must be a TCP port (1-65535)").max(65535, "must be a TCP port (1-65535)").optional()
+            .describe("Port (1-65535). Default 443 with tls, else 80. Any other port must be one Apache listens on (`ApacheHost.listenPorts`): checked at apply."),
         tls: tlsSchema.optional().describe("Serve HTTPS with this certificate (enables mod_ssl). Stored encrypted."),
+        redirectHttp: z.boolean().default(false).describe(
+            "Also answer plain HTTP on port 80 for serverName and serverAliases with a permanent redirect to `https://<serverName>/` (`:<port>` added unless the port is 443). Needs tls."),
         errorLog: absPath().optional().describe("ErrorLog. Default /var/log/apache2/<name>-error.log."),
         accessLog: absPath().optional().describe("CustomLog (combined format). Default /var/log/apache2/<name>-access.log."),
     })
     .strict()
-    .refine((v) => (v.port ?? (v.tls ? 443 : 80)) !== 443 || v.tls, { message: "port 443 needs tls", path: ["port"] });
+    .refine((v) => (v.port ?? (v.tls ? 443 : 80)) !== 443 || v.tls, { message: "port 443 needs tls", path: ["port"] })
+    .refine((v) => !v.redirectHttp || v.tls, { message: "needs tls (it redirects plain HTTP to this vhost's HTTPS)", path: ["redirectHttp"] })
+    // The redirect vhost takes port 80 for serverName: the TLS vhost itself cannot be there too.
+    .refine((v) => !v.redirectHttp || !v.tls || v.port !== 80, { message: "needs the TLS vhost on a port other than 80 (the redirect takes 80)", path: ["redirectHttp"] })
+    // A wildcard ServerName gives no host to redirect to.
+    .refine((v) => !v.redirectHttp || !v.serverName.startsWith("*."), { message: "needs a serverName without a wildcard (the redirect target)", path: ["redirectHttp"] });
 
 export type VirtualHostInputs = z.infer<typeof inputs>;
 export type VirtualHostState = VirtualHostInputs & { configFile: string; includeDir: string; configSha256: string; tlsSha256: string };
@@ -52,31 +60,74 @@ const portOf = (i: VirtualHostInputs) => i.port ?? (i.tls ? 443 : 80);
 const certText = (t: NonNullable<VirtualHostInputs["tls"]>) => `${t.certificate.trim()}\n${t.chain ? `${t.chain.trim()}\n` : ""}`;
 const tlsSha = (i: VirtualHostInputs) => (i.tls ? sha256(certText(i.tls) + i.tls.privateKey.trim() + "\n") : "");
 
+/** Where the port-80 redirect sends clients: the TLS vhost's name and port. */
+export const redirectTarget = (i: VirtualHostInputs) => `https://${i.serverName}${portOf(i) === 443 ? "" : `:${portOf(i)}`}/`;
+
 /** The vhost file; `i` is normalized (port and log paths concrete). */
 export function render(i: VirtualHostInputs): string {
-    const lines = [
-        `<VirtualHost *:${portOf(i)}>`,
+    const names = [
         `    ServerName ${word(i.serverName)}`,
         ...(i.serverAliases.length ? [`    ServerAlias ${i.serverAliases.map(word).join(" ")}`] : []),
         `    ErrorLog ${word(i.errorLog!)}`,
         `    CustomLog ${word(i.accessLog!)} combined`,
+    ];
+    const lines = [
+        `<VirtualHost *:${portOf(i)}>`,
+        ...names,
         ...(i.tls ? ["    SSLEngine on", `    SSLCertificateFile ${word(certFile(i.name))}`, `    SSLCertificateKeyFile ${word(keyFile(i.name))}`] : []),
         `    IncludeOptional ${word(includeDir(i.name))}/*.conf`,
         "</VirtualHost>",
+        ...(i.redirectHttp ? ["<VirtualHost *:80>", ...names, `    Redirect permanent / ${word(redirectTarget(i))}`, "</VirtualHost>"] : []),
     ];
     return `${HEADER}${lines.join("\n")}\n`;
 }
 
+/** The <VirtualHost *:N> blocks of a file, in order. Rendered values hold no newline, so no value can end a block. */
+function blocks(text: string): { port: number; body: string }[] {
+    return [...text.matchAll(/^<VirtualHost \*:(\d+)>\n([\s\S]*?)^<\/VirtualHost>/gm)].map((m) => ({ port: Number(m[1]), body: m[2] }));
+}
+
 export function parse(text: string, n: string): Partial<VirtualHostInputs> {
-    const port = /<VirtualHost \*:(\d+)>/.exec(text)?.[1];
+    const [main, ...rest] = blocks(text);
+    const body = main?.body ?? text;
     return {
         name: n,
-        serverName: directive(text, "ServerName")?.[0],
-        serverAliases: directive(text, "ServerAlias") ?? [],
-        port: port === undefined ? undefined : Number(port),
-        errorLog: directive(text, "ErrorLog")?.[0],
-        accessLog: directive(text, "CustomLog")?.[0],
+        serverName: directive(body, "ServerName")?.[0],
+        serverAliases: directive(body, "ServerAlias") ?? [],
+        port: main?.port,
+        // Refresh sees a hand-removed redirect block as redirectHttp: false.
+        redirectHttp: rest.some((b) => b.port === 80 && directive(b.body, "Redirect") !== undefined),
+        errorLog: directive(body, "ErrorLog")?.[0],
+        accessLog: directive(body, "CustomLog")?.[0],
     };
+}
+
+/**
+ * The ports in Listen directives (`Listen 8080`, `Listen 0.0.0.0:8080`, `Listen [::]:8081 http`), from config
+ * text. Commented lines are skipped; lines inside <IfModule> count, as Debian's `Listen 443` sits in
+ * <IfModule ssl_module> and a TLS vhost enables mod_ssl.
+ */
+export function parseListenPorts(text: string): number[] {
+    const ports = new Set<number>();
+    for (const line of text.split("\n")) {
+        const [d, addr] = words(line.trim());
+        if (d?.toLowerCase() !== "listen" || addr === undefined) continue;
+        const m = /^(?:\[[0-9A-Fa-f:.]+\]:|[^:[\]]+:)?(\d{1,5})$/.exec(addr);
+        if (m) ports.add(Number(m[1]));
+    }
+    return [...ports].sort((a, b) => a - b);
+}
+
+/** A vhost on a port Apache does not listen on passes configtest and never answers: refuse it instead. */
+async function checkListening(ctx: Ctx, port: number): Promise<void> {
+    if (port === 80 || port === 443) return; // Debian's ports.conf
+    const res = await run(ctx.host, sh`grep -hsi '^[[:space:]]*listen[[:space:]]' /etc/apache2/ports.conf /etc/apache2/conf-enabled/*.conf`);
+    // grep: 1 is no match; 2 is a missing file (e.g. an empty conf-enabled), fatal only when nothing was read.
+    if (res.code > 2 || (res.code === 2 && !res.stdout)) throw new Error(`VirtualHost.port: reading Listen directives on ${ctx.host.name} failed: ${res.stderr.trim()}`);
+    const ports = parseListenPorts(res.stdout);
+    if (!ports.includes(port)) {
+        throw new Error(`VirtualHost.port: Apache on ${ctx.host.name} does not listen on ${port}; add it to ApacheHost.listenPorts (it listens on ${ports.join(", ") || "no port"})`);
+    }
 }
 
 /** Defaults that depend on other inputs, made concrete at check so the diff compares like with like. */
@@ -100,10 +151,9 @@ async function apply(ctx: Ctx, i: VirtualHostInputs, old?: VirtualHostState): Pr
     } else if (old?.tls) {
         changes.push({ op: "del", target: certFile(i.name) }, { op: "del", target: keyFile(i.name) });
     }
-    await withHostLock(ctx.host, async () => {
-        ctx.log.status(`writing ${configFile(i.name)}${i.tls ? " and its TLS files" : ""}, configtest, graceful reload`);
-        await applyConfig(ctx.host, changes, "graceful");
-    });
+    await checkListening(ctx, portOf(i));
+    ctx.log.status(`writing ${configFile(i.name)}${i.tls ? " and its TLS files" : ""}, configtest, graceful reload`);
+    await applyConfig(ctx.host, changes, "graceful");
     return { ...i, configFile: configFile(i.name), includeDir: includeDir(i.name), configSha256: sha256(text), tlsSha256: tlsSha(i) };
 }
 
@@ -123,6 +173,7 @@ export const virtualHost: ResourceModule<VirtualHostInputs, VirtualHostState> = 
     claims: (i) => [
         { key: `vhost:${i.name}`, property: "name", what: `virtual host "${i.name}"` },
         { key: `servername:${portOf(i)}:${i.serverName}`, property: "serverName", what: `ServerName ${i.serverName} on port ${portOf(i)}` },
+        ...(i.redirectHttp === true ? [{ key: `servername:80:${i.serverName}`, property: "redirectHttp", what: `ServerName ${i.serverName} on port 80 (its HTTP redirect)` }] : []),
     ],
     id: (i) => i.name,
     create: (ctx, i) => apply(ctx, i),
@@ -145,7 +196,7 @@ export const virtualHost: ResourceModule<VirtualHostInputs, VirtualHostState> = 
     async delete(ctx, olds) {
         const changes: Change[] = [{ op: "del", target: configFile(olds.name) }];
         if (olds.tls) changes.push({ op: "del", target: certFile(olds.name) }, { op: "del", target: keyFile(olds.name) });
-        await withHostLock(ctx.host, () => applyConfig(ctx.host, changes, "graceful"));
+        await applyConfig(ctx.host, changes, "graceful");
         await run(ctx.host, sh`rm -rf ${includeDir(olds.name)}`);
     },
     drift: (olds, news) => [
