@@ -106,7 +106,8 @@ export function checkInputs(
     const known = Object.fromEntries(Object.entries(news).filter(([k]) => !unknownKeys.has(k) && !removed.includes(k)));
     const res = mod.inputs.safeParse(known);
     // Issues about values still unknown in preview (e.g. a required property being computed) wait for up.
-    const issues = res.success ? [] : res.error.issues.filter((i) => !unknownKeys.has(String(i.path[0])));
+    // Cross-field rules (zod refinements) cannot be judged while any value is unknown: they wait for up too.
+    const issues = res.success ? [] : res.error.issues.filter((i) => !unknownKeys.has(String(i.path[0])) && !(unknownKeys.size && i.code === "custom"));
     const failures = [...gone, ...issues.map((i) => ({ property: propertyPath(i), reason: reason(mod, i) }))];
     if (!res.success || failures.length) return { inputs: news, failures };
     let inputs = res.data as Props;

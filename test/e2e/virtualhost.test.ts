@@ -58,7 +58,7 @@ describe("VirtualHost with TLS", () => {
         stack.run(["preview", "--refresh", "--expect-no-changes"]);
 
         stack.run(["destroy", "--yes", "--skip-preview"]);
-        expect(ssh(h, "ls /etc/apache2/modwsgi.d/15-vhost-secure.conf /etc/modwsgi/tls/secure.key /etc/apache2/modwsgi.d/vhost-secure 2>&1").stdout)
+        expect(ssh(h, "ls /etc/apache2/sites-enabled/modwsgi-secure.conf /etc/apache2/sites-available/modwsgi-secure.conf /etc/modwsgi/tls/secure.key /etc/apache2/modwsgi.d/vhost-secure 2>&1").stdout)
             .not.toMatch(/^\/etc/m);
     });
 });
@@ -102,6 +102,8 @@ describe("VirtualHost ports and the HTTP redirect", () => {
         const res = await head(h.address, REDIRECT_NAME);
         expect(res).toMatch(/^HTTP\/1\.1 301 /);
         expect(res).toMatch(/^Location: https:\/\/redirect\.sandbox\.test\/\r?$/m);
+        // Only that name is redirected: Debian's default site stays the default for other names.
+        expect(await head(h.address, "unknown.sandbox.test")).toMatch(/^HTTP\/1\.1 200 /);
         // Redirect keeps the path below /.
         expect(await head(h.address, REDIRECT_NAME, "/a/b?c=1")).toMatch(/^Location: https:\/\/redirect\.sandbox\.test\/a\/b\?c=1\r?$/m);
         // The vhost on 8080 (listed in ApacheHost.listenPorts) serves the app mounted in it.
@@ -109,7 +111,7 @@ describe("VirtualHost ports and the HTTP redirect", () => {
         stack.run(["preview", "--refresh", "--expect-no-changes"]);
 
         // The redirect block removed by hand is drift on redirectHttp; up puts it back.
-        const file = "/etc/apache2/modwsgi.d/15-vhost-redirect.conf";
+        const file = "/etc/apache2/sites-available/modwsgi-redirect.conf";
         expect(ssh(h, `sed -i '/^<VirtualHost \\*:80>$/,/^<\\/VirtualHost>$/d' ${file} && grep -c VirtualHost ${file}`).stdout.trim()).toBe("2");
         const drift = stack.run(["preview", "--refresh", "--expect-no-changes", "--diff"], "fail");
         expect(drift).toMatch(/redirectHttp\s*:\s*false\s*=>\s*true/);
@@ -120,11 +122,11 @@ describe("VirtualHost ports and the HTTP redirect", () => {
         stack.config("altPort", "8081");
         const out = stack.run(["up", "--yes", "--skip-preview"], "fail");
         expect(out).toContain(`VirtualHost.port: Apache on ${h.address} does not listen on 8081; add it to ApacheHost.listenPorts`);
-        expect(ssh(h, "grep -c '^<VirtualHost \\*:8080>$' /etc/apache2/modwsgi.d/15-vhost-alt.conf").stdout.trim()).toBe("1");
+        expect(ssh(h, "grep -c '^<VirtualHost \\*:8080>$' /etc/apache2/sites-available/modwsgi-alt.conf").stdout.trim()).toBe("1");
         expect((await get(`http://${h.address}:8080/hello/`)).status).toBe(200);
 
         stack.config("altPort", "8080");
         stack.run(["destroy", "--yes", "--skip-preview"]);
-        expect(ssh(h, `ls ${file} /etc/apache2/modwsgi.d/15-vhost-alt.conf /etc/modwsgi/tls/redirect.key 2>&1`).stdout).not.toMatch(/^\/etc/m);
+        expect(ssh(h, `ls ${file} /etc/apache2/sites-available/modwsgi-alt.conf /etc/modwsgi/tls/redirect.key 2>&1`).stdout).not.toMatch(/^\/etc/m);
     });
 });

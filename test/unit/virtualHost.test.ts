@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { execFileSync } from "node:child_process";
 import { inputs, normalize, parse, parseListenPorts, render, virtualHost } from "../../provider/resources/virtualHost";
-import { Claims, checkInputs, type Ctx, type ResourceModule } from "../../provider/resource";
+import { Claims, UNKNOWN, checkInputs, type Ctx, type ResourceModule } from "../../provider/resource";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
 const mod = virtualHost as unknown as ResourceModule;
@@ -210,7 +210,7 @@ describe("VirtualHost apply: the port must be one Apache listens on", () => {
     it("accepts a port ApacheHost.listenPorts added (conf-enabled), then writes the vhost", async () => {
         const { ctx, writes, commands } = fakeHost(apacheTree({ "ports.conf": DEBIAN_PORTS_CONF, "conf-enabled/modwsgi-listen.conf": "# Managed\nListen 8080\n" }));
         const state = await virtualHost.create(ctx, alt);
-        expect(state.configFile).toBe("/etc/apache2/modwsgi.d/15-vhost-alt.conf");
+        expect(state.configFile).toBe("/etc/apache2/sites-available/modwsgi-alt.conf");
         expect(commands.filter((c) => c.includes("grep"))).toHaveLength(1);
         expect(writes.length).toBeGreaterThan(0);
     });
@@ -231,3 +231,14 @@ describe("VirtualHost apply: the port must be one Apache listens on", () => {
         expect(commands.filter((c) => c.includes("grep"))).toHaveLength(1);
     });
 });
+
+describe("VirtualHost check with values still unknown in preview", () => {
+    it("defers rules across properties (redirectHttp needs tls) while tls is unknown, and applies them once it is known", () => {
+        const m = virtualHost as unknown as ResourceModule;
+        expect(checkInputs(m, { name: "s", serverName: "a.org", redirectHttp: true, tls: UNKNOWN }).failures).toEqual([]);
+        expect(checkInputs(m, { name: "s", serverName: "a.org", redirectHttp: true }).failures[0].property).toBe("redirectHttp");
+        // Rules of a single known property still apply.
+        expect(checkInputs(m, { name: "s", serverName: "a b", tls: UNKNOWN }).failures[0].property).toBe("serverName");
+    });
+});
+

@@ -50,7 +50,12 @@ export const inputs = z
 export type VirtualHostInputs = z.infer<typeof inputs>;
 export type VirtualHostState = VirtualHostInputs & { configFile: string; includeDir: string; configSha256: string; tlsSha256: string };
 
-export const configFile = (n: string) => `/etc/apache2/modwsgi.d/15-vhost-${n}.conf`;
+// In sites-available/-enabled, read after Debian's 000-default: the host's default site stays the default
+// for requests naming no known host, instead of the first vhost this provider writes.
+export const configFile = (n: string) => `/etc/apache2/sites-available/modwsgi-${n}.conf`;
+const siteLink = (n: string) => `/etc/apache2/sites-enabled/modwsgi-${n}.conf`;
+/** Where earlier releases of this provider wrote the vhost: moved on the next update. */
+const legacyFile = (n: string) => `/etc/apache2/modwsgi.d/15-vhost-${n}.conf`;
 export const includeDir = (n: string) => `/etc/apache2/modwsgi.d/vhost-${n}`;
 const certFile = (n: string) => `/etc/modwsgi/tls/${n}.crt`;
 const keyFile = (n: string) => `/etc/modwsgi/tls/${n}.key`;
@@ -142,7 +147,11 @@ export function normalize(i: VirtualHostInputs): VirtualHostInputs {
 
 async function apply(ctx: Ctx, i: VirtualHostInputs, old?: VirtualHostState): Promise<VirtualHostState> {
     const text = render(i);
-    const changes: Change[] = [{ op: "put", target: configFile(i.name), content: text }];
+    const changes: Change[] = [
+        { op: "put", target: configFile(i.name), content: text },
+        { op: "link", target: configFile(i.name), link: siteLink(i.name) },
+        { op: "del", target: legacyFile(i.name) },
+    ];
     if (i.tls) {
         changes.push({ op: "put", target: certFile(i.name), content: certText(i.tls), mode: 0o644 });
         changes.push({ op: "put", target: keyFile(i.name), content: `${i.tls.privateKey.trim()}\n`, mode: 0o600 });
@@ -180,27 +189,29 @@ export const virtualHost: ResourceModule<VirtualHostInputs, VirtualHostState> = 
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, id, olds) {
         const n = olds?.name ?? id;
-        const [text, cert = "", key = ""] = (await readFiles(ctx.host, [configFile(n), certFile(n), keyFile(n)])).files;
+        const [site, legacy, link, cert = "", key = ""] = (await readFiles(ctx.host, [configFile(n), legacyFile(n), siteLink(n), certFile(n), keyFile(n)])).files;
+        // A disabled site (link removed by hand) serves nothing: it reads as changed, and up links it again.
+        const text = site === undefined ? legacy : link === undefined ? "" : site;
         if (text === undefined) return null;
         const tls = cert + key;
         return {
             ...olds,
             ...parse(text, n),
             tls: olds?.tls,
-            configFile: configFile(n),
+            configFile: site === undefined ? legacyFile(n) : configFile(n),
             includeDir: includeDir(n),
             configSha256: sha256(text),
             tlsSha256: tls ? sha256(tls) : "",
         } as VirtualHostState;
     },
     async delete(ctx, olds) {
-        const changes: Change[] = [{ op: "del", target: configFile(olds.name) }];
+        const changes: Change[] = [{ op: "del", target: siteLink(olds.name) }, { op: "del", target: configFile(olds.name) }, { op: "del", target: legacyFile(olds.name) }];
         if (olds.tls) changes.push({ op: "del", target: certFile(olds.name) }, { op: "del", target: keyFile(olds.name) });
         await applyConfig(ctx.host, changes, "graceful");
         await run(ctx.host, sh`rm -rf ${includeDir(olds.name)}`);
     },
     drift: (olds, news) => [
-        ...(olds.configSha256 !== sha256(render(news)) ? ["configSha256"] : []),
+        ...(olds.configSha256 !== sha256(render(news)) || olds.configFile !== configFile(news.name) ? ["configSha256"] : []),
         ...(olds.tlsSha256 !== tlsSha(news) ? ["tlsSha256"] : []),
     ],
 };
