@@ -28,7 +28,9 @@ export interface ResourceModule<I extends Props = Props, O extends I = I & Props
     /** What this resource claims on its host, that no other resource may claim too (checked at preview). */
     claims?(inputs: I): Claim[];
     /** The mod_wsgi version this resource puts on its host (WsgiModule), for the other resources' checks. */
-    moduleVersion?(inputs: I): { version: string; label: string };
+    moduleVersion?(inputs: I): { version: string; label: string; python: string };
+    /** Its `python` must be the WsgiModule's (checked at preview against the module the program declares). */
+    usesModulePython?: boolean;
     /** Properties that used to exist, with why they are gone: refused with that reason. */
     removed?: Record<string, string>;
     /** Inputs the provider fills in itself at check (not set by programs): outputs in the schema. */
@@ -66,7 +68,7 @@ export interface Claim {
  */
 export class Claims {
     private owners = new Map<string, string>();
-    private moduleVersion?: { version: string; label: string };
+    private moduleVersion?: { version: string; label: string; python: string };
 
     /** Records the resource's claims; failures for those another resource already holds. */
     check(urn: string, mod: ResourceModule, inputs: Props): CheckFailure[] {
@@ -78,6 +80,13 @@ export class Claims {
         else if (this.moduleVersion) {
             const known = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== UNKNOWN));
             failures.push(...unsupported(mod.token.split(":")[2], known, this.moduleVersion.version, this.moduleVersion.label));
+            const python = known.python;
+            if (mod.usesModulePython && typeof python === "string" && this.moduleVersion.python && python !== this.moduleVersion.python) {
+                failures.push({
+                    property: "python",
+                    reason: `${mod.token.split(":")[2]}.python: ${python} is not the WsgiModule's ${this.moduleVersion.python}; a venv from another Python makes the daemons die with "No module named 'encodings'" (use python: module.python)`,
+                });
+            }
         }
         for (const c of claims) {
             const owner = this.owners.get(c.key);

@@ -4,13 +4,14 @@ import { describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { compareVersions, unsupported, withInert, withoutInert } from "../../provider/versions";
-import { Claims, type ResourceModule } from "../../provider/resource";
+import { Claims, UNKNOWN, type ResourceModule } from "../../provider/resource";
 import { daemonProcess } from "../../provider/resources/daemonProcess";
 import { inputs as daemonInputs } from "../../provider/resources/daemonProcess/schema";
 import { parse, render } from "../../provider/resources/daemonProcess/render";
 import { wsgiModule, inputs as moduleInputs } from "../../provider/resources/wsgiModule";
 import { application } from "../../provider/resources/application";
 import { apacheHost } from "../../provider/resources/apacheHost";
+import { pythonEnv } from "../../provider/resources/pythonEnv";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
 const urn = (type: string, name: string) => `urn:pulumi:dev::proj::modwsgi:index:${type}::${name}`;
@@ -78,5 +79,16 @@ describe("at preview, against the WsgiModule the program declares", () => {
         const c = new Claims();
         c.check(urn("WsgiModule", "m"), m, moduleInputs.parse({}));
         expect(c.check(urn("DaemonProcess", "d"), d, daemonInputs.parse({ name: "web", switchInterval: 0.01 }))).toEqual([]);
+    });
+
+    it("a PythonEnv with another Python than the module's fails, naming python; the module's own passes", () => {
+        const c = new Claims();
+        c.check(urn("WsgiModule", "m"), m, moduleInputs.parse({ python: "/usr/bin/python3.13" }));
+        const env = pythonEnv as unknown as ResourceModule;
+        expect(c.check(urn("PythonEnv", "e"), env, { name: "e", python: "/usr/bin/python3" })).toEqual([
+            { property: "python", reason: expect.stringMatching(/^PythonEnv\.python: \/usr\/bin\/python3 is not the WsgiModule's \/usr\/bin\/python3\.13; .*encodings/) },
+        ]);
+        expect(c.check(urn("PythonEnv", "e"), env, { name: "e", python: "/usr/bin/python3.13" })).toEqual([]);
+        expect(c.check(urn("PythonEnv", "e"), env, { name: "e", python: UNKNOWN })).toEqual([]);
     });
 });

@@ -95,6 +95,7 @@ export const pythonEnv: ResourceModule<PythonEnvInputs, PythonEnvState> = {
         appliedFreezeSha256: { type: "string", description: "SHA-256 of `pip freeze` right after the last apply." },
     },
     replaceOn: ["name"],
+    usesModulePython: true,
     claims: (i) => [{ key: `env:${i.name}`, property: "name", what: `Python environment "${i.name}"` }],
     normalize,
     internal: ["requirementsSha256"],

@@ -9,7 +9,7 @@ import { applyConfig, type Change } from "../../remote/apply";
 import { readFiles, run, runScript } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { HEADER, absPath, directive, sha256, word } from "../../apache";
-import type { Ctx, ResourceModule } from "../../resource";
+import { UNKNOWN, type Ctx, type ResourceModule } from "../../resource";
 import { LATEST } from "../../versions";
 
 const SOURCES = ["pypi", "sdist", "url", "distro"] as const;
@@ -226,8 +226,8 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
     // Debian's module is at most 5.0.2: settings new in 6.0 are refused at preview already.
     moduleVersion: (i) =>
         i.source === "distro"
-            ? { version: "5.0.2", label: "the WsgiModule declared is Debian's package (4.9.4 on Debian 12, 5.0.2 on 13)" }
-            : { version: i.version ?? LATEST, label: `the WsgiModule declared is ${i.version ?? LATEST}` },
+            ? { version: "5.0.2", label: "the WsgiModule declared is Debian's package (4.9.4 on Debian 12, 5.0.2 on 13)", python: "/usr/bin/python3" }
+            : { version: i.version ?? LATEST, label: `the WsgiModule declared is ${i.version ?? LATEST}`, python: typeof i.python === "string" && i.python !== UNKNOWN ? i.python : "" },
     id: () => "mod_wsgi",
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),
