@@ -79,6 +79,11 @@ describe("WsgiModule sources", () => {
         // A hand edit of the interpreter options is drift on the Application.
         ssh(h, "sed -i 's/WSGIRestrictStdin On/WSGIRestrictStdin Off/' /etc/apache2/modwsgi.d/18-interp-sources.conf");
         expect(s.run(["preview", "--refresh", "--expect-no-changes", "--diff"], "fail")).toMatch(/restrictStdin: false => true/);
+        // Debian 13 has no free-threaded Python: freeThreading is refused at up, naming what the module is built for.
+        s.config("freeThreading", "true");
+        expect(s.run(["up", "--yes", "--skip-preview"], "fail")).toMatch(/ApacheHost\.freeThreading needs mod_wsgi built for a free-threaded Python \(3\.13t\); the module on .* is built for cpython-313-x86_64-linux-gnu/);
+        expect(ssh(h, "grep -c WSGIFreeThreading /etc/apache2/modwsgi.d/00-server.conf || true").stdout.trim()).toBe("0");
+        s.run(["config", "rm", "freeThreading"]);
         execFileSync("ip", ["netns", "exec", "mws-h7", "ip", "route", "replace", "default", "via", gateway("mws-h7")]);
         offline.splice(offline.indexOf("mws-h7"), 1);
         s.run(["destroy", "--yes", "--skip-preview"]);
@@ -108,7 +113,15 @@ describe("WsgiModule sources", () => {
             expect(JSON.parse((await get(`http://${h.address}/app`)).body).version).toEqual([6, 1, 1]);
             expect(s.output("moduleVersion")).toBe("6.1.1");
             s.run(["preview", "--refresh", "--expect-no-changes"]);
+            // Python 3.11 has no per-interpreter GIL: refused at up, before the interpreter file is written.
+            s.config("applicationGroup", "sources");
+            s.run(["config", "set", "--path", "interpreterOptions.perInterpreterGil", "true"]);
+            expect(s.run(["up", "--yes", "--skip-preview"], "fail")).toMatch(/Application\.interpreterOptions\.perInterpreterGil needs Python >= 3\.12; the module on .* runs 3\.11/);
+            expect(ssh(h, "ls /etc/apache2/modwsgi.d/18-interp-sources.conf 2>&1").code).not.toBe(0);
+            s.run(["config", "rm", "interpreterOptions"]);
+            s.run(["config", "rm", "applicationGroup"]);
             s.run(["destroy", "--yes", "--skip-preview"]);
+            expect(ssh(h, "ls /opt/modwsgi/module 2>/dev/null || true").stdout.trim()).toBe("");
         } finally {
             ssh(h, "pkill -f 'http.server -b 127.0.0.1 8765' || true");
         }

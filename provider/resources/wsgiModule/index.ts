@@ -273,7 +273,8 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
                 "restart",
             );
         // Debian's package (distro) stays installed but disabled: apt owns it.
-        if (olds.venv) await run(ctx.host, sh`rm -rf ${olds.venv}`);
+        // One module per host: the archives and build wheels it staged go with it.
+        if (olds.venv) await run(ctx.host, sh`rm -rf ${olds.venv} ${SRC}`);
     },
     drift: (olds) => [
         ...(olds.configSha256 !== configSha(renderLoad(olds.modulePath, olds.moduleVersion, olds.pythonAbi), renderConf()) ? ["configSha256"] : []),

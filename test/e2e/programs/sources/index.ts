@@ -7,7 +7,7 @@ import { sandboxProvider } from "../common";
 
 const config = new pulumi.Config();
 const opts = { provider: sandboxProvider(config) };
-const host = new modwsgi.ApacheHost("host", { ensurePackages: config.getBoolean("ensurePackages") ?? false }, opts);
+const host = new modwsgi.ApacheHost("host", { ensurePackages: config.getBoolean("ensurePackages") ?? false, freeThreading: config.getBoolean("freeThreading") }, opts);
 const mod = new modwsgi.WsgiModule("module", {
     source: (config.get("source") ?? "pypi") as modwsgi.WsgiModuleArgs["source"],
     archive: config.get("archive"),
