@@ -10,9 +10,7 @@ describe("ApacheHost", () => {
     it("reports the host's facts and applies MPM, socket prefix and an extra port; refresh finds no drift", { timeout: 900_000 }, async () => {
         const h = sandboxHost("h8");
         const s = new Stack("hostsettings", path.join(REPO, "test/e2e/programs/hostsettings"));
-        s.config("host", h.address);
-        s.config("hostKey", h.hostKey);
-        s.config("privateKeyFile", h.privateKeyFile);
+        s.configHost(h);
         s.up();
         const facts = JSON.parse(s.run(["stack", "output", "facts", "--json"]));
         expect(facts).toEqual({ osVersion: "12", apacheVersion: expect.stringMatching(/^2\.4\.\d+$/), apacheMpm: "worker", systemd: false,

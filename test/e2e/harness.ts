@@ -139,6 +139,13 @@ export class Stack {
         this.run(["config", "set", "--", key, value]);
     }
 
+    /** Points the test programs' provider (programs/common.ts) at a sandbox host, key pinned. */
+    configHost(h: SandboxHost) {
+        this.config("host", h.address);
+        this.config("hostKey", h.hostKey);
+        this.config("privateKeyFile", h.privateKeyFile);
+    }
+
     up() {
         return this.run(["up", "--yes", "--skip-preview"]);
     }

@@ -12,9 +12,7 @@ describe("typed model at preview", () => {
     it("two daemon groups with one name on one host fail preview, naming both resources, without logging in", { timeout: 600_000 }, () => {
         const h = sandboxHost("h2");
         const s = new Stack("duplicate", path.join(REPO, "test/e2e/programs/duplicate"), { refresh: false });
-        s.config("host", h.address);
-        s.config("hostKey", h.hostKey);
-        s.config("privateKeyFile", h.privateKeyFile);
+        s.configHost(h);
         const before = acceptedLogins(h);
         const out = s.run(["preview"], "fail");
         expect(out).toMatch(/DaemonProcess\.name: daemon process group "web" is already declared on this host by (first|second)/);
@@ -44,9 +42,7 @@ describe("typed model at preview", () => {
         execFileSync("ip", ["netns", "exec", "mws-h4", "ip", "route", "del", "default"]);
         expect(ssh(h, "ip route | grep -c default || true").stdout.trim()).toBe("0");
         const s = new Stack("offline", path.join(REPO, "test/e2e/programs/offline"), { refresh: false });
-        s.config("host", h.address);
-        s.config("hostKey", h.hostKey);
-        s.config("privateKeyFile", h.privateKeyFile);
+        s.configHost(h);
         s.config("wheels", wheels);
         s.up();
         expect(ssh(h, "/opt/modwsgi/envs/offline/bin/python -c 'import flask, importlib.metadata as m; print(m.version(\"flask\"))'").stdout.trim()).toBe("3.1.2");

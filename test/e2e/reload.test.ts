@@ -17,9 +17,7 @@ describe("what a change restarts", () => {
         const src = (n: string) => path.join(tmp, n);
         for (const n of ["appa", "appb"]) fs.cpSync(path.join(REPO, "examples/flask-hello/app"), src(n), { recursive: true });
         const stack = new Stack("twoapps", path.join(REPO, "test/e2e/programs/twoapps"), { refresh: false });
-        stack.config("host", h.address);
-        stack.config("hostKey", h.hostKey);
-        stack.config("privateKeyFile", h.privateKeyFile);
+        stack.configHost(h);
         stack.config("appaSource", src("appa"));
         stack.config("appbSource", src("appb"));
         stack.up();

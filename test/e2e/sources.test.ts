@@ -38,9 +38,7 @@ function sdist(h: SandboxHost): string {
 
 function stack(name: string, h: SandboxHost): Stack {
     const s = new Stack(name, path.join(REPO, "test/e2e/programs/sources"), { refresh: false });
-    s.config("host", h.address);
-    s.config("hostKey", h.hostKey);
-    s.config("privateKeyFile", h.privateKeyFile);
+    s.configHost(h);
     return s;
 }
 
@@ -94,8 +92,8 @@ describe("WsgiModule sources", () => {
         const archive = sdist(h);
         expect(ssh(h, "dpkg -r --force-depends apache2-dev >/dev/null 2>&1; ! command -v apxs").code).toBe(0);
         // The archive served from the host's own loopback (test traffic stays on the sandbox host).
-        expect(ssh(h, "rm -rf /tmp/srv && mkdir -p /tmp/srv && cp /tmp/dl/sd/mod_wsgi-6.1.1.tar.gz /tmp/srv/ && " +
-            "(setsid timeout 900 python3 -m http.server -b 127.0.0.1 8765 -d /tmp/srv >/tmp/srv.log 2>&1 </dev/null &) && sleep 1").code).toBe(0);
+        execFileSync(path.join(REPO, "test/sandbox/sandbox.sh"), ["ssh", h.name, "rm -rf /tmp/srv && mkdir -p /tmp/srv && cat > /tmp/srv/mod_wsgi-6.1.1.tar.gz"], { input: fs.readFileSync(archive) });
+        expect(ssh(h, "(setsid timeout 900 python3 -m http.server -b 127.0.0.1 8765 -d /tmp/srv >/tmp/srv.log 2>&1 </dev/null &) && sleep 1").code).toBe(0);
         try {
             const s = stack("url", h);
             s.config("ensurePackages", "true");

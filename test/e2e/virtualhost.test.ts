@@ -36,9 +36,7 @@ describe("VirtualHost with TLS", () => {
         const ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
 
         const stack = new Stack("tlsvhost", path.join(REPO, "test/e2e/programs/tlsvhost"));
-        stack.config("host", h.address);
-        stack.config("hostKey", h.hostKey);
-        stack.config("privateKeyFile", h.privateKeyFile);
+        stack.configHost(h);
         stack.config("serverName", SERVER_NAME);
         stack.config("certificateFile", path.join(dir, "cert.pem"));
         stack.config("keyFile", path.join(dir, "key.pem"));
@@ -88,9 +86,7 @@ describe("VirtualHost ports and the HTTP redirect", () => {
             "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
 
         const stack = new Stack("vhostports", path.join(REPO, "test/e2e/programs/vhostports"));
-        stack.config("host", h.address);
-        stack.config("hostKey", h.hostKey);
-        stack.config("privateKeyFile", h.privateKeyFile);
+        stack.configHost(h);
         stack.config("serverName", REDIRECT_NAME);
         stack.config("certificateFile", path.join(dir, "cert.pem"));
         stack.config("keyFile", path.join(dir, "key.pem"));
