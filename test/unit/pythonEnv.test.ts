@@ -2,11 +2,19 @@ import { describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkRequirementsFile, pythonEnv } from "../../provider/resources/pythonEnv";
+import { checkRequirementsFile, pythonEnv, renderRequirements } from "../../provider/resources/pythonEnv";
 import { checkInputs, type ResourceModule } from "../../provider/resource";
 
 const mod = pythonEnv as unknown as ResourceModule;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "env-"));
+
+describe("PythonEnv render (golden files)", () => {
+    it("stages the listed specifiers, then the requirements file (env-requirements.txt)", () => {
+        const file = `# from requirements.txt\nwerkzeug==3.1.3 \\\n    --hash=sha256:${"b".repeat(64)}\n`;
+        expect(renderRequirements(["flask==3.1.2", "gunicorn>=23"], checkRequirementsFile(file))).toBe(fs.readFileSync(path.join(__dirname, "golden", "env-requirements.txt"), "utf8"));
+        expect(renderRequirements(["flask==3.1.2"])).toBe("flask==3.1.2\n");
+    });
+});
 
 describe("PythonEnv requirements file", () => {
     it("accepts specifiers, comments and --hash pins", () => {

@@ -220,6 +220,7 @@ async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
 async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Promise<ApplicationState> {
     const codeOrEnv = !old || old.sourceSha256 !== i.sourceSha256 || !deepEqual(old.environment, i.environment) ||
         old.scriptFile !== i.scriptFile || old.loaderSha256 !== sha256(renderLoader(i));
+    await checkProcessGroup(ctx, i.processGroup);
     if (i.interpreterOptions) await checkInterpreter(ctx, i);
     if (codeOrEnv) await deploy(ctx, i, old);
     const text = render(i);
@@ -239,6 +240,15 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
 
 /** Both managed config files as one hash ("" for a missing interpreter file). */
 const configSha = (text: string, interp: string) => sha256(text + interp);
+
+/** The mount's daemon group must be defined on the host (by a DaemonProcess, or by hand) before it is used. */
+async function checkProcessGroup(ctx: Ctx, group: string): Promise<void> {
+    const pattern = `^[[:space:]]*WSGIDaemonProcess[[:space:]]+"?${group.replace(/\./g, "\\.")}"?([[:space:]]|$)`;
+    const res = await run(ctx.host, sh`grep -rqsE ${pattern} /etc/apache2/`);
+    if (res.code !== 0) {
+        throw new Error(`Application.processGroup: no daemon process group "${group}" on ${ctx.host.name}; declare a DaemonProcess with name "${group}" for this host and pass its name output (processGroup: daemon.name), so it exists first`);
+    }
+}
 
 /** What the host's module and its Python can do, before anything is written. */
 async function checkInterpreter(ctx: Ctx, i: ApplicationInputs): Promise<void> {

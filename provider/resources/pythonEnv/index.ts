@@ -59,6 +59,11 @@ function wheelFiles(dir: string): string[] {
     return files.map((f) => path.join(d, f));
 }
 
+/** The requirements file pip gets on the host: the listed specifiers, then the local file's lines. */
+export function renderRequirements(requirements: string[], file?: string): string {
+    return requirements.join("\n") + (file === undefined ? "" : `\n${file}`) + "\n";
+}
+
 /** Reads the local files the inputs name: a change in them is a change of the environment. */
 export function normalize(i: PythonEnvInputs): PythonEnvInputs {
     if (!i.requirementsFile && !i.wheels) return i;
@@ -72,8 +77,8 @@ async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
     const venv = envPath(i.name);
     const stage = `/var/lib/modwsgi/stage/env-${i.name}-${randomBytes(6).toString("hex")}`;
     await run(ctx.host, sh`mkdir -p -m 700 ${stage}`);
-    const file = i.requirementsFile ? `\n${fs.readFileSync(path.resolve(i.requirementsFile), "utf8")}` : "";
-    await ctx.host.writeFile(`${stage}/requirements.txt`, i.requirements.join("\n") + file + "\n", 0o600);
+    const file = i.requirementsFile ? fs.readFileSync(path.resolve(i.requirementsFile), "utf8") : undefined;
+    await ctx.host.writeFile(`${stage}/requirements.txt`, renderRequirements(i.requirements, file), 0o600);
     if (i.wheels) {
         const files = wheelFiles(i.wheels);
         ctx.log.status(`uploading ${files.length} wheel(s) for an offline install`);
