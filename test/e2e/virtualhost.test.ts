@@ -1,7 +1,8 @@
-// Two apps in two daemon groups on one TLS virtual host: served over HTTPS with the declared certificate,
-// absent from plain HTTP, key file root-only, no drift on refresh, gone after destroy. Then redirectHttp
-// (301 to the TLS vhost, drift when removed by hand) and vhost ports: served on one ApacheHost listens on,
-// refused before writing on one it does not.
+// On Debian 12 and 13: two apps in two daemon groups on one TLS virtual host, served over HTTPS with the
+// declared certificate, absent from plain HTTP, and a third at server scope with embedded mode restricted;
+// key file root-only, no drift on refresh; a code-only deploy of one app restarts only its daemon group;
+// gone after destroy. Then redirectHttp (301 to the TLS vhost, drift when removed by hand) and vhost ports:
+// served on one ApacheHost listens on, refused before writing on one it does not.
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -27,33 +28,67 @@ function tlsGet(address: string, urlPath: string, ca: string): Promise<{ status:
     });
 }
 
-describe("VirtualHost with TLS", () => {
-    it("serves two apps in two daemon groups over HTTPS on one vhost", { timeout: STEP }, async () => {
-        const h = sandboxHost("h2");
+describe.each([
+    ["Debian 12", "h2"],
+    ["Debian 13", "h7"],
+])("VirtualHost with TLS on %s", (_os, hostName) => {
+    it("serves two apps in two daemon groups over HTTPS on one vhost and a third at server scope; a code-only deploy of one leaves the others' daemons alone", { timeout: STEP }, async () => {
+        const h = sandboxHost(hostName);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-"));
         execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${SERVER_NAME}`,
             "-addext", `subjectAltName=DNS:${SERVER_NAME}`, "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
         const ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
+        const shopSrc = path.join(dir, "shop");
+        fs.cpSync(path.join(REPO, "examples/flask-hello/app"), shopSrc, { recursive: true });
 
-        const stack = new Stack("tlsvhost", path.join(REPO, "test/e2e/programs/tlsvhost"));
+        const stack = new Stack(`tlsvhost-${hostName}`, path.join(REPO, "test/e2e/programs/tlsvhost"));
         stack.configHost(h);
         stack.config("serverName", SERVER_NAME);
         stack.config("certificateFile", path.join(dir, "cert.pem"));
         stack.config("keyFile", path.join(dir, "key.pem"));
+        stack.config("shopSource", shopSrc);
         stack.up();
 
-        for (const app of ["shop", "blog"]) {
+        const https200 = async (app: string) => {
             let res = { status: 0, body: "" };
             for (let i = 0; i < 20 && res.status !== 200; i++) {
                 res = await tlsGet(h.address, `/${app}/`, ca).catch((e) => ({ status: 0, body: String(e) }));
                 if (res.status !== 200) await new Promise((r) => setTimeout(r, 500));
             }
-            expect(res.body).toMatch(new RegExp(`^Hello from Flask, served by mod_wsgi/6\\.1\\.1 in daemon group '${app}'`));
+            return res;
+        };
+        const python = hostName === "h7" ? "3\\.13" : "3\\.11";
+        for (const app of ["shop", "blog"]) {
+            expect((await https200(app)).body).toMatch(new RegExp(`^Hello from Flask, served by mod_wsgi/6\\.1\\.1 in daemon group '${app}' \\(Python ${python}\\.`));
             // Mounted in the TLS vhost only: the plain-HTTP default site does not have it.
             expect((await get(`http://${h.address}/${app}/`, 404)).status).toBe(404);
         }
+        // The server-scope app answers on the default site, with Python kept out of Apache's own children.
+        expect((await get(`http://${h.address}/plain/`)).body).toMatch(/^Hello from Flask, served by mod_wsgi\/6\.1\.1 in daemon group 'plain'/);
+        expect(ssh(h, "cat /etc/apache2/modwsgi.d/00-server.conf").stdout).toMatch(/^WSGIRestrictEmbedded On$/m);
         expect(ssh(h, "stat -c '%U:%G %a' /etc/modwsgi/tls/secure.key").stdout.trim()).toBe("root:root 600");
         stack.run(["preview", "--refresh", "--expect-no-changes"]);
+
+        // Code-only deploy of shop: only its group restarts; blog's and plain's daemons and Apache's parent stay.
+        const pids = (group: string) => ssh(h, `pgrep -f '^\\(wsgi:${group}\\)' | sort`).stdout.trim();
+        const before = { shop: pids("shop"), blog: pids("blog"), plain: pids("plain"), parent: ssh(h, "cat /var/run/apache2/apache2.pid").stdout.trim() };
+        expect(before.blog).not.toBe("");
+        expect(before.plain).not.toBe("");
+        fs.writeFileSync(path.join(shopSrc, "hello.py"), fs.readFileSync(path.join(shopSrc, "hello.py"), "utf8").replace("'Hello'", "'Changed'"));
+        const out = stack.up();
+        expect(out).toMatch(/~ +modwsgi:index:Application +shop +updated/);
+        expect(out).not.toMatch(/modwsgi:index:(Application +(blog|plain)|DaemonProcess|VirtualHost).* updated/);
+        let body = "";
+        for (let i = 0; i < 20 && !body.startsWith("Changed"); i++) {
+            body = (await https200("shop")).body;
+            if (!body.startsWith("Changed")) await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(body).toMatch(/^Changed from Flask/);
+        expect((await https200("blog")).body).toMatch(/^Hello from Flask/);
+        expect(pids("blog")).toBe(before.blog);
+        expect(pids("plain")).toBe(before.plain);
+        expect(ssh(h, "cat /var/run/apache2/apache2.pid").stdout.trim()).toBe(before.parent);
+        expect(pids("shop")).not.toBe(before.shop);
 
         stack.run(["destroy", "--yes", "--skip-preview"]);
         expect(ssh(h, "ls /etc/apache2/sites-enabled/modwsgi-secure.conf /etc/apache2/sites-available/modwsgi-secure.conf /etc/modwsgi/tls/secure.key /etc/apache2/modwsgi.d/vhost-secure 2>&1").stdout)
