@@ -1,6 +1,6 @@
 // The reload table, observed: a code-only deploy of one app restarts only its own daemon group; the other
 // group's processes and Apache's parent keep their PIDs. Config changes to two groups in one step reload
-// Apache gracefully, once.
+// Apache gracefully, once, keeping its parent; another mod_wsgi release is a full restart (a new parent).
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -58,5 +58,17 @@ describe("what a change restarts", () => {
         expect(ssh(h, "cat /etc/apache2/modwsgi.d/10-daemon-appa.conf /etc/apache2/modwsgi.d/10-daemon-appb.conf | grep -c 'threads=3'").stdout.trim()).toBe("2");
         expect(graceful() - reloads).toBe(1);
         expect((await get(b)).body).toMatch(/^Hello from Flask/);
+        // A graceful reload keeps Apache's parent process.
+        expect(apacheParent()).toBe(before.parent);
+
+        // Another mod_wsgi release is a new .so: a full stop and start (a new parent), not a graceful reload.
+        stack.config("moduleVersion", "6.1.0");
+        const out3 = stack.up();
+        expect(out3).toMatch(/~ +modwsgi:index:WsgiModule +module +updated/);
+        expect(apacheParent()).not.toBe(before.parent);
+        expect(graceful() - reloads).toBe(1);
+        expect((await get(b)).body).toMatch(/^Hello from Flask, served by mod_wsgi\/6\.1\.0 /);
+        expect(ssh(h, "grep -o 'mod_wsgi/[0-9.]* Python' /var/log/apache2/error.log | tail -n 1").stdout.trim()).toBe("mod_wsgi/6.1.0 Python");
+        expect(stack.output("moduleVersion")).toBe("6.1.0");
     });
 });

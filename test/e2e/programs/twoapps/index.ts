@@ -6,7 +6,7 @@ import { sandboxProvider } from "../common";
 const config = new pulumi.Config();
 const provider = sandboxProvider(config);
 const opts = { provider };
-const mod = new modwsgi.WsgiModule("module", {}, opts);
+const mod = new modwsgi.WsgiModule("module", { version: config.get("moduleVersion") ?? "6.1.1" }, opts);
 const env = new modwsgi.PythonEnv("env", { name: "twoapps", python: mod.python, requirements: ["flask==3.1.2"] }, { ...opts, dependsOn: [mod] });
 
 export const urls = ["appa", "appb"].map((name) => {
@@ -16,3 +16,4 @@ export const urls = ["appa", "appb"].map((name) => {
     const app = new modwsgi.Application(name, { name, mountPoint: `/${name}`, source: config.require(`${name}Source`), processGroup: daemon.name, ...entry }, opts);
     return pulumi.interpolate`http://${config.require("host")}${app.mountPoint}/`;
 });
+export const moduleVersion = mod.moduleVersion;
