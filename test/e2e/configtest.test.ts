@@ -1,5 +1,5 @@
-// Property test against real Apache: random schema-valid DaemonProcess inputs (and every hostile value
-// the schema lets through), and every ApacheHost server setting, rendered by the provider and checked by
+// Property test against real Apache: random schema-valid DaemonProcess, VirtualHost, Application and
+// ApacheHost inputs (and every hostile value the schema lets through), rendered by the provider and checked by
 // the sandbox host's apache2 -t with mod_wsgi 6.1.1 loaded. Apache must accept all of it; nothing may run.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fc from "fast-check";
@@ -11,9 +11,10 @@ import { checkInputs, type ResourceModule } from "../../provider/resource";
 import { daemonProcess } from "../../provider/resources/daemonProcess";
 import { OPTIONS, inputs } from "../../provider/resources/daemonProcess/schema";
 import { render } from "../../provider/resources/daemonProcess/render";
-import { daemonInputs, HOSTILE } from "../arbitraries";
+import { apacheHostInputs, applicationInputs, daemonInputs, HOSTILE, virtualHostInputs } from "../arbitraries";
 import { inputs as hostInputs, renderWsgi } from "../../provider/resources/apacheHost";
-import { inputs as appInputs, renderInterpreter } from "../../provider/resources/application";
+import { application, inputs as appInputs, render as renderApp, renderInterpreter } from "../../provider/resources/application";
+import { virtualHost, render as renderVhost } from "../../provider/resources/virtualHost";
 import { sandboxHost } from "./harness";
 
 const DIR = "/tmp/modwsgi-configtest";
@@ -25,6 +26,7 @@ let so: string;
 const httpdConf = (daemons: string) => `ServerRoot /etc/apache2
 LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
 LoadModule wsgi_module ${so}
 Listen 127.0.0.1:18080
 PidFile ${DIR}/httpd.pid
@@ -112,5 +114,34 @@ describe("apache2 -t accepts what the provider renders", () => {
         const r = await configtest(render(inputs.parse({ name: "web" })) + blocks.join(""));
         expect(r.code, r.out).toBe(0);
         expect(r.out).toMatch(/Syntax OK/);
+    });
+
+    it("accepts random schema-valid Applications (mounts, static files, interpreter options) in random VirtualHosts, and random ApacheHost settings", { timeout: 120_000 }, async () => {
+        const seed = Date.now() % 2 ** 31;
+        const checked = (mod: unknown, raw: Record<string, unknown>) => {
+            const { inputs: i, failures } = checkInputs(mod as ResourceModule, raw);
+            // Samples the schema's cross-property rules refuse (e.g. a per-interpreter GIL for %{GLOBAL}) are skipped.
+            return failures.length ? undefined : i;
+        };
+        const vhosts = fc.sample(virtualHostInputs(DIR), { numRuns: 20, seed })
+            .map((raw, n) => checked(virtualHost, { ...raw, name: `v${n}` }))
+            .filter((i) => i !== undefined);
+        const apps = fc.sample(applicationInputs(), { numRuns: 60, seed })
+            .map((raw, n) => checked(application, { ...raw, name: `a${n}`, source: __dirname, processGroup: "web" }))
+            .filter((i) => i !== undefined);
+        expect(vhosts.length).toBeGreaterThan(10);
+        expect(apps.length).toBeGreaterThan(30);
+        // Distinct mount points: two identical WSGIScriptAlias URLs are refused at preview, not written.
+        const seen = new Set<string>();
+        const text = render(inputs.parse({ name: "web" })) +
+            vhosts.map((v) => renderVhost(v as never)).join("") +
+            apps.filter((a) => !seen.has(a.mountPoint as string) && seen.add(a.mountPoint as string))
+                .map((a) => renderApp(a as never) + renderInterpreter(a as never)).join("");
+        const r = await configtest(text);
+        expect(r.code, `seed ${seed}: ${r.out}`).toBe(0);
+        for (const raw of fc.sample(apacheHostInputs(), { numRuns: 20, seed })) {
+            const host = await configtest(renderWsgi(hostInputs.parse(raw)));
+            expect(host.code, `seed ${seed}: ${JSON.stringify(raw)}\n${host.out}`).toBe(0);
+        }
     });
 });
