@@ -2,6 +2,8 @@
 // pinned Pulumi CLI run against a throw-away file backend in a project dir inside the repo.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as https from "node:https";
+import * as os from "node:os";
 import * as path from "node:path";
 
 export const REPO = path.resolve(__dirname, "../..");
@@ -54,6 +56,35 @@ export async function get(url: string, want = 200, tries = 30): Promise<{ status
         await new Promise((r) => setTimeout(r, 500));
     }
     return last;
+}
+
+/** HTTPS GET to `address` for `serverName` (SNI and Host), trusting only `ca`, retried while a group starts. */
+export async function httpsGet(address: string, urlPath: string, ca: string, serverName: string, tries = 20): Promise<{ status: number; body: string }> {
+    const once = () =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const req = https.request({ host: address, port: 443, path: urlPath, ca, servername: serverName, headers: { Host: serverName }, timeout: 10_000 }, (res) => {
+                let body = "";
+                res.on("data", (d) => (body += d));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            });
+            req.on("error", reject);
+            req.end();
+        });
+    let last = { status: 0, body: "" };
+    for (let i = 0; i < tries; i++) {
+        last = await once().catch((e) => ({ status: 0, body: String(e) }));
+        if (last.status === 200) return last;
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    return last;
+}
+
+/** A self-signed certificate for `serverName` in a new temp dir: cert.pem, key.pem. */
+export function selfSigned(serverName: string): { dir: string; ca: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${serverName}`,
+        "-addext", `subjectAltName=DNS:${serverName}`, "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    return { dir, ca: fs.readFileSync(path.join(dir, "cert.pem"), "utf8") };
 }
 
 const created: Stack[] = [];

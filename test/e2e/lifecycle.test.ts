@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { REPO, Stack, destroyStacks, get, sandboxHost, ssh, type SandboxHost } from "./harness";
 
 const DAEMON_FILE = "/etc/apache2/modwsgi.d/10-daemon-hello.conf";
-const MANAGED = [DAEMON_FILE, "/etc/apache2/modwsgi.d/20-app-hello.conf", "/etc/apache2/mods-enabled/modwsgi.load"];
+const MANAGED = [DAEMON_FILE, "/etc/apache2/modwsgi.d/28-app-hello.conf", "/etc/apache2/mods-enabled/modwsgi.load"];
 const STEP = 15 * 60_000;
 
 let host: SandboxHost;

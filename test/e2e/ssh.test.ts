@@ -63,7 +63,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
         expect([h1, h5, h6].map(acceptedLogins).map((n, i) => n - before[i])).toEqual([1, 1, 1]);
         expect(hostRun(h6, "curl -s http://127.0.0.1/hello/")).toMatch(/^Hello from Flask, served by mod_wsgi\/6\.1\.1/);
         s.run(["destroy", "--yes", "--skip-preview"]);
-        expect(ssh(h6, "test -e /etc/apache2/modwsgi.d/20-app-hello.conf").code).not.toBe(0);
+        expect(ssh(h6, "test -e /etc/apache2/modwsgi.d/28-app-hello.conf").code).not.toBe(0);
     });
 
     it("a sudo user with a passphrase key deploys; managed files are root-owned; no secret leaks to state, -v=9 logs or ps", { timeout: STEP }, async () => {
@@ -106,14 +106,14 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
         // The secret environment value reached the app (and only through env.json).
         expect((await get(s.output("url"))).body).toMatch(new RegExp(`^${greeting} from Flask, served by mod_wsgi/6\\.1\\.1`));
         const owners = hostRun(h3, [
-            "stat -c '%U:%G %a %n' /etc/apache2/modwsgi.d/10-daemon-hello.conf /etc/apache2/modwsgi.d/20-app-hello.conf",
+            "stat -c '%U:%G %a %n' /etc/apache2/modwsgi.d/10-daemon-hello.conf /etc/apache2/modwsgi.d/28-app-hello.conf",
             "/etc/apache2/mods-available/modwsgi.load /etc/apache2/mods-available/modwsgi.conf",
             "/srv/modwsgi/hello /srv/modwsgi/hello/wsgi.py /srv/modwsgi/hello/env.json /srv/modwsgi/hello/current/",
             "/opt/modwsgi/envs/hello",
         ].join(" ")).trim().split("\n");
         expect(owners).toEqual([
             "root:root 644 /etc/apache2/modwsgi.d/10-daemon-hello.conf",
-            "root:root 644 /etc/apache2/modwsgi.d/20-app-hello.conf",
+            "root:root 644 /etc/apache2/modwsgi.d/28-app-hello.conf",
             "root:root 644 /etc/apache2/mods-available/modwsgi.load",
             "root:root 644 /etc/apache2/mods-available/modwsgi.conf",
             "root:root 755 /srv/modwsgi/hello",

@@ -6,27 +6,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO, Stack, destroyStacks, get, sandboxHost, ssh } from "./harness";
+import { REPO, Stack, destroyStacks, get, httpsGet, sandboxHost, selfSigned, ssh } from "./harness";
 
 const STEP = 15 * 60_000;
 const SERVER_NAME = "secure.sandbox.test";
 afterAll(destroyStacks);
-
-/** HTTPS GET that trusts only our certificate and checks it names SERVER_NAME. */
-function tlsGet(address: string, urlPath: string, ca: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-        const req = https.request({ host: address, port: 443, path: urlPath, ca, servername: SERVER_NAME, headers: { Host: SERVER_NAME }, timeout: 10_000 }, (res) => {
-            let body = "";
-            res.on("data", (d) => (body += d));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on("error", reject);
-        req.end();
-    });
-}
 
 describe.each([
     ["Debian 12", "h2"],
@@ -34,10 +20,7 @@ describe.each([
 ])("VirtualHost with TLS on %s", (_os, hostName) => {
     it("serves two apps in two daemon groups over HTTPS on one vhost and a third at server scope; a code-only deploy of one leaves the others' daemons alone", { timeout: STEP }, async () => {
         const h = sandboxHost(hostName);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-"));
-        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${SERVER_NAME}`,
-            "-addext", `subjectAltName=DNS:${SERVER_NAME}`, "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
-        const ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
+        const { dir, ca } = selfSigned(SERVER_NAME);
         const shopSrc = path.join(dir, "shop");
         fs.cpSync(path.join(REPO, "examples/flask-hello/app"), shopSrc, { recursive: true });
 
@@ -49,14 +32,7 @@ describe.each([
         stack.config("shopSource", shopSrc);
         stack.up();
 
-        const https200 = async (app: string) => {
-            let res = { status: 0, body: "" };
-            for (let i = 0; i < 20 && res.status !== 200; i++) {
-                res = await tlsGet(h.address, `/${app}/`, ca).catch((e) => ({ status: 0, body: String(e) }));
-                if (res.status !== 200) await new Promise((r) => setTimeout(r, 500));
-            }
-            return res;
-        };
+        const https200 = (app: string) => httpsGet(h.address, `/${app}/`, ca, SERVER_NAME);
         const python = hostName === "h7" ? "3\\.13" : "3\\.11";
         for (const app of ["shop", "blog"]) {
             expect((await https200(app)).body).toMatch(new RegExp(`^Hello from Flask, served by mod_wsgi/6\\.1\\.1 in daemon group '${app}' \\(Python ${python}\\.`));
@@ -116,9 +92,7 @@ async function head(address: string, host: string, urlPath = "/"): Promise<strin
 describe("VirtualHost ports and the HTTP redirect", () => {
     it("redirects HTTP to the TLS vhost, serves on a listened extra port, refuses a port Apache does not listen on", { timeout: STEP }, async () => {
         const h = sandboxHost("h2");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redir-"));
-        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${REDIRECT_NAME}`,
-            "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+        const { dir } = selfSigned(REDIRECT_NAME);
 
         const stack = new Stack("vhostports", path.join(REPO, "test/e2e/programs/vhostports"));
         stack.configHost(h);

@@ -9,7 +9,7 @@ import { schema } from "../../provider/schema";
 import { generate } from "../../provider/sdkgen";
 import { generate as generateDocs } from "../../provider/docgen";
 import { treeSha256, REMOTE_TREE_SHA } from "../../provider/resources/application/source";
-import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs, normalizeEntry, renderInterpreter, parseInterpreter } from "../../provider/resources/application";
+import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs, normalizeEntry, renderInterpreter, parseInterpreter, configFile as appConfigFile } from "../../provider/resources/application";
 import { parseFacts } from "../../provider/remote/scripts";
 
 describe("marshal", () => {
@@ -50,7 +50,7 @@ describe("SDK", () => {
         const r = spawnSync(path.join(__dirname, "../../node_modules/.bin/tsc"), [
             "--noEmit", "--strict", "--esModuleInterop", "--skipLibCheck", "--target", "ES2023", "--module", "commonjs",
             "--moduleResolution", "node", "--types", "node",
-            "examples/flask-hello/index.ts", "test/e2e/programs/fleet/index.ts", "test/e2e/programs/duplicate/index.ts", "test/e2e/programs/twoapps/index.ts", "test/e2e/programs/tlsvhost/index.ts", "test/e2e/programs/hostsettings/index.ts", "test/e2e/programs/offline/index.ts", "test/e2e/programs/sources/index.ts", "test/e2e/programs/vhostports/index.ts",
+            "examples/flask-hello/index.ts", "examples/tls-site/index.ts", "test/e2e/programs/fleet/index.ts", "test/e2e/programs/duplicate/index.ts", "test/e2e/programs/twoapps/index.ts", "test/e2e/programs/tlsvhost/index.ts", "test/e2e/programs/hostsettings/index.ts", "test/e2e/programs/offline/index.ts", "test/e2e/programs/sources/index.ts", "test/e2e/programs/vhostports/index.ts",
         ], { cwd: path.join(__dirname, "../.."), encoding: "utf8" });
         expect(r.stdout + r.stderr).toBe("");
         expect(r.status).toBe(0);
@@ -125,6 +125,13 @@ describe("application source", () => {
         expect(appInputs.safeParse({ ...base, applicationGroup: "api", interpreterOptions: { perInterpreterGil: true } }).success).toBe(true);
         expect(appInputs.safeParse({ ...base, interpreterOptions: { freeThreading: true } }).success).toBe(false); // process-wide: ApacheHost
         expect(appInputs.safeParse({ ...base, interpreterOptions: { pythonPath: ["relative"] } }).success).toBe(false);
+    });
+
+    it("names mount files so Apache reads deeper mount points first ('/' last), whatever the app names", () => {
+        const files = [appConfigFile("aaa", "/"), appConfigFile("zzz", "/shop"), appConfigFile("mmm", "/shop/api"), appConfigFile("b", "/a/b/c/d/e/f/g/h/i/j")];
+        expect(files.map((f) => path.basename(f))).toEqual(["29-app-aaa.conf", "28-app-zzz.conf", "27-app-mmm.conf", "20-app-b.conf"]);
+        expect([...files].sort()).toEqual([...files].reverse());
+        expect(appConfigFile("x", "/api", "site")).toBe("/etc/apache2/modwsgi.d/vhost-site/28-app-x.conf");
     });
 
     it("writes the environment with sorted keys, so equal maps give equal files", () => {

@@ -82,8 +82,15 @@ export type ApplicationInputs = z.infer<typeof inputs>;
 export type ApplicationState = ApplicationInputs & { appDir: string; configFile: string; configSha256: string; loaderSha256: string; interpreterFile: string };
 
 export const appDir = (name: string) => `/srv/modwsgi/${name}`;
-export const configFile = (name: string, vhost?: string) =>
-    vhost ? `${vhostIncludeDir(vhost)}/20-app-${name}.conf` : `/etc/apache2/modwsgi.d/20-app-${name}.conf`;
+/**
+ * The mount's file. Apache takes the first WSGIScriptAlias that matches, and reads the files in name order:
+ * deeper mount points get lower numbers (`/` is 29, `/shop` 28, `/shop/api` 27), so `/` never hides `/api`.
+ */
+export function configFile(name: string, mountPoint: string, vhost?: string): string {
+    const depth = mountPoint.split("/").filter(Boolean).length;
+    const file = `2${9 - Math.min(depth, 9)}-app-${name}.conf`;
+    return vhost ? `${vhostIncludeDir(vhost)}/${file}` : `/etc/apache2/modwsgi.d/${file}`;
+}
 
 /** Server scope even when the mount is in a vhost: mod_wsgi reads <WSGIInterpreterOptions> nowhere else. */
 export const interpreterFile = (name: string) => `/etc/apache2/modwsgi.d/18-interp-${name}.conf`;
@@ -225,7 +232,7 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
     if (codeOrEnv) await deploy(ctx, i, old);
     const text = render(i);
     const interp = renderInterpreter(i);
-    const file = configFile(i.name, i.virtualHost);
+    const file = configFile(i.name, i.mountPoint, i.virtualHost);
     if (!old || old.configSha256 !== configSha(text, interp) || old.configFile !== file) {
         const changes: Change[] = [
             { op: "put", target: file, content: text },
@@ -292,7 +299,7 @@ export const application: ResourceModule<ApplicationInputs, ApplicationState> = 
     async read(ctx, id, olds) {
         const name = olds?.name ?? id;
         const dir = appDir(name);
-        const file = olds?.configFile ?? configFile(name);
+        const file = olds?.configFile ?? configFile(name, "/app");
         const read = await readFiles(ctx.host, [file, `${dir}/wsgi.py`, `${dir}/env.json`, interpreterFile(name)], sh`cd ${dir + "/current"} && ${raw(REMOTE_TREE_SHA)}`);
         const [text, loader = "", env = "", interp = ""] = read.files;
         if (text === undefined) return null; // no config file: the app is gone
