@@ -18,9 +18,7 @@ describe("examples/tls-site", () => {
         const secret = `s3cr3t-${Date.now()}`;
         const s = new Stack("tls-site", path.join(REPO, "examples/tls-site"));
         s.configHost(h);
-        s.config("serverName", SERVER_NAME);
-        s.config("certificateFile", path.join(dir, "cert.pem"));
-        s.config("keyFile", path.join(dir, "key.pem"));
+        s.configSite(SERVER_NAME, dir);
         s.configSecret("secretKey", secret);
         s.up();
 

@@ -170,6 +170,13 @@ export class Stack {
         this.run(["config", "set", "--", key, value]);
     }
 
+    /** The TLS site settings the TLS programs read: a server name and the certificate files in `dir`. */
+    configSite(serverName: string, dir: string) {
+        this.config("serverName", serverName);
+        this.config("certificateFile", path.join(dir, "cert.pem"));
+        this.config("keyFile", path.join(dir, "key.pem"));
+    }
+
     /** Points the test programs' provider (programs/common.ts) at a sandbox host, key pinned. */
     configHost(h: SandboxHost) {
         this.config("host", h.address);

@@ -6,7 +6,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { REPO, Stack, destroyStacks, get, httpsGet, sandboxHost, selfSigned, ssh } from "./harness";
 
@@ -26,9 +25,7 @@ describe.each([
 
         const stack = new Stack(`tlsvhost-${hostName}`, path.join(REPO, "test/e2e/programs/tlsvhost"));
         stack.configHost(h);
-        stack.config("serverName", SERVER_NAME);
-        stack.config("certificateFile", path.join(dir, "cert.pem"));
-        stack.config("keyFile", path.join(dir, "key.pem"));
+        stack.configSite(SERVER_NAME, dir);
         stack.config("shopSource", shopSrc);
         stack.up();
 
@@ -96,9 +93,7 @@ describe("VirtualHost ports and the HTTP redirect", () => {
 
         const stack = new Stack("vhostports", path.join(REPO, "test/e2e/programs/vhostports"));
         stack.configHost(h);
-        stack.config("serverName", REDIRECT_NAME);
-        stack.config("certificateFile", path.join(dir, "cert.pem"));
-        stack.config("keyFile", path.join(dir, "key.pem"));
+        stack.configSite(REDIRECT_NAME, dir);
         stack.config("altServerName", "alt.sandbox.test");
         stack.config("altPort", "8080");
         stack.config("listenPorts", "[8080]");

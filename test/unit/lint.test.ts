@@ -24,3 +24,12 @@ describe("shellcheck", () => {
         expect(r.status).toBe(0);
     });
 });
+
+describe("types", () => {
+    // vitest strips types without checking them: the tests themselves are type-checked here (strict).
+    it("the tests type-check (tsconfig.test.json)", { timeout: 60_000 }, () => {
+        const r = spawnSync(path.join(REPO, "node_modules/.bin/tsc"), ["-p", "tsconfig.test.json"], { cwd: REPO, encoding: "utf8" });
+        expect(r.stdout + r.stderr).toBe("");
+        expect(r.status).toBe(0);
+    });
+});
