@@ -1,5 +1,6 @@
-// WsgiModule: mod_wsgi built from PyPI into its own venv against the host's Python and apxs,
-// loaded through provider-owned files in mods-available (which also include modwsgi.d/).
+// WsgiModule: mod_wsgi built by pip into its own venv against the host's Python and apxs (from the package
+// index, an uploaded source archive or a URL, both hash-checked), or Debian's package when explicitly
+// allowed; loaded through provider-owned files in mods-available (which also include modwsgi.d/).
 import { z } from "zod";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
