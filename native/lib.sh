@@ -27,7 +27,11 @@ apache_reload_() {
         return
     fi
     case "$1" in
-        graceful) if has_systemd; then systemctl reload apache2; else apache2ctl graceful; fi ;;
+        graceful)
+            log=$(error_log)
+            before=$(wc -c <"$log" 2>/dev/null || echo 0)
+            if has_systemd; then systemctl reload apache2; else apache2ctl graceful; fi
+            wait_resumed "$log" "$before" ;;
         restart)
             if has_systemd; then systemctl restart apache2; else
                 apache2ctl stop
@@ -49,4 +53,23 @@ with_lock() {
     mkdir -p /run/lock
     exec 9>/run/lock/modwsgi.lock
     flock -w 120 9 || die "another modwsgi apply has held /run/lock/modwsgi.lock for 2 minutes (fuser -v /run/lock/modwsgi.lock shows who)"
+}
+
+# Apache's main error log (Debian: /var/log/apache2/error.log), as the running config names it.
+error_log() {
+    l=$(apache2ctl -t -D DUMP_RUN_CFG 2>/dev/null | sed -n 's/^Main ErrorLog: "\(.*\)"$/\1/p')
+    echo "${l:-/var/log/apache2/error.log}"
+}
+
+# A graceful restart only signals the parent, which re-reads the config a moment later: wait until it says
+# it resumed (so the next change cannot be swapped in under it), or fail when the parent died instead.
+wait_resumed() {
+    n=0
+    while [ $n -lt 150 ]; do
+        if tail -c +"$(($2 + 1))" "$1" 2>/dev/null | grep -q 'resuming normal operations'; then return 0; fi
+        apache_running || { say "Apache stopped during the graceful restart:"; tail -n 5 "$1" >&2; return 1; }
+        sleep 0.1
+        n=$((n + 1))
+    done
+    say "warning: no 'resuming normal operations' in $1 after 15 s; going on"
 }

@@ -1,6 +1,7 @@
 // The reload table, observed: a code-only deploy of one app restarts only its own daemon group; the other
 // group's processes and Apache's parent keep their PIDs. Config changes to two groups in one step reload
-// Apache gracefully, once, keeping its parent; another mod_wsgi release is a full restart (a new parent).
+// Apache gracefully, once, keeping its parent; another mod_wsgi release is a full restart (a new parent); a
+// bad change next to a good one in the same step fails alone.
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -70,5 +71,19 @@ describe("what a change restarts", () => {
         expect((await get(b)).body).toMatch(/^Hello from Flask, served by mod_wsgi\/6\.1\.0 /);
         expect(ssh(h, "grep -o 'mod_wsgi/[0-9.]* Python' /var/log/apache2/error.log | tail -n 1").stdout.trim()).toBe("mod_wsgi/6.1.0 Python");
         expect(stack.output("moduleVersion")).toBe("6.1.0");
+
+        // Two changes in one step, one of them bad: Apache rejects the combined set, each is retried alone,
+        // so appa's change lands and only appb fails, with Apache's reason; appb's file stays as it was.
+        const appbFile = "/etc/apache2/modwsgi.d/10-daemon-appb.conf";
+        const appbBefore = ssh(h, `cat ${appbFile}`).stdout;
+        stack.config("appaThreads", "4");
+        stack.config("appbUser", "nosuchuser");
+        const bad = stack.run(["up", "--yes", "--skip-preview"], "fail");
+        expect(bad).toMatch(/~ +modwsgi:index:DaemonProcess +appa +updated/);
+        expect(bad).toMatch(/modwsgi:index:DaemonProcess +appb +\*\*updating failed\*\*|bad user name nosuchuser/);
+        expect(bad).toMatch(/bad user name nosuchuser/);
+        expect(ssh(h, "grep -c 'threads=4' /etc/apache2/modwsgi.d/10-daemon-appa.conf").stdout.trim()).toBe("1");
+        expect(ssh(h, `cat ${appbFile}`).stdout).toBe(appbBefore);
+        expect((await get(b)).body).toMatch(/^Hello from Flask/);
     });
 });
