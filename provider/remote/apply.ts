@@ -1,5 +1,6 @@
-// Config changes on a host as one transaction: stage files over SFTP, then native/apply-config.sh
-// swaps them in, configtests the whole tree, reloads, or restores everything.
+// Config changes on a host as one transaction: stage the files over the pooled SSH connection, then
+// native/apply-config.sh swaps them in, configtests the whole tree, reloads, or restores everything.
+// Changes several resources ask for at the same time share one transaction (one reload).
 import { randomBytes } from "node:crypto";
 import { RemoteError, runScript } from "./scripts";
 import { sh } from "./sh";
