@@ -66,6 +66,18 @@ export function directive(text: string, name: string): string[] | undefined {
     return directives(text, name)[0];
 }
 
+/** A flag as mod_wsgi's directives write it. */
+export const onOff = (b: boolean) => (b ? "On" : "Off");
+
+/** The first argument of the first `name` line; undefined when absent. */
+export const firstArg = (text: string, name: string) => directive(text, name)?.[0];
+
+/** An On/Off directive read back; undefined when absent. */
+export function flag(text: string, name: string): boolean | undefined {
+    const v = firstArg(text, name);
+    return v === undefined ? undefined : /^on$/i.test(v);
+}
+
 /** Every line starting with `directive`, each split into its arguments. */
 export function directives(text: string, name: string): string[][] {
     const out: string[][] = [];

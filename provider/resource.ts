@@ -27,8 +27,8 @@ export interface ResourceModule<I extends Props = Props, O extends I = I & Props
     outputs: Record<string, OutputSpec>;
     /** What this resource claims on its host, that no other resource may claim too (checked at preview). */
     claims?(inputs: I): Claim[];
-    /** The mod_wsgi version this resource puts on its host (WsgiModule), for the other resources' checks. */
-    moduleVersion?(inputs: I): { version: string; label: string; python: string };
+    /** The mod_wsgi this resource puts on its host (WsgiModule: version, its label, Python), for the other resources' checks. */
+    declaredModule?(inputs: I): { version: string; label: string; python: string };
     /** Its `python` must be the WsgiModule's (checked at preview against the module the program declares). */
     usesModulePython?: boolean;
     /** Properties that used to exist, with why they are gone: refused with that reason. */
@@ -68,23 +68,23 @@ export interface Claim {
  */
 export class Claims {
     private owners = new Map<string, string>();
-    private moduleVersion?: { version: string; label: string; python: string };
+    private module?: { version: string; label: string; python: string };
 
     /** Records the resource's claims; failures for those another resource already holds. */
     check(urn: string, mod: ResourceModule, inputs: Props): CheckFailure[] {
         const claims = mod.claims?.(inputs).filter((c) => !c.key.includes(UNKNOWN)) ?? [];
         for (const [k, owner] of this.owners) if (owner === urn) this.owners.delete(k);
         const failures: CheckFailure[] = [];
-        if (mod.moduleVersion) this.moduleVersion = mod.moduleVersion(inputs);
+        if (mod.declaredModule) this.module = mod.declaredModule(inputs);
         // Settings the declared module lacks fail here, before anything touches the host.
-        else if (this.moduleVersion) {
+        else if (this.module) {
             const known = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== UNKNOWN));
-            failures.push(...unsupported(mod.token.split(":")[2], known, this.moduleVersion.version, this.moduleVersion.label));
+            failures.push(...unsupported(mod.token.split(":")[2], known, this.module.version, this.module.label));
             const python = known.python;
-            if (mod.usesModulePython && typeof python === "string" && this.moduleVersion.python && python !== this.moduleVersion.python) {
+            if (mod.usesModulePython && typeof python === "string" && this.module.python && python !== this.module.python) {
                 failures.push({
                     property: "python",
-                    reason: `${mod.token.split(":")[2]}.python: ${python} is not the WsgiModule's ${this.moduleVersion.python}; a venv from another Python makes the daemons die with "No module named 'encodings'" (use python: module.python)`,
+                    reason: `${mod.token.split(":")[2]}.python: ${python} is not the WsgiModule's ${this.module.python}; a venv from another Python makes the daemons die with "No module named 'encodings'" (use python: module.python)`,
                 });
             }
         }

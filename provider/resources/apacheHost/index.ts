@@ -4,10 +4,10 @@
 import { z } from "zod";
 import { applyConfig, type Change } from "../../remote/apply";
 import { readFiles, runScript } from "../../remote/scripts";
-import { HEADER, absPath, directive, directives, sha256, word } from "../../apache";
+import { absPath, directives, firstArg, flag, HEADER, onOff, sha256, word } from "../../apache";
 import type { Ctx, ResourceModule } from "../../resource";
 import { LATEST, requireSupported, withInert, withoutInert } from "../../versions";
-import { LOAD, parseLoad } from "../wsgiModule";
+import { loadedModule } from "../wsgiModule";
 
 const MPMS = ["event", "worker", "prefork"] as const;
 
@@ -59,8 +59,6 @@ export const WSGI_FILE = "/etc/apache2/modwsgi.d/00-server.conf";
 export const LISTEN_FILE = "/etc/apache2/conf-available/modwsgi-listen.conf";
 const LISTEN_LINK = "/etc/apache2/conf-enabled/modwsgi-listen.conf";
 
-const onOff = (b: boolean) => (b ? "On" : "Off");
-
 export function renderWsgi(i: ApacheHostInputs): string {
     const lines = [`WSGIRestrictEmbedded ${onOff(i.restrictEmbedded)}`];
     if (i.socketPrefix) lines.push(`WSGISocketPrefix ${word(i.socketPrefix)}`);
@@ -79,16 +77,15 @@ export function renderListen(i: ApacheHostInputs): string {
 }
 
 export function parse(wsgi: string, listen: string): Partial<ApacheHostInputs> {
-    const one = (d: string) => directive(wsgi, d)?.[0];
-    const flag = (d: string) => (one(d) === undefined ? undefined : /^on$/i.test(one(d)!));
+    const one = (d: string) => firstArg(wsgi, d);
     return {
-        restrictEmbedded: flag("WSGIRestrictEmbedded") ?? false,
+        restrictEmbedded: flag(wsgi, "WSGIRestrictEmbedded") ?? false,
         socketPrefix: one("WSGISocketPrefix"),
-        socketRotation: flag("WSGISocketRotation"),
+        socketRotation: flag(wsgi, "WSGISocketRotation"),
         pythonHome: one("WSGIPythonHome"),
         pythonPath: one("WSGIPythonPath")?.split(":"),
-        perInterpreterGil: flag("WSGIPerInterpreterGIL"),
-        freeThreading: flag("WSGIFreeThreading"),
+        perInterpreterGil: flag(wsgi, "WSGIPerInterpreterGIL"),
+        freeThreading: flag(wsgi, "WSGIFreeThreading"),
         switchInterval: one("WSGISwitchInterval") === undefined ? undefined : Number(one("WSGISwitchInterval")),
         telemetrySocket: one("WSGITelemetryService")?.replace(/^unix:/, ""),
         listenPorts: directives(listen, "Listen").map(([p]) => Number(p)),
@@ -123,8 +120,7 @@ async function apply(ctx: Ctx, i: ApacheHostInputs, old?: ApacheHostState): Prom
         if (r.installed) ctx.log.info(`installed ${r.installed}`);
     }
     const before = facts(await runScript(ctx.host, "probe", []));
-    const [load] = (await readFiles(ctx.host, [LOAD])).files;
-    const module = load === undefined ? undefined : parseLoad(load);
+    const module = await loadedModule(ctx);
     const moduleVersion = module?.version ?? old?.moduleVersion ?? LATEST;
     requireSupported("ApacheHost", i, moduleVersion);
     if (i.freeThreading && !/^cpython-\d+t-/.test(module?.abi ?? "")) {

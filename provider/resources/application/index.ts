@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { applyConfig, type Change } from "../../remote/apply";
 import { readFiles, run, runScript } from "../../remote/scripts";
 import { raw, sh } from "../../remote/sh";
-import { HEADER, absPath, directive, directives, name, option, sha256, word, wsgiDirective } from "../../apache";
+import { HEADER, absPath, directives, firstArg, flag, name, onOff, option, sha256, word, wsgiDirective } from "../../apache";
 import { compareVersions, requireSupported } from "../../versions";
 import { LOAD, parseLoad } from "../wsgiModule";
 import { deepEqual, type Ctx, type ResourceModule } from "../../resource";
@@ -95,8 +95,6 @@ export function configFile(name: string, mountPoint: string, vhost?: string): st
 /** Server scope even when the mount is in a vhost: mod_wsgi reads <WSGIInterpreterOptions> nowhere else. */
 export const interpreterFile = (name: string) => `/etc/apache2/modwsgi.d/18-interp-${name}.conf`;
 
-const onOff = (b: boolean) => (b ? "On" : "Off");
-
 /** The <WSGIInterpreterOptions> file, or "" when the app sets none (then the file is removed). */
 export function renderInterpreter(i: ApplicationInputs): string {
     const o = i.interpreterOptions;
@@ -118,15 +116,14 @@ export function renderInterpreter(i: ApplicationInputs): string {
 
 export function parseInterpreter(text: string | undefined): ApplicationInputs["interpreterOptions"] {
     if (!text || !/<WSGIInterpreterOptions\b/.test(text)) return undefined;
-    const one = (d: string) => directive(text, d)?.[0];
-    const flag = (d: string) => (one(d) === undefined ? undefined : /^on$/i.test(one(d)!));
+    const one = (d: string) => firstArg(text, d);
     const out = {
-        perInterpreterGil: flag("WSGIPerInterpreterGIL"),
+        perInterpreterGil: flag(text, "WSGIPerInterpreterGIL"),
         switchInterval: one("WSGISwitchInterval") === undefined ? undefined : Number(one("WSGISwitchInterval")),
         pythonPath: one("WSGIPythonPath")?.split(":"),
-        restrictStdin: flag("WSGIRestrictStdin"),
-        restrictStdout: flag("WSGIRestrictStdout"),
-        restrictSignal: flag("WSGIRestrictSignal"),
+        restrictStdin: flag(text, "WSGIRestrictStdin"),
+        restrictStdout: flag(text, "WSGIRestrictStdout"),
+        restrictSignal: flag(text, "WSGIRestrictSignal"),
     };
     return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
@@ -227,8 +224,7 @@ async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
 async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Promise<ApplicationState> {
     const codeOrEnv = !old || old.sourceSha256 !== i.sourceSha256 || !deepEqual(old.environment, i.environment) ||
         old.scriptFile !== i.scriptFile || old.loaderSha256 !== sha256(renderLoader(i));
-    await checkProcessGroup(ctx, i.processGroup);
-    if (i.interpreterOptions) await checkInterpreter(ctx, i);
+    await checkHost(ctx, i);
     if (codeOrEnv) await deploy(ctx, i, old);
     const text = render(i);
     const interp = renderInterpreter(i);
@@ -248,23 +244,22 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
 /** Both managed config files as one hash ("" for a missing interpreter file). */
 const configSha = (text: string, interp: string) => sha256(text + interp);
 
-/** The mount's daemon group must be defined on the host (by a DaemonProcess, or by hand) before it is used. */
-async function checkProcessGroup(ctx: Ctx, group: string): Promise<void> {
-    const pattern = `^[[:space:]]*WSGIDaemonProcess[[:space:]]+"?${group.replace(/\./g, "\\.")}"?([[:space:]]|$)`;
-    const res = await run(ctx.host, sh`grep -rqsE ${pattern} /etc/apache2/`);
-    if (res.code !== 0) {
-        throw new Error(`Application.processGroup: no daemon process group "${group}" on ${ctx.host.name}; declare a DaemonProcess with name "${group}" for this host and pass its name output (processGroup: daemon.name), so it exists first`);
+/**
+ * What the host must offer before anything is written, in one round trip: a WSGIDaemonProcess for the
+ * mount's group (by a DaemonProcess, or by hand), and for interpreter options a module and Python that know them.
+ */
+async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<void> {
+    const pattern = `^[[:space:]]*WSGIDaemonProcess[[:space:]]+"?${i.processGroup.replace(/\./g, "\\.")}"?([[:space:]]|$)`;
+    const read = await readFiles(ctx.host, [LOAD], sh`grep -rlsE ${pattern} /etc/apache2/ | head -n 1`);
+    if (!read.extra.trim()) {
+        throw new Error(`Application.processGroup: no daemon process group "${i.processGroup}" on ${ctx.host.name}; declare a DaemonProcess with name "${i.processGroup}" for this host and pass its name output (processGroup: daemon.name), so it exists first`);
     }
-}
-
-/** What the host's module and its Python can do, before anything is written. */
-async function checkInterpreter(ctx: Ctx, i: ApplicationInputs): Promise<void> {
-    const [load] = (await readFiles(ctx.host, [LOAD])).files;
-    if (load === undefined) return; // no module yet: Apache's configtest has the last word
+    const [load] = read.files;
+    if (!i.interpreterOptions || load === undefined) return; // no module yet: Apache's configtest has the last word
     const { version, abi } = parseLoad(load);
     requireSupported("Application", i, version);
     const py = /^cpython-(\d)(\d+)/.exec(abi);
-    if (i.interpreterOptions?.perInterpreterGil && py && compareVersions(`${py[1]}.${py[2]}`, "3.12") < 0) {
+    if (i.interpreterOptions.perInterpreterGil && py && compareVersions(`${py[1]}.${py[2]}`, "3.12") < 0) {
         throw new Error(`Application.interpreterOptions.perInterpreterGil needs Python >= 3.12; the module on ${ctx.host.name} runs ${py[1]}.${py[2]} (WSGI0198)`);
     }
 }

@@ -4,7 +4,7 @@ import { run } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
 import { LATEST, requireSupported, withInert, withoutInert } from "../../versions";
-import { moduleVersion as moduleVersion_ } from "../wsgiModule";
+import { loadedModule } from "../wsgiModule";
 import type { Ctx, ResourceModule } from "../../resource";
 import { REMOVED, inputs, type DaemonProcessInputs, type DaemonProcessState } from "./schema";
 import { configFile, parse, render } from "./render";
@@ -15,7 +15,7 @@ function renderFor(i: DaemonProcessInputs, version: string): string {
 }
 
 async function apply(ctx: Ctx, i: DaemonProcessInputs, old?: DaemonProcessState): Promise<DaemonProcessState> {
-    const moduleVersion = (await moduleVersion_(ctx)) ?? old?.moduleVersion ?? LATEST;
+    const moduleVersion = (await loadedModule(ctx))?.version ?? old?.moduleVersion ?? LATEST;
     requireSupported("DaemonProcess", i, moduleVersion);
     const text = renderFor(i, moduleVersion);
     const file = configFile(i.name);

@@ -1,12 +1,12 @@
 // PythonEnv: a venv made with the module's Python, holding an app's pinned requirements.
 import { z } from "zod";
 import { createHash, randomBytes } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { run, runScript } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { absPath, name } from "../../apache";
+import { filesSha256, tarOf, wheelFiles } from "../../wheels";
 import type { Ctx, ResourceModule } from "../../resource";
 
 // A requirement line for pip -r: no options (leading -), no line breaks, no shell or path tricks.
@@ -51,12 +51,10 @@ export function checkRequirementsFile(text: string): string {
     return text;
 }
 
-function wheelFiles(dir: string): string[] {
-    const d = path.resolve(dir);
-    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error(`PythonEnv.wheels: ${d} is not a directory`);
-    const files = fs.readdirSync(d).filter((f) => f.endsWith(".whl")).sort();
-    if (files.length === 0) throw new Error(`PythonEnv.wheels: ${d} holds no .whl files`);
-    return files.map((f) => path.join(d, f));
+function wheels(dir: string): string[] {
+    const files = wheelFiles(dir, "PythonEnv.wheels");
+    if (files.length === 0) throw new Error(`PythonEnv.wheels: ${path.resolve(dir)} holds no .whl files`);
+    return files;
 }
 
 /** The requirements file pip gets on the host: the listed specifiers, then the local file's lines. */
@@ -69,8 +67,7 @@ export function normalize(i: PythonEnvInputs): PythonEnvInputs {
     if (!i.requirementsFile && !i.wheels) return i;
     const h = createHash("sha256");
     if (i.requirementsFile) h.update(checkRequirementsFile(fs.readFileSync(path.resolve(i.requirementsFile), "utf8")));
-    for (const w of i.wheels ? wheelFiles(i.wheels) : []) h.update(path.basename(w)).update(fs.readFileSync(w));
-    return { ...i, requirementsSha256: h.digest("hex") };
+    return { ...i, requirementsSha256: filesSha256(i.wheels ? wheels(i.wheels) : [], h) };
 }
 
 async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
@@ -80,9 +77,9 @@ async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
     const file = i.requirementsFile ? fs.readFileSync(path.resolve(i.requirementsFile), "utf8") : undefined;
     await ctx.host.writeFile(`${stage}/requirements.txt`, renderRequirements(i.requirements, file), 0o600);
     if (i.wheels) {
-        const files = wheelFiles(i.wheels);
+        const files = wheels(i.wheels);
         ctx.log.status(`uploading ${files.length} wheel(s) for an offline install`);
-        await ctx.host.writeFile(`${stage}/wheels.tar`, execFileSync("tar", ["-cf", "-", "-C", path.resolve(i.wheels), ...files.map((f) => path.basename(f))], { maxBuffer: 2 ** 30 }), 0o600);
+        await ctx.host.writeFile(`${stage}/wheels.tar`, tarOf(files), 0o600);
     }
     ctx.log.status(`pip install into ${venv}${i.wheels ? " from the uploaded wheels only" : ""}`);
     const facts = await runScript(ctx.host, "sync-venv", [venv, i.python, stage]);

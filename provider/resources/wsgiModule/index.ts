@@ -3,7 +3,6 @@
 // allowed; loaded through provider-owned files in mods-available (which also include modwsgi.d/).
 import { z } from "zod";
 import { createHash } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { applyConfig, type Change } from "../../remote/apply";
@@ -12,6 +11,7 @@ import { sh } from "../../remote/sh";
 import { HEADER, absPath, directive, sha256, word } from "../../apache";
 import { UNKNOWN, type Ctx, type ResourceModule } from "../../resource";
 import { LATEST } from "../../versions";
+import { filesSha256, tarOf, wheelFiles } from "../../wheels";
 
 const SOURCES = ["pypi", "sdist", "url", "distro"] as const;
 const sha256Hex = () => z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex (64 characters 0-9a-f; sha256sum prints it)");
@@ -97,10 +97,10 @@ export function parseLoad(text: string): { version: string; abi: string; moduleP
     return { version: m?.[1] ?? "unknown", abi: m?.[2] ?? "unknown", modulePath: directive(text, "LoadModule")?.[1] ?? "" };
 }
 
-/** The loaded module's version on a host (undefined when this provider loads none yet). */
-export async function moduleVersion(ctx: Ctx): Promise<string | undefined> {
+/** Version, ABI and path of the module this provider loads on the host (undefined when none yet). */
+export async function loadedModule(ctx: Ctx): Promise<ReturnType<typeof parseLoad> | undefined> {
     const [load] = (await readFiles(ctx.host, [LOAD])).files;
-    return load === undefined ? undefined : parseLoad(load).version;
+    return load === undefined ? undefined : parseLoad(load);
 }
 
 export function renderConf(): string {
@@ -122,12 +122,12 @@ const BUILT: Record<string, string> = {
     package: "Debian's package, already installed",
 };
 
-function wheelFiles(dir: string): string[] {
-    const d = path.resolve(dir);
-    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error(`WsgiModule.buildWheels: ${d} is not a directory`);
-    const files = fs.readdirSync(d).filter((f) => f.endsWith(".whl")).sort();
-    if (!files.some((f) => /^setuptools-/i.test(f))) throw new Error(`WsgiModule.buildWheels: ${d} holds no setuptools wheel (pip download setuptools --only-binary=:all:)`);
-    return files.map((f) => path.join(d, f));
+function buildWheels(dir: string): string[] {
+    const files = wheelFiles(dir, "WsgiModule.buildWheels");
+    if (!files.some((f) => /^setuptools-/i.test(path.basename(f)))) {
+        throw new Error(`WsgiModule.buildWheels: ${path.resolve(dir)} holds no setuptools wheel (pip download setuptools --only-binary=:all:)`);
+    }
+    return files;
 }
 
 /** Local checks at preview: the archive is there and is the one `sha256` names. */
@@ -139,9 +139,7 @@ export function normalize(i: WsgiModuleInputs): WsgiModuleInputs {
         if (got !== i.sha256) throw new Error(`WsgiModule.sha256: ${file} has SHA-256 ${got}, not ${i.sha256}`);
     }
     if (!i.buildWheels) return i;
-    const h = createHash("sha256");
-    for (const w of wheelFiles(i.buildWheels)) h.update(path.basename(w)).update(fs.readFileSync(w));
-    return { ...i, buildWheelsSha256: h.digest("hex") };
+    return { ...i, buildWheelsSha256: filesSha256(buildWheels(i.buildWheels)) };
 }
 
 /** Puts the archive (and build wheels) on the host; returns the build script's extra arguments. */
@@ -158,10 +156,10 @@ async function stageSources(ctx: Ctx, i: WsgiModuleInputs): Promise<string[]> {
     }
     let wheels = "";
     if (i.buildWheels) {
-        const files = wheelFiles(i.buildWheels);
+        const files = buildWheels(i.buildWheels);
         wheels = `${SRC}/wheels-${i.buildWheelsSha256}.tar`;
         ctx.log.status(`uploading ${files.length} build wheel(s)`);
-        await ctx.host.writeFile(wheels, execFileSync("tar", ["-cf", "-", "-C", path.resolve(i.buildWheels), ...files.map((f) => path.basename(f))], { maxBuffer: 2 ** 30 }), 0o644);
+        await ctx.host.writeFile(wheels, tarOf(files), 0o644);
     }
     return [archive, i.sha256!, i.source === "url" ? i.url! : "", wheels];
 }
@@ -225,7 +223,7 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
     replaceOn: [],
     claims: () => [{ key: "module", property: "version", what: "a WsgiModule (Apache loads exactly one mod_wsgi)" }],
     // Debian's module is at most 5.0.2: settings new in 6.0 are refused at preview already.
-    moduleVersion: (i) =>
+    declaredModule: (i) =>
         i.source === "distro"
             ? { version: "5.0.2", label: "the WsgiModule declared is Debian's package (4.9.4 on Debian 12, 5.0.2 on 13)", python: "/usr/bin/python3" }
             : { version: i.version ?? LATEST, label: `the WsgiModule declared is ${i.version ?? LATEST}`, python: typeof i.python === "string" && i.python !== UNKNOWN ? i.python : "" },
