@@ -3,20 +3,30 @@
 import { z } from "zod";
 import { createHash } from "node:crypto";
 
-export const HEADER = "# Managed by Pulumi (modwsgi). Edits by hand are reported by `pulumi refresh` and reverted by `pulumi up`.\n";
+export const HEADER =
+    "# Managed by Pulumi (modwsgi). Edits by hand are reported by `pulumi refresh` and reverted by `pulumi up`.\n";
 
 /** Absolute path made of characters that need no quoting anywhere (shell, Apache, manifests). */
 export const absPath = () =>
-    z.string().max(4096).regex(/^\/[A-Za-z0-9_.\/@+-]*$/, "must be an absolute path of letters, digits and _ . / @ + -")
+    z
+        .string()
+        .max(4096)
+        .regex(/^\/[A-Za-z0-9_./@+-]*$/, "must be an absolute path of letters, digits and _ . / @ + -")
         .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
 
 /** A name used in file names and directive arguments. */
-export const name = () => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be 1-64 letters, digits, _ . - (starting with a letter or digit)");
+export const name = () =>
+    z
+        .string()
+        .regex(
+            /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+            "must be 1-64 letters, digits, _ . - (starting with a letter or digit)",
+        );
 
 export const posixUser = () =>
     z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user or group name (lower case, digits, _ -)");
 
-const BARE = /^[A-Za-z0-9_.\/%{}:@+,=-]+$/;
+const BARE = /^[A-Za-z0-9_./%{}:@+,=-]+$/;
 
 /** One directive argument: bare when safe, else double-quoted; control characters are refused. */
 export function word(value: string | number): string {
@@ -102,7 +112,11 @@ function rawDirective(text: string, name: string): string | undefined {
  * A mod_wsgi directive (WSGIDaemonProcess, WSGIScriptAlias): `leading` plain words, then `name=value`
  * options read the way mod_wsgi reads them. Undefined when the directive is absent.
  */
-export function wsgiDirective(text: string, name: string, leading: number): { args: string[]; options: Map<string, string> } | undefined {
+export function wsgiDirective(
+    text: string,
+    name: string,
+    leading: number,
+): { args: string[]; options: Map<string, string> } | undefined {
     const line = rawDirective(text, name);
     if (line === undefined) return undefined;
     const args: string[] = [];

@@ -2,7 +2,6 @@
 // default and description. `npm run gen:docs` writes it; a unit test fails when it is stale.
 import { schema, type PropSpec as Prop } from "./schema";
 
-
 function typeText(p: Prop): string {
     if (p.$ref) return p.$ref.split(":").pop()!;
     if (p.enum) return p.enum.map((e) => `\`${JSON.stringify(e)}\``).join(" or ");
@@ -14,8 +13,10 @@ function typeText(p: Prop): string {
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 function table(props: Record<string, Prop>, required: string[] = []): string {
-    const rows = Object.entries(props).map(([k, p]) =>
-        `| \`${k}\`${required.includes(k) ? " (required)" : ""} | ${cell(typeText(p))}${p.secret ? ", secret" : ""} | ${p.default !== undefined ? `\`${cell(JSON.stringify(p.default))}\`` : ""} | ${cell(p.description ?? "")} |`);
+    const rows = Object.entries(props).map(
+        ([k, p]) =>
+            `| \`${k}\`${required.includes(k) ? " (required)" : ""} | ${cell(typeText(p))}${p.secret ? ", secret" : ""} | ${p.default !== undefined ? `\`${cell(JSON.stringify(p.default))}\`` : ""} | ${cell(p.description ?? "")} |`,
+    );
     return ["| property | type | default | description |", "|---|---|---|---|", ...rows].join("\n");
 }
 
@@ -33,13 +34,39 @@ export function generate(): string {
         table(s.provider.inputProperties as Record<string, Prop>, s.provider.requiredInputs),
         "",
     ];
-    for (const [token, t] of Object.entries(s.types as Record<string, { description?: string; properties: Record<string, Prop>; required?: string[] }>)) {
-        out.push(`### ${token.split(":").pop()} (${token})`, "", t.description ?? "", "", table(t.properties, t.required), "");
+    for (const [token, t] of Object.entries(
+        s.types as Record<string, { description?: string; properties: Record<string, Prop>; required?: string[] }>,
+    )) {
+        out.push(
+            `### ${token.split(":").pop()} (${token})`,
+            "",
+            t.description ?? "",
+            "",
+            table(t.properties, t.required),
+            "",
+        );
     }
-    const resources = s.resources as Record<string, { description: string; inputProperties: Record<string, Prop>; requiredInputs: string[]; properties: Record<string, Prop> }>;
+    const resources = s.resources as Record<
+        string,
+        {
+            description: string;
+            inputProperties: Record<string, Prop>;
+            requiredInputs: string[];
+            properties: Record<string, Prop>;
+        }
+    >;
     for (const [token, r] of Object.entries(resources)) {
         const outputs = Object.fromEntries(Object.entries(r.properties).filter(([k]) => !(k in r.inputProperties)));
-        out.push(`## ${token.split(":").pop()} (\`${token}\`)`, "", r.description, "", "Inputs:", "", table(r.inputProperties, r.requiredInputs), "");
+        out.push(
+            `## ${token.split(":").pop()} (\`${token}\`)`,
+            "",
+            r.description,
+            "",
+            "Inputs:",
+            "",
+            table(r.inputProperties, r.requiredInputs),
+            "",
+        );
         out.push("Outputs (besides the inputs):", "", table(outputs), "");
     }
     return out.join("\n");

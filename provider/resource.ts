@@ -81,7 +81,12 @@ export class Claims {
             const known = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== UNKNOWN));
             failures.push(...unsupported(mod.token.split(":")[2], known, this.module.version, this.module.label));
             const python = known.python;
-            if (mod.usesModulePython && typeof python === "string" && this.module.python && python !== this.module.python) {
+            if (
+                mod.usesModulePython &&
+                typeof python === "string" &&
+                this.module.python &&
+                python !== this.module.python
+            ) {
                 failures.push({
                     property: "python",
                     reason: `${mod.token.split(":")[2]}.python: ${python} is not the WsgiModule's ${this.module.python}; a venv from another Python makes the daemons die with "No module named 'encodings'" (use python: module.python)`,
@@ -91,7 +96,10 @@ export class Claims {
         for (const c of claims) {
             const owner = this.owners.get(c.key);
             if (owner && owner !== urn) {
-                failures.push({ property: c.property, reason: `${mod.token.split(":")[2]}.${c.property}: ${c.what} is already declared on this host by ${owner.split("::").pop()}` });
+                failures.push({
+                    property: c.property,
+                    reason: `${mod.token.split(":")[2]}.${c.property}: ${c.what} is already declared on this host by ${owner.split("::").pop()}`,
+                });
             } else this.owners.set(c.key, urn);
         }
         return failures;
@@ -104,10 +112,7 @@ export interface CheckFailure {
 }
 
 /** Validates inputs; values still unknown in preview are passed through unchecked. */
-export function checkInputs(
-    mod: ResourceModule,
-    news: Props,
-): { inputs: Props; failures: CheckFailure[] } {
+export function checkInputs(mod: ResourceModule, news: Props): { inputs: Props; failures: CheckFailure[] } {
     const name = mod.token.split(":")[2];
     const removed = Object.keys(news).filter((k) => mod.removed?.[k] !== undefined);
     const gone = removed.map((k) => ({ property: k, reason: `${name}.${k}: ${mod.removed![k]}` }));
@@ -116,7 +121,11 @@ export function checkInputs(
     const res = mod.inputs.safeParse(known);
     // Issues about values still unknown in preview (e.g. a required property being computed) wait for up.
     // Cross-field rules (zod refinements) cannot be judged while any value is unknown: they wait for up too.
-    const issues = res.success ? [] : res.error.issues.filter((i) => !unknownKeys.has(String(i.path[0])) && !(unknownKeys.size && i.code === "custom"));
+    const issues = res.success
+        ? []
+        : res.error.issues.filter(
+              (i) => !unknownKeys.has(String(i.path[0])) && !(unknownKeys.size && i.code === "custom"),
+          );
     const failures = [...gone, ...issues.map((i) => ({ property: propertyPath(i), reason: reason(mod, i) }))];
     if (!res.success || failures.length) return { inputs: news, failures };
     let inputs = res.data as Props;
@@ -134,9 +143,15 @@ export function checkInputs(
 }
 
 function propertyPath(issue: z.core.$ZodIssue): string {
-    const at = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+    const at = issue.path
+        .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+        .join(".")
+        .replace(/\.\[/g, "[");
     if (issue.code === "unrecognized_keys") return at ? `${at}.${issue.keys[0]}` : issue.keys.join(",");
-    return issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+    return issue.path
+        .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+        .join(".")
+        .replace(/\.\[/g, "[");
 }
 
 function reason(mod: ResourceModule, issue: z.core.$ZodIssue): string {
@@ -183,5 +198,9 @@ export function diff(mod: ResourceModule, olds: Props, news: Props, ignore: stri
 
 /** The inputs part of a live state, as Read must return it for drift and import. */
 export function projectInputs(mod: ResourceModule, state: Props): Props {
-    return Object.fromEntries(Object.keys(mod.inputs.shape).filter((k) => state[k] !== undefined).map((k) => [k, state[k]]));
+    return Object.fromEntries(
+        Object.keys(mod.inputs.shape)
+            .filter((k) => state[k] !== undefined)
+            .map((k) => [k, state[k]]),
+    );
 }

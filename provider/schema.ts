@@ -45,7 +45,12 @@ function describe(s: z.ZodType): { spec: PropSpec; required: boolean } {
 const types: Record<string, unknown> = {};
 
 function typeSpec(s: z.ZodType): PropSpec {
-    const def = s._zod.def as unknown as { type: string; element?: z.ZodType; valueType?: z.ZodType; entries?: Record<string, string> };
+    const def = s._zod.def as unknown as {
+        type: string;
+        element?: z.ZodType;
+        valueType?: z.ZodType;
+        entries?: Record<string, string>;
+    };
     switch (def.type) {
         case "string":
             return { type: "string" };
@@ -69,7 +74,11 @@ function typeSpec(s: z.ZodType): PropSpec {
             const meta = z.globalRegistry.get(s) as { id?: string; description?: string } | undefined;
             if (!meta?.id) throw new Error("schema: a nested object needs .meta({ id })");
             const token = `modwsgi:index:${meta.id}`;
-            types[token] ??= { type: "object", description: meta.description, ...objectSpec((s as z.ZodObject).shape as Record<string, z.ZodType>, connectionSecrets) };
+            types[token] ??= {
+                type: "object",
+                description: meta.description,
+                ...objectSpec((s as z.ZodObject).shape as Record<string, z.ZodType>, connectionSecrets),
+            };
             return { $ref: `#/types/${token}` };
         }
         default:
@@ -94,11 +103,14 @@ export function schema() {
     const res: Record<string, unknown> = {};
     for (const m of resources) {
         const internal = m.internal ?? [];
-        const shape = Object.fromEntries(Object.entries(m.inputs.shape as Record<string, z.ZodType>).filter(([k]) => !internal.includes(k)));
+        const shape = Object.fromEntries(
+            Object.entries(m.inputs.shape as Record<string, z.ZodType>).filter(([k]) => !internal.includes(k)),
+        );
         const ins = objectSpec(shape, m.secrets);
         const outs: Record<string, PropSpec> = { ...ins.properties };
         for (const k of internal) outs[k] = describe((m.inputs.shape as Record<string, z.ZodType>)[k]).spec;
-        for (const [k, o] of Object.entries(m.outputs)) outs[k] = { type: o.type, ...(o.items ? { items: o.items } : {}), description: o.description };
+        for (const [k, o] of Object.entries(m.outputs))
+            outs[k] = { type: o.type, ...(o.items ? { items: o.items } : {}), description: o.description };
         res[m.token] = {
             description: m.description,
             inputProperties: ins.properties,
@@ -111,10 +123,15 @@ export function schema() {
         name: "modwsgi",
         version: PROVIDER_VERSION,
         displayName: "modwsgi",
-        description: "Deploy Python WSGI applications on Apache httpd with mod_wsgi, on Linux servers reached over SSH.",
+        description:
+            "Deploy Python WSGI applications on Apache httpd with mod_wsgi, on Linux servers reached over SSH.",
         license: "Apache-2.0",
         config: { variables: conn.properties, defaults: conn.required },
-        provider: { description: "The SSH connection to one Apache host.", inputProperties: conn.properties, requiredInputs: conn.required },
+        provider: {
+            description: "The SSH connection to one Apache host.",
+            inputProperties: conn.properties,
+            requiredInputs: conn.required,
+        },
         types,
         resources: res,
         language: { nodejs: { packageName: "@modwsgi/pulumi" } },

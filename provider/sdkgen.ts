@@ -1,7 +1,8 @@
 // Generates the typed Node.js SDK (sdk/nodejs/index.ts) from the package schema, so the two cannot
 // drift apart: `npm run gen:sdk` writes it, a unit test fails when the committed file is stale.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { schema, type PropSpec as Prop } from "./schema";
-
 
 interface ObjectType {
     description?: string;
@@ -48,12 +49,25 @@ function iface(name: string, o: ObjectType, extendsName?: string): string {
 /** Properties the SDK wraps in pulumi.secret before they leave the program. */
 function secretNames(props: Record<string, Prop>, types: Record<string, ObjectType>): string[] {
     const holdsSecret = (p: Prop): boolean =>
-        !!p.secret || (!!p.items && holdsSecret(p.items)) ||
+        !!p.secret ||
+        (!!p.items && holdsSecret(p.items)) ||
         (!!p.$ref && Object.values(types[p.$ref.replace("#/types/", "")]?.properties ?? {}).some(holdsSecret));
     return Object.keys(props).filter((k) => holdsSecret(props[k]));
 }
 
+/** The SDK as committed: generated, then formatted by the repository's Prettier (a dev tool, never at run time). */
 export function generate(): string {
+    const repo = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../.." : "..");
+    const r = spawnSync(path.join(repo, "node_modules/.bin/prettier"), ["--stdin-filepath", "sdk/nodejs/index.ts"], {
+        cwd: repo,
+        input: generateRaw(),
+        encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`prettier failed on the generated SDK: ${r.stderr}`);
+    return r.stdout;
+}
+
+function generateRaw(): string {
     const s = schema();
     const types = s.types as Record<string, ObjectType>;
     const out: string[] = [
@@ -81,9 +95,18 @@ export function generate(): string {
 
     // The provider's own inputs are the connection; the Hop fields are declared once, in HopArgs.
     const hop = types["modwsgi:index:Hop"];
-    const prov = s.provider as unknown as ObjectType & { inputProperties: Record<string, Prop>; requiredInputs: string[] };
+    const prov = s.provider as unknown as ObjectType & {
+        inputProperties: Record<string, Prop>;
+        requiredInputs: string[];
+    };
     const own = Object.fromEntries(Object.entries(prov.inputProperties).filter(([k]) => !(hop && k in hop.properties)));
-    out.push(iface("ProviderArgs", { description: "How to reach one Apache host over SSH.", properties: own, required: prov.requiredInputs }, hop ? "HopArgs" : undefined));
+    out.push(
+        iface(
+            "ProviderArgs",
+            { description: "How to reach one Apache host over SSH.", properties: own, required: prov.requiredInputs },
+            hop ? "HopArgs" : undefined,
+        ),
+    );
     out.push(
         `/** ${prov.description} */`,
         "export class Provider extends pulumi.ProviderResource {",
@@ -95,7 +118,15 @@ export function generate(): string {
         "",
     );
 
-    const resources = s.resources as Record<string, { description: string; inputProperties: Record<string, Prop>; requiredInputs: string[]; properties: Record<string, Prop> }>;
+    const resources = s.resources as Record<
+        string,
+        {
+            description: string;
+            inputProperties: Record<string, Prop>;
+            requiredInputs: string[];
+            properties: Record<string, Prop>;
+        }
+    >;
     for (const [token, r] of Object.entries(resources)) {
         const name = typeName(token);
         const outputsOnly = Object.keys(r.properties).filter((k) => !(k in r.inputProperties));
@@ -104,7 +135,9 @@ export function generate(): string {
         out.push(
             `/** ${r.description} */`,
             `export class ${name} extends pulumi.CustomResource {`,
-            ...Object.entries(r.properties).map(([k, p]) => `${doc(p, "    ")}    declare readonly ${k}: pulumi.Output<${tsType(p)}>;`),
+            ...Object.entries(r.properties).map(
+                ([k, p]) => `${doc(p, "    ")}    declare readonly ${k}: pulumi.Output<${tsType(p)}>;`,
+            ),
             `    static readonly secrets = ${JSON.stringify(secretNames(r.inputProperties, types))} as const;`,
             `    static readonly outputs = ${JSON.stringify(outputsOnly)} as const;`,
             `    constructor(name: string, args: In<${name}Args>${argsOptional ? " = {}" : ""}, opts?: pulumi.CustomResourceOptions) {`,

@@ -10,7 +10,16 @@ import { fromStruct, toStruct } from "./marshal";
 import { connectionSchema, connectionSecrets, type Connection } from "./remote/connection";
 import { host, closeAll } from "./remote/ssh";
 import { logger } from "./log";
-import { Claims, checkInputs, diff, projectInputs, UNKNOWN, type Ctx, type Props, type ResourceModule } from "./resource";
+import {
+    Claims,
+    checkInputs,
+    diff,
+    projectInputs,
+    UNKNOWN,
+    type Ctx,
+    type Props,
+    type ResourceModule,
+} from "./resource";
 import { moduleFor } from "./registry";
 import { schemaJson, PROVIDER_VERSION } from "./schema";
 
@@ -46,9 +55,19 @@ function acceptsString(s: z.ZodType): boolean {
 
 /** Which config properties to store encrypted: the credentials, and a jump chain that carries any. */
 export function configSecrets(props: Props): string[] {
-    const hopHasSecret = (h: unknown) => !!h && typeof h === "object" && connectionSecrets.some((k) => (h as Props)[k] !== undefined);
+    const hopHasSecret = (h: unknown) =>
+        !!h && typeof h === "object" && connectionSecrets.some((k) => (h as Props)[k] !== undefined);
     const jump = props.jumpHosts;
-    const chain = typeof jump === "string" ? (() => { try { return JSON.parse(jump); } catch { return []; } })() : jump;
+    const chain =
+        typeof jump === "string"
+            ? (() => {
+                  try {
+                      return JSON.parse(jump);
+                  } catch {
+                      return [];
+                  }
+              })()
+            : jump;
     return [...connectionSecrets, ...(Array.isArray(chain) && chain.some(hopHasSecret) ? ["jumpHosts"] : [])];
 }
 
@@ -72,7 +91,10 @@ function typeOf(urn: string): string {
 }
 
 function ctxFor(urn: string): Ctx {
-    if (!connection) throw new Error("the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey (or pass them to a modwsgi.Provider)");
+    if (!connection)
+        throw new Error(
+            "the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey (or pass them to a modwsgi.Provider)",
+        );
     return { conn: connection, host: host(connection), log: logger(urn) };
 }
 
@@ -81,7 +103,8 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Handler<Req, Res> {
     return (call, cb) => {
         fn(call.request).then(
             (res) => cb(null, res),
-            (err: Error) => cb({ code: grpc.status.UNKNOWN, details: err?.message ?? String(err) } as grpc.ServiceError, null),
+            (err: Error) =>
+                cb({ code: grpc.status.UNKNOWN, details: err?.message ?? String(err) } as grpc.ServiceError, null),
         );
     };
 }
@@ -130,7 +153,11 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         if (!Object.values(props).includes(UNKNOWN)) {
             const res = parseConfig(props);
             if (!res.success) {
-                throw new Error(configFailures(props).map((f) => f.getReason()).join("\n"));
+                throw new Error(
+                    configFailures(props)
+                        .map((f) => f.getReason())
+                        .join("\n"),
+                );
             }
             connection = res.data;
         }
@@ -176,10 +203,16 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
             const replace = replaces.includes(k);
             const kind =
                 olds[k] === undefined
-                    ? replace ? pb.PropertyDiff.Kind.ADD_REPLACE : pb.PropertyDiff.Kind.ADD
+                    ? replace
+                        ? pb.PropertyDiff.Kind.ADD_REPLACE
+                        : pb.PropertyDiff.Kind.ADD
                     : news[k] === undefined
-                      ? replace ? pb.PropertyDiff.Kind.DELETE_REPLACE : pb.PropertyDiff.Kind.DELETE
-                      : replace ? pb.PropertyDiff.Kind.UPDATE_REPLACE : pb.PropertyDiff.Kind.UPDATE;
+                      ? replace
+                          ? pb.PropertyDiff.Kind.DELETE_REPLACE
+                          : pb.PropertyDiff.Kind.DELETE
+                      : replace
+                        ? pb.PropertyDiff.Kind.UPDATE_REPLACE
+                        : pb.PropertyDiff.Kind.UPDATE;
             pd.setKind(kind);
             pd.setInputdiff(true);
             detailed.set(k, pd);

@@ -41,12 +41,20 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** Settings the module `version` lacks, as `Resource.property: reason` messages. */
-export function unsupported(resource: string, inputs: Record<string, unknown>, version: string, module = `the module on this host is ${version}`): { property: string; reason: string }[] {
+export function unsupported(
+    resource: string,
+    inputs: Record<string, unknown>,
+    version: string,
+    module = `the module on this host is ${version}`,
+): { property: string; reason: string }[] {
     const out: { property: string; reason: string }[] = [];
     for (const [prop, f] of Object.entries(FEATURES[resource] ?? {})) {
         const v = inputs[prop];
         if (v === undefined || v === f.inert || compareVersions(version, f.since) >= 0) continue;
-        out.push({ property: prop, reason: `${resource}.${prop}: ${f.what} is new in mod_wsgi ${f.since.replace(/\.0$/, "")}; ${module}` });
+        out.push({
+            property: prop,
+            reason: `${resource}.${prop}: ${f.what} is new in mod_wsgi ${f.since.replace(/\.0$/, "")}; ${module}`,
+        });
     }
     return out;
 }
@@ -64,7 +72,8 @@ export function withoutInert<T extends Record<string, unknown>>(resource: string
 export function withInert<T extends Record<string, unknown>>(resource: string, live: T, version: string): T {
     const out: Record<string, unknown> = { ...live };
     for (const [prop, f] of Object.entries(FEATURES[resource] ?? {})) {
-        if (compareVersions(version, f.since) < 0 && out[prop] === undefined && f.inert !== undefined) out[prop] = f.inert;
+        if (compareVersions(version, f.since) < 0 && out[prop] === undefined && f.inert !== undefined)
+            out[prop] = f.inert;
     }
     return out as T;
 }

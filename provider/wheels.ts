@@ -9,7 +9,11 @@ import * as path from "node:path";
 export function wheelFiles(dir: string, property: string): string[] {
     const d = path.resolve(dir);
     if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error(`${property}: ${d} is not a directory`);
-    return fs.readdirSync(d).filter((f) => f.endsWith(".whl")).sort().map((f) => path.join(d, f));
+    return fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith(".whl"))
+        .sort()
+        .map((f) => path.join(d, f));
 }
 
 /** Names and contents of the files, as one hash. */
@@ -20,5 +24,7 @@ export function filesSha256(files: string[], h = createHash("sha256")): string {
 
 /** The files (all in one directory) as an uncompressed tar. */
 export function tarOf(files: string[]): Buffer {
-    return execFileSync("tar", ["-cf", "-", "-C", path.dirname(files[0]), ...files.map((f) => path.basename(f))], { maxBuffer: 2 ** 30 });
+    return execFileSync("tar", ["-cf", "-", "-C", path.dirname(files[0]), ...files.map((f) => path.basename(f))], {
+        maxBuffer: 2 ** 30,
+    });
 }

@@ -17,7 +17,10 @@ const options = {
     pythonEggs: absPath,
     user: fc.constantFrom(...users),
     group: fc.constantFrom(...groups),
-    supplementaryGroups: fc.uniqueArray(fc.constantFrom("adm", "staff", "nogroup", "www-data"), { minLength: 1, maxLength: 3 }),
+    supplementaryGroups: fc.uniqueArray(fc.constantFrom("adm", "staff", "nogroup", "www-data"), {
+        minLength: 1,
+        maxLength: 3,
+    }),
     umask: fc.stringMatching(/^0?[0-7]{3}$/),
     home: absPath,
     chroot: absPath,
@@ -88,49 +91,72 @@ export const HOSTILE: unknown[] = [
 const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
 const hostName = fc.array(label, { minLength: 1, maxLength: 4 }).map((l) => l.join("."));
 const urlPath = fc.array(fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/), { maxLength: 3 }).map((p) => `/${p.join("/")}`);
-const relPath = fc.array(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,11}$/), { minLength: 1, maxLength: 3 }).map((p) => p.join("/"));
+const relPath = fc
+    .array(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,11}$/), { minLength: 1, maxLength: 3 })
+    .map((p) => p.join("/"));
 
 /** ApacheHost server settings, a random subset (no MPM or Listen ports: those need the host's packages). */
 export function apacheHostInputs() {
-    return fc.record({
-        restrictEmbedded: fc.boolean(),
-        socketPrefix: absPath,
-        socketRotation: fc.boolean(),
-        pythonHome: absPath,
-        pythonPath: fc.array(absPath, { minLength: 1, maxLength: 4 }),
-        perInterpreterGil: fc.boolean(),
-        freeThreading: fc.constant(false),
-        switchInterval: fc.integer({ min: 1, max: 100000 }).map((n) => n / 10000),
-        telemetrySocket: absPath,
-    }, { requiredKeys: [] });
+    return fc.record(
+        {
+            restrictEmbedded: fc.boolean(),
+            socketPrefix: absPath,
+            socketRotation: fc.boolean(),
+            pythonHome: absPath,
+            pythonPath: fc.array(absPath, { minLength: 1, maxLength: 4 }),
+            perInterpreterGil: fc.boolean(),
+            freeThreading: fc.constant(false),
+            switchInterval: fc.integer({ min: 1, max: 100000 }).map((n) => n / 10000),
+            telemetrySocket: absPath,
+        },
+        { requiredKeys: [] },
+    );
 }
 
 /** A plain-HTTP VirtualHost (TLS needs certificate files: the e2e tests cover it); logs under `logDir`. */
 export function virtualHostInputs(logDir: string) {
-    return fc.record({
-        serverName: hostName,
-        serverAliases: fc.array(fc.oneof(hostName, hostName.map((h) => `*.${h}`)), { maxLength: 4 }),
-        port: fc.constantFrom(80, 8080, 8000, 65535),
-        errorLog: fc.constant(`${logDir}/error.log`),
-        accessLog: fc.constant(`${logDir}/access.log`),
-    }, { requiredKeys: ["serverName"] });
+    return fc.record(
+        {
+            serverName: hostName,
+            serverAliases: fc.array(
+                fc.oneof(
+                    hostName,
+                    hostName.map((h) => `*.${h}`),
+                ),
+                { maxLength: 4 },
+            ),
+            port: fc.constantFrom(80, 8080, 8000, 65535),
+            errorLog: fc.constant(`${logDir}/error.log`),
+            accessLog: fc.constant(`${logDir}/access.log`),
+        },
+        { requiredKeys: ["serverName"] },
+    );
 }
 
 /** An Application mount (name, source and processGroup filled in by the caller). */
 export function applicationInputs() {
-    return fc.record({
-        mountPoint: urlPath,
-        scriptFile: relPath,
-        applicationGroup: fc.oneof(fc.constantFrom("%{GLOBAL}", "%{SERVER}", "%{RESOURCE}"), fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/)),
-        passAuthorization: fc.boolean(),
-        staticFiles: fc.array(fc.record({ urlPath, directory: relPath }), { maxLength: 3 }),
-        interpreterOptions: fc.record({
-            perInterpreterGil: fc.boolean(),
-            switchInterval: fc.integer({ min: 1, max: 100000 }).map((n) => n / 10000),
-            pythonPath: fc.array(absPath, { minLength: 1, maxLength: 3 }),
-            restrictStdin: fc.boolean(),
-            restrictStdout: fc.boolean(),
-            restrictSignal: fc.boolean(),
-        }, { requiredKeys: [] }),
-    }, { requiredKeys: [] });
+    return fc.record(
+        {
+            mountPoint: urlPath,
+            scriptFile: relPath,
+            applicationGroup: fc.oneof(
+                fc.constantFrom("%{GLOBAL}", "%{SERVER}", "%{RESOURCE}"),
+                fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/),
+            ),
+            passAuthorization: fc.boolean(),
+            staticFiles: fc.array(fc.record({ urlPath, directory: relPath }), { maxLength: 3 }),
+            interpreterOptions: fc.record(
+                {
+                    perInterpreterGil: fc.boolean(),
+                    switchInterval: fc.integer({ min: 1, max: 100000 }).map((n) => n / 10000),
+                    pythonPath: fc.array(absPath, { minLength: 1, maxLength: 3 }),
+                    restrictStdin: fc.boolean(),
+                    restrictStdout: fc.boolean(),
+                    restrictSignal: fc.boolean(),
+                },
+                { requiredKeys: [] },
+            ),
+        },
+        { requiredKeys: [] },
+    );
 }

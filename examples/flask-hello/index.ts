@@ -20,7 +20,8 @@ const host = config.get("host") ?? fromSandbox("address");
 if (!host) throw new Error("set `pulumi config set host <server>` (or run `npm run demo` to create a sandbox host)");
 const hostKey = config.get("hostKey") ?? fromSandbox("host_key.pub")?.split(" ").slice(0, 2).join(" ");
 const privateKey =
-    config.getSecret("privateKey") ?? pulumi.secret(fs.readFileSync(config.get("privateKeyFile") ?? sandboxKey, "utf8"));
+    config.getSecret("privateKey") ??
+    pulumi.secret(fs.readFileSync(config.get("privateKeyFile") ?? sandboxKey, "utf8"));
 
 const provider = new modwsgi.Provider("web1", {
     host,
@@ -30,8 +31,11 @@ const provider = new modwsgi.Provider("web1", {
     privateKeyPassphrase: config.getSecret("privateKeyPassphrase"),
     sudoPassword: config.getSecret("sudoPassword"),
     // Bastions, in order: [{ host, hostKey, privateKey | privateKeyFile, user?, port? }, ...]
-    jumpHosts: config.getObject<(modwsgi.HopArgs & { privateKeyFile?: string })[]>("jumpHosts")?.map(({ privateKeyFile, ...hop }) =>
-        privateKeyFile ? { ...hop, privateKey: fs.readFileSync(privateKeyFile, "utf8") } : hop),
+    jumpHosts: config
+        .getObject<(modwsgi.HopArgs & { privateKeyFile?: string })[]>("jumpHosts")
+        ?.map(({ privateKeyFile, ...hop }) =>
+            privateKeyFile ? { ...hop, privateKey: fs.readFileSync(privateKeyFile, "utf8") } : hop,
+        ),
 });
 const opts = { provider };
 
@@ -39,7 +43,11 @@ const mod = new modwsgi.WsgiModule("mod-wsgi", { version: config.get("modWsgiVer
 
 // After the module: a venv is only useful with a module built for its Python (and a host that fails the
 // module's preflight then stays untouched).
-const env = new modwsgi.PythonEnv("hello-env", { name: "hello", python: mod.python, requirements: ["flask==3.1.2"] }, { ...opts, dependsOn: [mod] });
+const env = new modwsgi.PythonEnv(
+    "hello-env",
+    { name: "hello", python: mod.python, requirements: ["flask==3.1.2"] },
+    { ...opts, dependsOn: [mod] },
+);
 
 const daemon = new modwsgi.DaemonProcess(
     "hello",

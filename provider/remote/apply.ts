@@ -13,7 +13,7 @@ export type Change =
 
 export type Reload = "graceful" | "restart" | "none";
 
-const SAFE_PATH = /^\/[A-Za-z0-9_.\/@+-]+$/;
+const SAFE_PATH = /^\/[A-Za-z0-9_./@+-]+$/;
 
 function checkPath(p: string): string {
     if (!SAFE_PATH.test(p) || p.includes("/../")) throw new Error(`unsafe remote path ${JSON.stringify(p)}`);
@@ -26,7 +26,10 @@ const locks = new Map<RemoteHost, Promise<unknown>>();
 export function withHostLock<T>(host: RemoteHost, fn: () => Promise<T>): Promise<T> {
     const prev = locks.get(host) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(fn);
-    locks.set(host, next.catch(() => undefined));
+    locks.set(
+        host,
+        next.catch(() => undefined),
+    );
     return next;
 }
 
@@ -79,12 +82,20 @@ export function applyConfig(host: RemoteHost, changes: Change[], reload: Reload)
 async function flush(host: RemoteHost): Promise<void> {
     const batch = pending.get(host) ?? [];
     pending.delete(host);
-    const reload = batch.reduce<Reload>((r, q) => (STRONGER.indexOf(q.reload) > STRONGER.indexOf(r) ? q.reload : r), "none");
+    const reload = batch.reduce<Reload>(
+        (r, q) => (STRONGER.indexOf(q.reload) > STRONGER.indexOf(r) ? q.reload : r),
+        "none",
+    );
     try {
-        await transaction(host, batch.flatMap((q) => q.changes), reload);
+        await transaction(
+            host,
+            batch.flatMap((q) => q.changes),
+            reload,
+        );
         batch.forEach((q) => q.done());
     } catch (e) {
-        if (batch.length === 1 || !(e instanceof RemoteError) || e.result.code !== 3) return batch.forEach((q) => q.done(e));
+        if (batch.length === 1 || !(e instanceof RemoteError) || e.result.code !== 3)
+            return batch.forEach((q) => q.done(e));
         for (const q of batch) {
             try {
                 await transaction(host, q.changes, q.reload);

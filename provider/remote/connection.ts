@@ -7,21 +7,41 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const hopFields = {
-    host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, "must be a host name or IP address").describe(
-        "Address or name of the server."),
+    host: z
+        .string()
+        .min(1)
+        .max(253)
+        .regex(/^[A-Za-z0-9.:_-]+$/, "must be a host name or IP address")
+        .describe("Address or name of the server."),
     port: z.number().int().min(1).max(65535).default(22).describe("SSH port."),
-    user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, "must be a POSIX user name").default("root").describe(
-        "SSH user. A user other than root runs every command through sudo."),
+    user: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_.-]{0,31}$/, "must be a POSIX user name")
+        .default("root")
+        .describe("SSH user. A user other than root runs every command through sudo."),
     privateKey: z.string().min(1).optional().describe("Private key, PEM or OpenSSH format (secret)."),
     privateKeyPassphrase: z.string().min(1).optional().describe("Passphrase of an encrypted privateKey (secret)."),
     password: z.string().min(1).optional().describe("Password authentication (secret)."),
-    agent: z.boolean().default(false).describe("Authenticate with the ssh-agent at $SSH_AUTH_SOCK of the process running Pulumi."),
-    hostKey: z.string().min(1).optional().describe(
-        "Pinned host key: `ssh-ed25519 AAAA...` (a known_hosts or .pub line) or a `SHA256:...` fingerprint."),
-    knownHostsFile: z.string().min(1).optional().describe(
-        "known_hosts file to verify the host key with, when hostKey is not set. Default ~/.ssh/known_hosts."),
-    hostKeyPolicy: z.enum(["verify", "acceptAny"]).default("verify").describe(
-        "`verify` (default): the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only)."),
+    agent: z
+        .boolean()
+        .default(false)
+        .describe("Authenticate with the ssh-agent at $SSH_AUTH_SOCK of the process running Pulumi."),
+    hostKey: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Pinned host key: `ssh-ed25519 AAAA...` (a known_hosts or .pub line) or a `SHA256:...` fingerprint."),
+    knownHostsFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("known_hosts file to verify the host key with, when hostKey is not set. Default ~/.ssh/known_hosts."),
+    hostKeyPolicy: z
+        .enum(["verify", "acceptAny"])
+        .default("verify")
+        .describe(
+            "`verify` (default): the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only).",
+        ),
 };
 
 const authRequired = (h: { privateKey?: string; password?: string; agent: boolean }) =>
@@ -37,10 +57,20 @@ export const hopSchema = z
 export const connectionSchema = z
     .object({
         ...hopFields,
-        jumpHosts: z.array(hopSchema).max(8).default([]).describe(
-            "Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous."),
-        sudoPassword: z.string().min(1).optional().describe(
-            "Password for sudo when user is not root (secret; fed on stdin, never on a command line). Unset: sudo must not ask (NOPASSWD)."),
+        jumpHosts: z
+            .array(hopSchema)
+            .max(8)
+            .default([])
+            .describe(
+                "Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.",
+            ),
+        sudoPassword: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+                "Password for sudo when user is not root (secret; fed on stdin, never on a command line). Unset: sudo must not ask (NOPASSWD).",
+            ),
     })
     .strict()
     .refine(authRequired, { message: AUTH_MESSAGE, path: ["privateKey"] });
@@ -87,12 +117,24 @@ function matchesName(field: string, names: string[]): boolean {
     if (field.startsWith("|1|")) {
         // Hashed entry: |1|base64(salt)|base64(HMAC-SHA1(salt, name)).
         const [, , salt, hash] = field.split("|");
-        return names.some((n) => createHmac("sha1", Buffer.from(salt ?? "", "base64")).update(n).digest("base64") === hash);
+        return names.some(
+            (n) =>
+                createHmac("sha1", Buffer.from(salt ?? "", "base64"))
+                    .update(n)
+                    .digest("base64") === hash,
+        );
     }
     let hit = false;
     for (const p of field.split(",")) {
         const negated = p.startsWith("!");
-        const glob = new RegExp("^" + (negated ? p.slice(1) : p).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
+        const glob = new RegExp(
+            "^" +
+                (negated ? p.slice(1) : p)
+                    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                    .replace(/\*/g, ".*")
+                    .replace(/\?/g, ".") +
+                "$",
+        );
         if (names.some((n) => glob.test(n))) {
             if (negated) return false;
             hit = true;

@@ -74,7 +74,11 @@ export async function runScript(
  * A file that is missing or unreadable gives undefined. Parts are split on a random marker, so no file
  * content can be mistaken for a boundary.
  */
-export async function readFiles(host: RemoteHost, paths: string[], extra?: string): Promise<{ files: (string | undefined)[]; extra: string }> {
+export async function readFiles(
+    host: RemoteHost,
+    paths: string[],
+    extra?: string,
+): Promise<{ files: (string | undefined)[]; extra: string }> {
     const m = `@@modwsgi-${randomBytes(8).toString("hex")}`;
     const res = await run(
         host,
@@ -85,8 +89,10 @@ export async function readFiles(host: RemoteHost, paths: string[], extra?: strin
     const parts = res.stdout.split(new RegExp(`(?:^|\n)${m} ([01x])\n`));
     // parts: ["", flag, body, flag, body, ..., "x", extra].
     const files: (string | undefined)[] = [];
-    for (let i = 1; i + 1 < parts.length && parts[i] !== "x"; i += 2) files.push(parts[i] === "1" ? parts[i + 1] : undefined);
-    if (files.length !== paths.length) throw new Error(`reading ${paths.join(", ")} on ${host.name} failed: ${tail(res.stderr || res.stdout)}`);
+    for (let i = 1; i + 1 < parts.length && parts[i] !== "x"; i += 2)
+        files.push(parts[i] === "1" ? parts[i + 1] : undefined);
+    if (files.length !== paths.length)
+        throw new Error(`reading ${paths.join(", ")} on ${host.name} failed: ${tail(res.stderr || res.stdout)}`);
     return { files, extra: parts[parts.length - 2] === "x" ? parts[parts.length - 1] : "" };
 }
 

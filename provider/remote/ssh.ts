@@ -3,7 +3,16 @@
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import * as net from "node:net";
 import type { Duplex } from "node:stream";
-import { type Connection, type Hop, expectedFingerprints, fingerprint, hopName, hops, poolKey, defaultKnownHosts } from "./connection";
+import {
+    type Connection,
+    type Hop,
+    expectedFingerprints,
+    fingerprint,
+    hopName,
+    hops,
+    poolKey,
+    defaultKnownHosts,
+} from "./connection";
 import { sh } from "./sh";
 
 export interface ExecResult {
@@ -71,18 +80,21 @@ function handshake(h: Hop, sock: Duplex): Promise<Client> {
                 keyError = new HostKeyError(
                     expected.length === 0
                         ? `no known host key for ${h.host}:${h.port} (server offered ${actual}): pin it with hostKey ` +
-                          `(ssh-keyscan -p ${h.port} ${h.host}) or add it to ${h.knownHostsFile ?? defaultKnownHosts()}`
+                              `(ssh-keyscan -p ${h.port} ${h.host}) or add it to ${h.knownHostsFile ?? defaultKnownHosts()}`
                         : `host key mismatch for ${h.host}:${h.port}: expected ${expected.join(" or ")}, server offered ${actual}`,
                 );
                 return false;
             },
         };
-        if (h.agent && !config.agent) return reject(new Error(`agent: true for ${hopName(h)}, but SSH_AUTH_SOCK is not set`));
+        if (h.agent && !config.agent)
+            return reject(new Error(`agent: true for ${hopName(h)}, but SSH_AUTH_SOCK is not set`));
         client.once("ready", () => {
             stats.handshakes++;
             resolve(client);
         });
-        client.once("error", (err) => reject(keyError ?? new Error(`SSH login to ${hopName(h)} failed: ${err.message}`)));
+        client.once("error", (err) =>
+            reject(keyError ?? new Error(`SSH login to ${hopName(h)} failed: ${err.message}`)),
+        );
         try {
             client.connect(config);
         } catch (e) {
@@ -95,7 +107,8 @@ function handshake(h: Hop, sock: Duplex): Promise<Client> {
 function forward(via: Client, to: Hop): Promise<Duplex> {
     return new Promise((resolve, reject) =>
         via.forwardOut("127.0.0.1", 0, to.host, to.port, (err, stream) =>
-            err ? reject(new Error(`jump to ${to.host}:${to.port} failed: ${err.message}`)) : resolve(stream)),
+            err ? reject(new Error(`jump to ${to.host}:${to.port} failed: ${err.message}`)) : resolve(stream),
+        ),
     );
 }
 
@@ -134,9 +147,12 @@ class Host {
 
     /** Forgets a dead (or dying) chain so the next command dials again. */
     private drop(clients: Client[]) {
-        void this.chain?.then((cur) => {
-            if (cur === clients) this.chain = undefined;
-        }, () => undefined);
+        void this.chain?.then(
+            (cur) => {
+                if (cur === clients) this.chain = undefined;
+            },
+            () => undefined,
+        );
         for (const c of clients) c.end();
     }
 
@@ -144,7 +160,10 @@ class Host {
     private reset() {
         const old = this.chain;
         this.chain = undefined;
-        void old?.then((cs) => [...cs].reverse().forEach((c) => c.end()), () => undefined);
+        void old?.then(
+            (cs) => [...cs].reverse().forEach((c) => c.end()),
+            () => undefined,
+        );
     }
 
     private client(): Promise<Client> {
@@ -229,12 +248,16 @@ class Host {
         // -k ignores cached credentials, so this succeeds only where sudo never asks (NOPASSWD).
         if ((await this.run("sudo -k -n true", "", 60_000)).code === 0) return "sudo-nopasswd";
         if (!this.conn.sudoPassword) {
-            throw new Error(`sudo on ${this.name} asks ${this.conn.user} for a password: set the provider's sudoPassword (secret)`);
+            throw new Error(
+                `sudo on ${this.name} asks ${this.conn.user} for a password: set the provider's sudoPassword (secret)`,
+            );
         }
         // Check the password once, alone: a wrong one must not make sudo read script lines as retries.
         const r = await this.run("sudo -k -S -p '' true", `${this.conn.sudoPassword}\n`, 60_000);
         if (r.code !== 0) {
-            throw new Error(`sudo on ${this.name} refused ${this.conn.user}'s sudoPassword (or the user may not use sudo)`);
+            throw new Error(
+                `sudo on ${this.name} refused ${this.conn.user}'s sudoPassword (or the user may not use sudo)`,
+            );
         }
         return "sudo-password";
     }
@@ -256,7 +279,11 @@ class Host {
                     return this.run(`sudo -n -- ${inner}`, stdin, timeoutMs);
                 case "sudo-password":
                     // -k: always ask, so the first stdin line is always taken as the password and never reaches the command.
-                    return this.run(`sudo -k -S -p '' -- ${inner}`, Buffer.concat([Buffer.from(`${this.conn.sudoPassword}\n`), Buffer.from(stdin)]), timeoutMs);
+                    return this.run(
+                        `sudo -k -S -p '' -- ${inner}`,
+                        Buffer.concat([Buffer.from(`${this.conn.sudoPassword}\n`), Buffer.from(stdin)]),
+                        timeoutMs,
+                    );
             }
         });
     }
@@ -264,7 +291,10 @@ class Host {
     /** Writes a file as root, atomically (temp + rename), content on stdin: never on a command line. */
     async writeFile(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
         const tmp = `${path}.modwsgi-tmp`;
-        const r = await this.exec(sh`umask 077 && cat >${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${path}`, { stdin: data });
+        const r = await this.exec(
+            sh`umask 077 && cat >${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${path}`,
+            { stdin: data },
+        );
         if (r.code !== 0) throw new Error(`writing ${path} on ${this.name} failed: ${r.stderr.trim()}`);
     }
 

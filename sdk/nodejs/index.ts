@@ -85,7 +85,7 @@ export interface ProviderArgs extends HopArgs {
 
 /** The SSH connection to one Apache host. */
 export class Provider extends pulumi.ProviderResource {
-    static readonly secrets = ["privateKey","privateKeyPassphrase","password","jumpHosts","sudoPassword"] as const;
+    static readonly secrets = ["privateKey", "privateKeyPassphrase", "password", "jumpHosts", "sudoPassword"] as const;
     constructor(name: string, args: In<ProviderArgs>, opts?: pulumi.ResourceOptions) {
         super("modwsgi", name, props(args, Provider.secrets, []), opts);
     }
@@ -169,7 +169,20 @@ export class ApacheHost extends pulumi.CustomResource {
     /** The host's mod_wsgi version the files were written for. */
     declare readonly moduleVersion: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["osId","osVersion","osName","systemd","apacheVersion","apacheMpm","apacheLayout","apxs","python","pythons","configSha256","moduleVersion"] as const;
+    static readonly outputs = [
+        "osId",
+        "osVersion",
+        "osName",
+        "systemd",
+        "apacheVersion",
+        "apacheMpm",
+        "apacheLayout",
+        "apxs",
+        "python",
+        "pythons",
+        "configSha256",
+        "moduleVersion",
+    ] as const;
     constructor(name: string, args: In<ApacheHostArgs> = {}, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:ApacheHost", name, props(args, ApacheHost.secrets, ApacheHost.outputs), opts);
     }
@@ -229,7 +242,16 @@ export class WsgiModule extends pulumi.CustomResource {
     /** SHA-256 of the managed LoadModule and include files. */
     declare readonly configSha256: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["buildWheelsSha256","venv","moduleVersion","modulePath","moduleSha256","pythonVersion","pythonAbi","configSha256"] as const;
+    static readonly outputs = [
+        "buildWheelsSha256",
+        "venv",
+        "moduleVersion",
+        "modulePath",
+        "moduleSha256",
+        "pythonVersion",
+        "pythonAbi",
+        "configSha256",
+    ] as const;
     constructor(name: string, args: In<WsgiModuleArgs> = {}, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:WsgiModule", name, props(args, WsgiModule.secrets, WsgiModule.outputs), opts);
     }
@@ -271,7 +293,13 @@ export class PythonEnv extends pulumi.CustomResource {
     /** SHA-256 of `pip freeze` right after the last apply. */
     declare readonly appliedFreezeSha256: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["requirementsSha256","path","pythonVersion","freezeSha256","appliedFreezeSha256"] as const;
+    static readonly outputs = [
+        "requirementsSha256",
+        "path",
+        "pythonVersion",
+        "freezeSha256",
+        "appliedFreezeSha256",
+    ] as const;
     constructor(name: string, args: In<PythonEnvArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:PythonEnv", name, props(args, PythonEnv.secrets, PythonEnv.outputs), opts);
     }
@@ -469,7 +497,7 @@ export class DaemonProcess extends pulumi.CustomResource {
     /** The host's mod_wsgi version the file was written for. */
     declare readonly moduleVersion: pulumi.Output<string>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["configFile","configSha256","moduleVersion"] as const;
+    static readonly outputs = ["configFile", "configSha256", "moduleVersion"] as const;
     constructor(name: string, args: In<DaemonProcessArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:DaemonProcess", name, props(args, DaemonProcess.secrets, DaemonProcess.outputs), opts);
     }
@@ -521,7 +549,7 @@ export class VirtualHost extends pulumi.CustomResource {
     /** SHA-256 of the certificate and key files (live after refresh; empty without TLS). */
     declare readonly tlsSha256: pulumi.Output<string>;
     static readonly secrets = ["tls"] as const;
-    static readonly outputs = ["configFile","includeDir","configSha256","tlsSha256"] as const;
+    static readonly outputs = ["configFile", "includeDir", "configSha256", "tlsSha256"] as const;
     constructor(name: string, args: In<VirtualHostArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:VirtualHost", name, props(args, VirtualHost.secrets, VirtualHost.outputs), opts);
     }
@@ -593,7 +621,14 @@ export class Application extends pulumi.CustomResource {
     /** The managed <WSGIInterpreterOptions> file (present only with interpreterOptions). */
     declare readonly interpreterFile: pulumi.Output<string>;
     static readonly secrets = ["environment"] as const;
-    static readonly outputs = ["sourceSha256","appDir","configFile","configSha256","loaderSha256","interpreterFile"] as const;
+    static readonly outputs = [
+        "sourceSha256",
+        "appDir",
+        "configFile",
+        "configSha256",
+        "loaderSha256",
+        "interpreterFile",
+    ] as const;
     constructor(name: string, args: In<ApplicationArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:Application", name, props(args, Application.secrets, Application.outputs), opts);
     }

@@ -13,7 +13,12 @@ import { OPTIONS, inputs } from "../../provider/resources/daemonProcess/schema";
 import { render } from "../../provider/resources/daemonProcess/render";
 import { apacheHostInputs, applicationInputs, daemonInputs, HOSTILE, virtualHostInputs } from "../arbitraries";
 import { inputs as hostInputs, renderWsgi } from "../../provider/resources/apacheHost";
-import { application, inputs as appInputs, render as renderApp, renderInterpreter } from "../../provider/resources/application";
+import {
+    application,
+    inputs as appInputs,
+    render as renderApp,
+    renderInterpreter,
+} from "../../provider/resources/application";
 import { virtualHost, render as renderVhost } from "../../provider/resources/virtualHost";
 import { sandboxHost } from "./harness";
 
@@ -23,7 +28,7 @@ let h: RemoteHost;
 let so: string;
 
 /** A whole-server config of its own, so the test never touches the host's running Apache. */
-const httpdConf = (daemons: string) => `ServerRoot /etc/apache2
+const httpdConf = (_daemons: string) => `ServerRoot /etc/apache2
 LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
@@ -46,8 +51,18 @@ async function configtest(daemons: string): Promise<{ code: number; out: string 
 
 beforeAll(async () => {
     const s = sandboxHost("h2");
-    h = host(connectionSchema.parse({ host: s.address, hostKey: s.hostKey, privateKey: fs.readFileSync(s.privateKeyFile, "utf8") }));
-    const facts = await runScript(h, "build-module", ["6.1.1", "/usr/bin/python3", "/opt/modwsgi/module/mod_wsgi-6.1.1-python3"]);
+    h = host(
+        connectionSchema.parse({
+            host: s.address,
+            hostKey: s.hostKey,
+            privateKey: fs.readFileSync(s.privateKeyFile, "utf8"),
+        }),
+    );
+    const facts = await runScript(h, "build-module", [
+        "6.1.1",
+        "/usr/bin/python3",
+        "/opt/modwsgi/module/mod_wsgi-6.1.1-python3",
+    ]);
     so = facts.module_path;
     await h.exec(`rm -rf ${DIR} /tmp/pwned && mkdir -p ${DIR}`);
 }, 300_000);
@@ -73,75 +88,113 @@ describe("apache2 -t accepts what the provider renders", () => {
         expect(r.code, `seed ${seed}: ${r.out}`).toBe(0);
     });
 
-    it("accepts every hostile value the schema lets through, as inert text: no extra directive, nothing run", { timeout: 120_000 }, async () => {
-        const mod = daemonProcess as unknown as ResourceModule;
-        const lines: string[] = [];
-        let n = 0;
-        // A well-formed but unknown user or group name is no injection: Apache refuses it at configtest
-        // ("bad user name"), which the lifecycle test covers. Everything else must pass as inert text.
-        const identities = ["user", "group", "scriptUser", "scriptGroup", "socketUser", "supplementaryGroups"];
-        for (const prop of ["name", ...Object.keys(OPTIONS).filter((k) => !identities.includes(k))]) {
-            for (const value of HOSTILE) {
-                const { inputs: checked, failures } = checkInputs(mod, { name: `hostile${n}`, [prop]: value });
-                if (failures.length === 0) lines.push(render(checked as never));
-                n++;
+    it(
+        "accepts every hostile value the schema lets through, as inert text: no extra directive, nothing run",
+        { timeout: 120_000 },
+        async () => {
+            const mod = daemonProcess as unknown as ResourceModule;
+            const lines: string[] = [];
+            let n = 0;
+            // A well-formed but unknown user or group name is no injection: Apache refuses it at configtest
+            // ("bad user name"), which the lifecycle test covers. Everything else must pass as inert text.
+            const identities = ["user", "group", "scriptUser", "scriptGroup", "socketUser", "supplementaryGroups"];
+            for (const prop of ["name", ...Object.keys(OPTIONS).filter((k) => !identities.includes(k))]) {
+                for (const value of HOSTILE) {
+                    const { inputs: checked, failures } = checkInputs(mod, { name: `hostile${n}`, [prop]: value });
+                    if (failures.length === 0) lines.push(render(checked as never));
+                    n++;
+                }
             }
-        }
-        expect(lines.length).toBeGreaterThan(0);
-        const text = lines.join("");
-        expect(text.match(/^WSGIDaemonProcess /gm)).toHaveLength(lines.length);
-        const r = await configtest(text);
-        expect(r.code, r.out).toBe(0);
-        expect((await h.exec("test -e /tmp/pwned")).code).not.toBe(0);
-    });
+            expect(lines.length).toBeGreaterThan(0);
+            const text = lines.join("");
+            expect(text.match(/^WSGIDaemonProcess /gm)).toHaveLength(lines.length);
+            const r = await configtest(text);
+            expect(r.code, r.out).toBe(0);
+            expect((await h.exec("test -e /tmp/pwned")).code).not.toBe(0);
+        },
+    );
 
     it("accepts every server-wide setting ApacheHost writes", { timeout: 60_000 }, async () => {
         const every = hostInputs.parse({
-            restrictEmbedded: true, socketPrefix: "/var/run/apache2/modwsgi", socketRotation: false, pythonHome: "/usr",
-            pythonPath: ["/srv/a", "/srv/b"], perInterpreterGil: false, freeThreading: false, switchInterval: 0.005, telemetrySocket: "/run/mod_wsgi-telemetry.sock",
+            restrictEmbedded: true,
+            socketPrefix: "/var/run/apache2/modwsgi",
+            socketRotation: false,
+            pythonHome: "/usr",
+            pythonPath: ["/srv/a", "/srv/b"],
+            perInterpreterGil: false,
+            freeThreading: false,
+            switchInterval: 0.005,
+            telemetrySocket: "/run/mod_wsgi-telemetry.sock",
         });
         const r = await configtest(renderWsgi(every));
         expect(r.code, r.out).toBe(0);
         expect(r.out).toMatch(/Syntax OK/);
     });
 
-    it("accepts Application interpreter options (<WSGIInterpreterOptions> blocks) for named and %{GLOBAL} groups", { timeout: 60_000 }, async () => {
-        const blocks = [
-            { applicationGroup: "shop", interpreterOptions: { perInterpreterGil: false, switchInterval: 0.002, pythonPath: ["/srv/lib", "/srv/x"], restrictStdin: true, restrictStdout: false, restrictSignal: true } },
-            { applicationGroup: "%{GLOBAL}", interpreterOptions: { restrictStdout: true } },
-            { applicationGroup: "api", interpreterOptions: {} },
-        ].map((o, n) => renderInterpreter(appInputs.parse({ name: `a${n}`, source: "/x", processGroup: "web", ...o })));
-        const r = await configtest(render(inputs.parse({ name: "web" })) + blocks.join(""));
-        expect(r.code, r.out).toBe(0);
-        expect(r.out).toMatch(/Syntax OK/);
-    });
+    it(
+        "accepts Application interpreter options (<WSGIInterpreterOptions> blocks) for named and %{GLOBAL} groups",
+        { timeout: 60_000 },
+        async () => {
+            const blocks = [
+                {
+                    applicationGroup: "shop",
+                    interpreterOptions: {
+                        perInterpreterGil: false,
+                        switchInterval: 0.002,
+                        pythonPath: ["/srv/lib", "/srv/x"],
+                        restrictStdin: true,
+                        restrictStdout: false,
+                        restrictSignal: true,
+                    },
+                },
+                { applicationGroup: "%{GLOBAL}", interpreterOptions: { restrictStdout: true } },
+                { applicationGroup: "api", interpreterOptions: {} },
+            ].map((o, n) =>
+                renderInterpreter(appInputs.parse({ name: `a${n}`, source: "/x", processGroup: "web", ...o })),
+            );
+            const r = await configtest(render(inputs.parse({ name: "web" })) + blocks.join(""));
+            expect(r.code, r.out).toBe(0);
+            expect(r.out).toMatch(/Syntax OK/);
+        },
+    );
 
-    it("accepts random schema-valid Applications (mounts, static files, interpreter options) in random VirtualHosts, and random ApacheHost settings", { timeout: 120_000 }, async () => {
-        const seed = Date.now() % 2 ** 31;
-        const checked = (mod: unknown, raw: Record<string, unknown>) => {
-            const { inputs: i, failures } = checkInputs(mod as ResourceModule, raw);
-            // Samples the schema's cross-property rules refuse (e.g. a per-interpreter GIL for %{GLOBAL}) are skipped.
-            return failures.length ? undefined : i;
-        };
-        const vhosts = fc.sample(virtualHostInputs(DIR), { numRuns: 20, seed })
-            .map((raw, n) => checked(virtualHost, { ...raw, name: `v${n}` }))
-            .filter((i) => i !== undefined);
-        const apps = fc.sample(applicationInputs(), { numRuns: 60, seed })
-            .map((raw, n) => checked(application, { ...raw, name: `a${n}`, source: __dirname, processGroup: "web" }))
-            .filter((i) => i !== undefined);
-        expect(vhosts.length).toBeGreaterThan(10);
-        expect(apps.length).toBeGreaterThan(30);
-        // Distinct mount points: two identical WSGIScriptAlias URLs are refused at preview, not written.
-        const seen = new Set<string>();
-        const text = render(inputs.parse({ name: "web" })) +
-            vhosts.map((v) => renderVhost(v as never)).join("") +
-            apps.filter((a) => !seen.has(a.mountPoint as string) && seen.add(a.mountPoint as string))
-                .map((a) => renderApp(a as never) + renderInterpreter(a as never)).join("");
-        const r = await configtest(text);
-        expect(r.code, `seed ${seed}: ${r.out}`).toBe(0);
-        for (const raw of fc.sample(apacheHostInputs(), { numRuns: 20, seed })) {
-            const host = await configtest(renderWsgi(hostInputs.parse(raw)));
-            expect(host.code, `seed ${seed}: ${JSON.stringify(raw)}\n${host.out}`).toBe(0);
-        }
-    });
+    it(
+        "accepts random schema-valid Applications (mounts, static files, interpreter options) in random VirtualHosts, and random ApacheHost settings",
+        { timeout: 120_000 },
+        async () => {
+            const seed = Date.now() % 2 ** 31;
+            const checked = (mod: unknown, raw: Record<string, unknown>) => {
+                const { inputs: i, failures } = checkInputs(mod as ResourceModule, raw);
+                // Samples the schema's cross-property rules refuse (e.g. a per-interpreter GIL for %{GLOBAL}) are skipped.
+                return failures.length ? undefined : i;
+            };
+            const vhosts = fc
+                .sample(virtualHostInputs(DIR), { numRuns: 20, seed })
+                .map((raw, n) => checked(virtualHost, { ...raw, name: `v${n}` }))
+                .filter((i) => i !== undefined);
+            const apps = fc
+                .sample(applicationInputs(), { numRuns: 60, seed })
+                .map((raw, n) =>
+                    checked(application, { ...raw, name: `a${n}`, source: __dirname, processGroup: "web" }),
+                )
+                .filter((i) => i !== undefined);
+            expect(vhosts.length).toBeGreaterThan(10);
+            expect(apps.length).toBeGreaterThan(30);
+            // Distinct mount points: two identical WSGIScriptAlias URLs are refused at preview, not written.
+            const seen = new Set<string>();
+            const text =
+                render(inputs.parse({ name: "web" })) +
+                vhosts.map((v) => renderVhost(v as never)).join("") +
+                apps
+                    .filter((a) => !seen.has(a.mountPoint as string) && seen.add(a.mountPoint as string))
+                    .map((a) => renderApp(a as never) + renderInterpreter(a as never))
+                    .join("");
+            const r = await configtest(text);
+            expect(r.code, `seed ${seed}: ${r.out}`).toBe(0);
+            for (const raw of fc.sample(apacheHostInputs(), { numRuns: 20, seed })) {
+                const host = await configtest(renderWsgi(hostInputs.parse(raw)));
+                expect(host.code, `seed ${seed}: ${JSON.stringify(raw)}\n${host.out}`).toBe(0);
+            }
+        },
+    );
 });

@@ -26,11 +26,15 @@ export function acceptedLogins(h: SandboxHost): number {
 
 /** SHA256 fingerprint of the host's pinned key, as ssh-keygen prints it. */
 export function hostFingerprint(h: SandboxHost): string {
-    return execFileSync("ssh-keygen", ["-lf", `/run/modwsgi-sandbox/${h.name}/host_key.pub`]).toString().split(" ")[1];
+    return execFileSync("ssh-keygen", ["-lf", `/run/modwsgi-sandbox/${h.name}/host_key.pub`])
+        .toString()
+        .split(" ")[1];
 }
 
 export function sandboxHost(name = "h1"): SandboxHost {
-    const hosts = JSON.parse(execFileSync(path.join(REPO, "test/sandbox/sandbox.sh"), ["status", "--json"]).toString()) as SandboxHost[];
+    const hosts = JSON.parse(
+        execFileSync(path.join(REPO, "test/sandbox/sandbox.sh"), ["status", "--json"]).toString(),
+    ) as SandboxHost[];
     const h = hosts.find((x) => x.name === name);
     if (!h) throw new Error(`sandbox host ${name} is not up: run test/sandbox/sandbox.sh up (npm test does)`);
     return h;
@@ -38,7 +42,10 @@ export function sandboxHost(name = "h1"): SandboxHost {
 
 /** Runs a command on the host with the system's OpenSSH client, host key verified (sandbox.sh ssh). */
 export function ssh(h: SandboxHost, command: string): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync(path.join(REPO, "test/sandbox/sandbox.sh"), ["ssh", h.name, command], { encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(path.join(REPO, "test/sandbox/sandbox.sh"), ["ssh", h.name, command], {
+        encoding: "utf8",
+        timeout: 120_000,
+    });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -59,14 +66,31 @@ export async function get(url: string, want = 200, tries = 30): Promise<{ status
 }
 
 /** HTTPS GET to `address` for `serverName` (SNI and Host), trusting only `ca`, retried while a group starts. */
-export async function httpsGet(address: string, urlPath: string, ca: string, serverName: string, tries = 20): Promise<{ status: number; body: string }> {
+export async function httpsGet(
+    address: string,
+    urlPath: string,
+    ca: string,
+    serverName: string,
+    tries = 20,
+): Promise<{ status: number; body: string }> {
     const once = () =>
         new Promise<{ status: number; body: string }>((resolve, reject) => {
-            const req = https.request({ host: address, port: 443, path: urlPath, ca, servername: serverName, headers: { Host: serverName }, timeout: 10_000 }, (res) => {
-                let body = "";
-                res.on("data", (d) => (body += d));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-            });
+            const req = https.request(
+                {
+                    host: address,
+                    port: 443,
+                    path: urlPath,
+                    ca,
+                    servername: serverName,
+                    headers: { Host: serverName },
+                    timeout: 10_000,
+                },
+                (res) => {
+                    let body = "";
+                    res.on("data", (d) => (body += d));
+                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+                },
+            );
             req.on("error", reject);
             req.end();
         });
@@ -82,8 +106,27 @@ export async function httpsGet(address: string, urlPath: string, ca: string, ser
 /** A self-signed certificate for `serverName` in a new temp dir: cert.pem, key.pem. */
 export function selfSigned(serverName: string): { dir: string; ca: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${serverName}`,
-        "-addext", `subjectAltName=DNS:${serverName}`, "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            `/CN=${serverName}`,
+            "-addext",
+            `subjectAltName=DNS:${serverName}`,
+            "-keyout",
+            path.join(dir, "key.pem"),
+            "-out",
+            path.join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+    );
     return { dir, ca: fs.readFileSync(path.join(dir, "cert.pem"), "utf8") };
 }
 
@@ -104,7 +147,11 @@ export class Stack {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
 
-    constructor(readonly name: string, program: string, opts: { refresh?: boolean } = {}) {
+    constructor(
+        readonly name: string,
+        program: string,
+        opts: { refresh?: boolean } = {},
+    ) {
         // Inside the repo so the program and the language host resolve the repo's node_modules.
         this.dir = path.join(REPO, "test/e2e/.work", name);
         fs.rmSync(this.dir, { recursive: true, force: true });
@@ -162,7 +209,12 @@ export class Stack {
 
     configSecret(key: string, value: string) {
         // The value goes in on stdin: never on a command line.
-        const r = spawnSync("pulumi", ["config", "set", "--secret", "--non-interactive", key], { cwd: this.dir, env: this.env, input: value, encoding: "utf8" });
+        const r = spawnSync("pulumi", ["config", "set", "--secret", "--non-interactive", key], {
+            cwd: this.dir,
+            env: this.env,
+            input: value,
+            encoding: "utf8",
+        });
         if (r.status !== 0) throw new Error(`pulumi config set --secret ${key} failed:\n${r.stderr}`);
     }
 

@@ -41,8 +41,12 @@ describe("quickstart lifecycle on a sandbox host", () => {
     it("pulumi up serves the Flask app through mod_wsgi 6.1.1 in daemon mode", { timeout: STEP }, async () => {
         const out = stack.up();
         // The build says whether it compiled; either way pip's cache now holds the wheel for the next host.
-        expect(out).toMatch(/mod_wsgi 6\.1\.1 for Python 3\.11\.\d+: (compiled from the PyPI source|installed from the wheel pip built earlier \(no compile\))/);
-        expect(hostRun("/opt/modwsgi/envs/hello/bin/pip cache list 'mod_wsgi-6.1.1-*'")).toMatch(/mod_wsgi-6\.1\.1-cp311-cp311-linux_x86_64\.whl/);
+        expect(out).toMatch(
+            /mod_wsgi 6\.1\.1 for Python 3\.11\.\d+: (compiled from the PyPI source|installed from the wheel pip built earlier \(no compile\))/,
+        );
+        expect(hostRun("/opt/modwsgi/envs/hello/bin/pip cache list 'mod_wsgi-6.1.1-*'")).toMatch(
+            /mod_wsgi-6\.1\.1-cp311-cp311-linux_x86_64\.whl/,
+        );
         url = stack.output("url");
         const res = await get(url);
         expect(res.status).toBe(200);
@@ -50,7 +54,9 @@ describe("quickstart lifecycle on a sandbox host", () => {
         expect(stack.output("modWsgiVersion")).toBe("6.1.1");
         expect(stack.output("pythonAbi")).toBe("cpython-311-x86_64-linux-gnu");
         // Apache itself says which module it loaded.
-        expect(hostRun("grep -o 'mod_wsgi/[0-9.]* Python/[0-9.]*' /var/log/apache2/error.log | tail -n 1")).toMatch(/^mod_wsgi\/6\.1\.1 Python\/3\.11/);
+        expect(hostRun("grep -o 'mod_wsgi/[0-9.]* Python/[0-9.]*' /var/log/apache2/error.log | tail -n 1")).toMatch(
+            /^mod_wsgi\/6\.1\.1 Python\/3\.11/,
+        );
         expect(daemonLine()).toMatch(/ threads=5 /);
         baseThreads = liveThreads();
         // Static files come from Apache (no Flask route serves them); Authorization reaches the app.
@@ -97,22 +103,30 @@ describe("quickstart lifecycle on a sandbox host", () => {
         stack.run(["preview", "--refresh", "--expect-no-changes"]);
     });
 
-    it("a config Apache rejects fails with Apache's message and the host keeps the last good config", { timeout: STEP }, async () => {
-        const before = hostRun(`cat ${DAEMON_FILE}`);
-        stack.config("daemonUser", "nosuchuser");
-        const out = stack.run(["up", "--yes", "--skip-preview"], "fail");
-        expect(out).toMatch(/Apache rejected the configuration/);
-        expect(out).toMatch(/nosuchuser/);
-        expect(hostRun(`cat ${DAEMON_FILE}`)).toBe(before);
-        expect((await get(url)).status).toBe(200);
-        stack.run(["config", "rm", "daemonUser"]);
-        stack.run(["preview", "--refresh", "--expect-no-changes"]);
-    });
+    it(
+        "a config Apache rejects fails with Apache's message and the host keeps the last good config",
+        { timeout: STEP },
+        async () => {
+            const before = hostRun(`cat ${DAEMON_FILE}`);
+            stack.config("daemonUser", "nosuchuser");
+            const out = stack.run(["up", "--yes", "--skip-preview"], "fail");
+            expect(out).toMatch(/Apache rejected the configuration/);
+            expect(out).toMatch(/nosuchuser/);
+            expect(hostRun(`cat ${DAEMON_FILE}`)).toBe(before);
+            expect((await get(url)).status).toBe(200);
+            stack.run(["config", "rm", "daemonUser"]);
+            stack.run(["preview", "--refresh", "--expect-no-changes"]);
+        },
+    );
 
-    it("pulumi destroy removes our files; Apache keeps running and the mount answers 404", { timeout: STEP }, async () => {
-        stack.run(["destroy", "--yes", "--skip-preview"]);
-        for (const f of MANAGED) expect(ssh(host, `test -e ${f}`).code, f).not.toBe(0);
-        expect(hostRun("pgrep -c -x apache2").trim()).not.toBe("0");
-        expect((await get(url, 404)).status).toBe(404);
-    });
+    it(
+        "pulumi destroy removes our files; Apache keeps running and the mount answers 404",
+        { timeout: STEP },
+        async () => {
+            stack.run(["destroy", "--yes", "--skip-preview"]);
+            for (const f of MANAGED) expect(ssh(host, `test -e ${f}`).code, f).not.toBe(0);
+            expect(hostRun("pgrep -c -x apache2").trim()).not.toBe("0");
+            expect((await get(url, 404)).status).toBe(404);
+        },
+    );
 });

@@ -38,7 +38,7 @@ describe("SSH pool against real sshd", () => {
         expect((await h.exec("true")).code).toBe(0);
         const before = { ...stats };
         // Kill every root session on the host but the one running this kill: our pooled connection dies.
-        ssh(h2, "for p in $(pgrep -f 'sshd: root@notty'); do [ \"$p\" = \"$PPID\" ] || kill \"$p\"; done");
+        ssh(h2, 'for p in $(pgrep -f \'sshd: root@notty\'); do [ "$p" = "$PPID" ] || kill "$p"; done');
         await new Promise((r) => setTimeout(r, 500));
         expect((await h.exec("echo back")).stdout).toBe("back\n");
         expect(stats.handshakes - before.handshakes).toBe(1);
@@ -58,7 +58,10 @@ describe("SSH pool against real sshd", () => {
         const pid = /SSH_AGENT_PID=(\d+)/.exec(agent)![1];
         const saved = process.env.SSH_AUTH_SOCK;
         try {
-            execFileSync("ssh-add", [h2.privateKeyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: "ignore" });
+            execFileSync("ssh-add", [h2.privateKeyFile], {
+                env: { ...process.env, SSH_AUTH_SOCK: sock },
+                stdio: "ignore",
+            });
             process.env.SSH_AUTH_SOCK = sock;
             const h = host(conn({ privateKey: undefined, agent: true }));
             expect((await h.exec("hostname")).stdout).toBe("h2\n");
@@ -68,40 +71,52 @@ describe("SSH pool against real sshd", () => {
         }
     });
 
-    it("verifies against a hashed known_hosts file, and refuses a host missing from it", { timeout: 60_000 }, async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kh-"));
-        const file = path.join(dir, "known_hosts");
-        fs.writeFileSync(file, `${h2.address} ${h2.hostKey}\n`);
-        execFileSync("ssh-keygen", ["-H", "-f", file], { stdio: "ignore" });
-        expect((await host(conn({ hostKey: undefined, knownHostsFile: file })).exec("hostname")).stdout).toBe("h2\n");
-        closeAll();
-        const logins = acceptedLogins(h2);
-        fs.writeFileSync(file, "");
-        await expect(host(conn({ hostKey: undefined, knownHostsFile: file })).exec("hostname")).rejects.toThrow(
-            `no known host key for ${h2.address}:22 (server offered ${hostFingerprint(h2)}): pin it with hostKey`,
-        );
-        expect(acceptedLogins(h2)).toBe(logins);
-    });
+    it(
+        "verifies against a hashed known_hosts file, and refuses a host missing from it",
+        { timeout: 60_000 },
+        async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kh-"));
+            const file = path.join(dir, "known_hosts");
+            fs.writeFileSync(file, `${h2.address} ${h2.hostKey}\n`);
+            execFileSync("ssh-keygen", ["-H", "-f", file], { stdio: "ignore" });
+            expect((await host(conn({ hostKey: undefined, knownHostsFile: file })).exec("hostname")).stdout).toBe(
+                "h2\n",
+            );
+            closeAll();
+            const logins = acceptedLogins(h2);
+            fs.writeFileSync(file, "");
+            await expect(host(conn({ hostKey: undefined, knownHostsFile: file })).exec("hostname")).rejects.toThrow(
+                `no known host key for ${h2.address}:22 (server offered ${hostFingerprint(h2)}): pin it with hostKey`,
+            );
+            expect(acceptedLogins(h2)).toBe(logins);
+        },
+    );
 
     it("accepts an unknown key only under hostKeyPolicy acceptAny", { timeout: 60_000 }, async () => {
         const h = host(conn({ hostKey: undefined, knownHostsFile: "/nonexistent", hostKeyPolicy: "acceptAny" }));
         expect((await h.exec("hostname")).stdout).toBe("h2\n");
     });
 
-    it("says what failed without the secret: wrong sudo password, wrong key passphrase", { timeout: 60_000 }, async () => {
-        const wrong = "not-the-password-Zq81";
-        const deployKey = fs.readFileSync(h2.deploy.privateKeyFile, "utf8");
-        const passphrase = fs.readFileSync(h2.deploy.passphraseFile, "utf8").trim();
-        const sudo = host(conn({ user: "deploy", privateKey: deployKey, privateKeyPassphrase: passphrase, sudoPassword: wrong }));
-        const e1 = await sudo.exec("true").catch((e: Error) => e);
-        expect(String(e1)).toMatch(/sudo on .* refused deploy's sudoPassword/);
-        expect(String(e1)).not.toContain(wrong);
-        closeAll();
-        const badPass = host(conn({ user: "deploy", privateKey: deployKey, privateKeyPassphrase: wrong }));
-        const e2 = await badPass.exec("true").catch((e: Error) => e);
-        expect(String(e2)).toMatch(/SSH login to deploy@.* failed/);
-        expect(String(e2)).not.toContain(wrong);
-    });
+    it(
+        "says what failed without the secret: wrong sudo password, wrong key passphrase",
+        { timeout: 60_000 },
+        async () => {
+            const wrong = "not-the-password-Zq81";
+            const deployKey = fs.readFileSync(h2.deploy.privateKeyFile, "utf8");
+            const passphrase = fs.readFileSync(h2.deploy.passphraseFile, "utf8").trim();
+            const sudo = host(
+                conn({ user: "deploy", privateKey: deployKey, privateKeyPassphrase: passphrase, sudoPassword: wrong }),
+            );
+            const e1 = await sudo.exec("true").catch((e: Error) => e);
+            expect(String(e1)).toMatch(/sudo on .* refused deploy's sudoPassword/);
+            expect(String(e1)).not.toContain(wrong);
+            closeAll();
+            const badPass = host(conn({ user: "deploy", privateKey: deployKey, privateKeyPassphrase: wrong }));
+            const e2 = await badPass.exec("true").catch((e: Error) => e);
+            expect(String(e2)).toMatch(/SSH login to deploy@.* failed/);
+            expect(String(e2)).not.toContain(wrong);
+        },
+    );
 
     it("a non-root user without sudoPassword is told to set it", { timeout: 60_000 }, async () => {
         const deployKey = fs.readFileSync(h2.deploy.privateKeyFile, "utf8");

@@ -38,10 +38,17 @@ describe("sandbox hosts", () => {
     it("up 2 starts two hosts, each its own hostname, PID 1 sshd, Apache, verified host key", { timeout: STEP }, () => {
         sandbox("up", "2");
         const hosts = JSON.parse(sandbox("status", "--json")) as { name: string; address: string; running: boolean }[];
-        expect(hosts.map((h) => [h.name, h.running])).toEqual([["h1", true], ["h2", true]]);
+        expect(hosts.map((h) => [h.name, h.running])).toEqual([
+            ["h1", true],
+            ["h2", true],
+        ]);
         expect(new Set(hosts.map((h) => h.address)).size).toBe(2);
         for (const h of hosts) {
-            const out = sandbox("ssh", h.name, "hostname; readlink /proc/1/exe; curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1/");
+            const out = sandbox(
+                "ssh",
+                h.name,
+                "hostname; readlink /proc/1/exe; curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1/",
+            );
             const [hostname, pid1, http] = out.trim().split("\n");
             expect(hostname).toBe(h.name);
             expect(pid1).toBe("/usr/sbin/sshd");
@@ -56,7 +63,11 @@ describe("sandbox hosts", () => {
     });
 
     it("a host reaches the package index through the sandbox's NAT (pip works inside)", { timeout: STEP }, () => {
-        const out = sandbox("ssh", "h2", "python3 -m venv /tmp/v && /tmp/v/bin/pip download -q --no-deps -d /tmp/d six==1.16.0 && ls /tmp/d");
+        const out = sandbox(
+            "ssh",
+            "h2",
+            "python3 -m venv /tmp/v && /tmp/v/bin/pip download -q --no-deps -d /tmp/d six==1.16.0 && ls /tmp/d",
+        );
         expect(out).toMatch(/^six-1\.16\.0-py2\.py3-none-any\.whl$/m);
     });
 
@@ -66,7 +77,9 @@ describe("sandbox hosts", () => {
     });
 
     it("refuses to run as a non-root user, saying why", () => {
-        const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", SANDBOX, "up", "1"], { encoding: "utf8" });
+        const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", SANDBOX, "up", "1"], {
+            encoding: "utf8",
+        });
         expect(r.status).not.toBe(0);
         expect(r.stderr).toMatch(/must run as root/);
         expect(execFileSync("id", ["-u"]).toString().trim()).toBe("0");

@@ -9,7 +9,12 @@ describe("apache words", () => {
 
     it("quotes spaces, quotes and backslashes so Apache reads one word back", () => {
         expect(word('a "b" c')).toBe('"a \\"b\\" c"');
-        expect(words(`X ${word('a "b" c')} ${word("back\\slash x")} ${word("")}`)).toEqual(["X", 'a "b" c', "back\\slash x", ""]);
+        expect(words(`X ${word('a "b" c')} ${word("back\\slash x")} ${word("")}`)).toEqual([
+            "X",
+            'a "b" c',
+            "back\\slash x",
+            "",
+        ]);
     });
 
     it("reads quoted words as ap_getword_conf does: only \\\\ and the quote are escapes", () => {
@@ -20,7 +25,7 @@ describe("apache words", () => {
         expect(() => word("a\nWSGIDaemonProcess evil")).toThrow(/control character/);
     });
 
-    it("writes mod_wsgi options as name=value with only the value quoted (mod_wsgi rejects a quoted \"name=value\")", () => {
+    it('writes mod_wsgi options as name=value with only the value quoted (mod_wsgi rejects a quoted "name=value")', () => {
         expect(option("display-name", "my app")).toBe('display-name="my app"');
         expect(option("threads", 5)).toBe("threads=5");
     });
@@ -29,7 +34,11 @@ describe("apache words", () => {
         const text = '# comment\n  WSGIDaemonProcess hello threads=5 display-name="my \\"app\\"" home=/srv\n';
         const d = wsgiDirective(text, "WSGIDaemonProcess", 1)!;
         expect(d.args).toEqual(["hello"]);
-        expect([...d.options]).toEqual([["threads", "5"], ["display-name", 'my "app"'], ["home", "/srv"]]);
+        expect([...d.options]).toEqual([
+            ["threads", "5"],
+            ["display-name", 'my "app"'],
+            ["home", "/srv"],
+        ]);
         expect(wsgiDirective(text, "WSGIScriptAlias", 2)).toBeUndefined();
         expect(directive("LoadModule wsgi_module /x/y.so\n", "LoadModule")).toEqual(["wsgi_module", "/x/y.so"]);
     });

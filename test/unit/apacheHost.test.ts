@@ -7,9 +7,17 @@ import { checkInputs, type ResourceModule } from "../../provider/resource";
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
 const mod = apacheHost as unknown as ResourceModule;
 const every = inputs.parse({
-    restrictEmbedded: true, socketPrefix: "/var/run/apache2/modwsgi", socketRotation: false, pythonHome: "/opt/py",
-    pythonPath: ["/srv/a", "/srv/b"], perInterpreterGil: false, freeThreading: false, switchInterval: 0.005, telemetrySocket: "/run/mod_wsgi-telemetry.sock",
-    mpm: "worker", listenPorts: [8080, 8443],
+    restrictEmbedded: true,
+    socketPrefix: "/var/run/apache2/modwsgi",
+    socketRotation: false,
+    pythonHome: "/opt/py",
+    pythonPath: ["/srv/a", "/srv/b"],
+    perInterpreterGil: false,
+    freeThreading: false,
+    switchInterval: 0.005,
+    telemetrySocket: "/run/mod_wsgi-telemetry.sock",
+    mpm: "worker",
+    listenPorts: [8080, 8443],
 });
 
 describe("ApacheHost render (golden files)", () => {

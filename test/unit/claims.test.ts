@@ -14,7 +14,10 @@ describe("cross-resource checks on one host", () => {
         const c = new Claims();
         expect(c.check(urn("DaemonProcess", "a"), d, { name: "web" })).toEqual([]);
         expect(c.check(urn("DaemonProcess", "b"), d, { name: "web" })).toEqual([
-            { property: "name", reason: 'DaemonProcess.name: daemon process group "web" is already declared on this host by a' },
+            {
+                property: "name",
+                reason: 'DaemonProcess.name: daemon process group "web" is already declared on this host by a',
+            },
         ]);
         expect(c.check(urn("DaemonProcess", "b"), d, { name: "api" })).toEqual([]);
     });

@@ -4,7 +4,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { configSecrets, parseConfig } from "../../provider/server";
-import { expectedFingerprints, fingerprint, knownFingerprints, pinnedFingerprint, poolKey, type Hop } from "../../provider/remote/connection";
+import {
+    expectedFingerprints,
+    fingerprint,
+    knownFingerprints,
+    pinnedFingerprint,
+    poolKey,
+    type Hop,
+} from "../../provider/remote/connection";
 
 const blob = Buffer.from("example-key-blob");
 const b64 = blob.toString("base64");
@@ -16,16 +23,26 @@ describe("provider config", () => {
     it("requires a way to authenticate, naming the property", () => {
         const res = parseConfig({ host: "10.0.0.1", hostKey: "SHA256:x" });
         expect(res.success).toBe(false);
-        expect(res.error!.issues[0]).toMatchObject({ path: ["privateKey"], message: expect.stringMatching(/privateKey, password or agent/) });
+        expect(res.error!.issues[0]).toMatchObject({
+            path: ["privateKey"],
+            message: expect.stringMatching(/privateKey, password or agent/),
+        });
         expect(parseConfig({ host: "h", password: "p" }).success).toBe(true);
         expect(parseConfig({ host: "h", agent: "true" }).success).toBe(true);
     });
 
     it("reads typed values from stack config strings (port, booleans, the jump chain as JSON)", () => {
-        const res = parseConfig({ host: "h", privateKey: "k", port: "2222", jumpHosts: '[{"host":"bastion","privateKey":"k2"}]' });
+        const res = parseConfig({
+            host: "h",
+            privateKey: "k",
+            port: "2222",
+            jumpHosts: '[{"host":"bastion","privateKey":"k2"}]',
+        });
         expect(res.success).toBe(true);
         expect(res.data!.port).toBe(2222);
-        expect(res.data!.jumpHosts).toEqual([expect.objectContaining({ host: "bastion", port: 22, user: "root", hostKeyPolicy: "verify" })]);
+        expect(res.data!.jumpHosts).toEqual([
+            expect.objectContaining({ host: "bastion", port: 22, user: "root", hostKeyPolicy: "verify" }),
+        ]);
     });
 
     it("names the hop and property of a bad jump host", () => {
@@ -38,13 +55,23 @@ describe("provider config", () => {
     });
 
     it("keeps credentials encrypted, and a jump chain too", () => {
-        expect(configSecrets({ host: "h" })).toEqual(["privateKey", "privateKeyPassphrase", "password", "sudoPassword"]);
+        expect(configSecrets({ host: "h" })).toEqual([
+            "privateKey",
+            "privateKeyPassphrase",
+            "password",
+            "sudoPassword",
+        ]);
         expect(configSecrets({ jumpHosts: '[{"host":"b","privateKey":"k"}]' })).toContain("jumpHosts");
         expect(configSecrets({ jumpHosts: [{ host: "b", agent: true }] })).not.toContain("jumpHosts");
     });
 
     it("pools by the whole chain", () => {
-        const c = parseConfig({ host: "t", user: "deploy", privateKey: "k", jumpHosts: [{ host: "b", privateKey: "k" }] }).data!;
+        const c = parseConfig({
+            host: "t",
+            user: "deploy",
+            privateKey: "k",
+            jumpHosts: [{ host: "b", privateKey: "k" }],
+        }).data!;
         expect(poolKey(c)).toBe("root@b:22 -> deploy@t:22");
     });
 });

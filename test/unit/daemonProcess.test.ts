@@ -17,15 +17,49 @@ const mod = daemonProcess as unknown as ResourceModule;
 /** Every option set, each to a value that is not its default (scriptGroup excludes scriptUser: tested apart). */
 export const EVERY_OPTION = {
     name: "every-option",
-    processes: 3, threads: 12, pythonHome: "/opt/modwsgi/envs/api", pythonPath: ["/srv/lib", "/srv/vendor"],
-    pythonEggs: "/var/cache/eggs", user: "www-data", group: "#33", supplementaryGroups: ["adm", "staff"], umask: "0027",
-    home: "/srv/api", chroot: "/srv/jail", displayName: "(wsgi:api)", lang: "en_US.UTF-8", locale: "en_US.UTF-8",
-    scriptUser: "www-data", socketUser: "#33", queueTimeout: 30, socketTimeout: 90, connectTimeout: 10, requestTimeout: 120,
-    interruptTimeout: 10, inactivityTimeout: 600, startupTimeout: 30, deadlockTimeout: 120, gracefulTimeout: 20,
-    evictionTimeout: 5, restartInterval: 86400, shutdownTimeout: 8, responseSocketTimeout: 30, maximumRequests: 10000,
-    listenBacklog: 200, sendBufferSize: 65536, receiveBufferSize: 65536, headerBufferSize: 65536,
-    responseBufferSize: 1048576, responseFlushDelay: 10, stackSize: 1048576, cpuTimeLimit: 3600, cpuPriority: 5,
-    memoryLimit: 1073741824, virtualMemoryLimit: 4294967296, serverMetrics: true, switchInterval: 0.01,
+    processes: 3,
+    threads: 12,
+    pythonHome: "/opt/modwsgi/envs/api",
+    pythonPath: ["/srv/lib", "/srv/vendor"],
+    pythonEggs: "/var/cache/eggs",
+    user: "www-data",
+    group: "#33",
+    supplementaryGroups: ["adm", "staff"],
+    umask: "0027",
+    home: "/srv/api",
+    chroot: "/srv/jail",
+    displayName: "(wsgi:api)",
+    lang: "en_US.UTF-8",
+    locale: "en_US.UTF-8",
+    scriptUser: "www-data",
+    socketUser: "#33",
+    queueTimeout: 30,
+    socketTimeout: 90,
+    connectTimeout: 10,
+    requestTimeout: 120,
+    interruptTimeout: 10,
+    inactivityTimeout: 600,
+    startupTimeout: 30,
+    deadlockTimeout: 120,
+    gracefulTimeout: 20,
+    evictionTimeout: 5,
+    restartInterval: 86400,
+    shutdownTimeout: 8,
+    responseSocketTimeout: 30,
+    maximumRequests: 10000,
+    listenBacklog: 200,
+    sendBufferSize: 65536,
+    receiveBufferSize: 65536,
+    headerBufferSize: 65536,
+    responseBufferSize: 1048576,
+    responseFlushDelay: 10,
+    stackSize: 1048576,
+    cpuTimeLimit: 3600,
+    cpuPriority: 5,
+    memoryLimit: 1073741824,
+    virtualMemoryLimit: 4294967296,
+    serverMetrics: true,
+    switchInterval: 0.01,
 };
 
 describe("DaemonProcess render (golden files)", () => {
@@ -34,12 +68,27 @@ describe("DaemonProcess render (golden files)", () => {
     });
 
     it("writes user, group, python-home and processes when set (daemon-full.conf)", () => {
-        const i = inputs.parse({ name: "api", processes: 2, threads: 8, pythonHome: "/opt/modwsgi/envs/api", user: "www-data", group: "www-data" });
+        const i = inputs.parse({
+            name: "api",
+            processes: 2,
+            threads: 8,
+            pythonHome: "/opt/modwsgi/envs/api",
+            user: "www-data",
+            group: "www-data",
+        });
         expect(render(i)).toBe(golden("daemon-full.conf"));
     });
 
     it("writes every mod_wsgi 6 option in its own syntax (daemon-every-option.conf)", () => {
-        expect(Object.keys(EVERY_OPTION).filter((k) => k !== "name").sort()).toEqual(Object.keys(OPTIONS).filter((k) => k !== "scriptGroup").sort());
+        expect(
+            Object.keys(EVERY_OPTION)
+                .filter((k) => k !== "name")
+                .sort(),
+        ).toEqual(
+            Object.keys(OPTIONS)
+                .filter((k) => k !== "scriptGroup")
+                .sort(),
+        );
         expect(render(inputs.parse(EVERY_OPTION))).toBe(golden("daemon-every-option.conf"));
     });
 });
@@ -66,7 +115,9 @@ describe("DaemonProcess parse", () => {
 describe("DaemonProcess check", () => {
     it("names the property and the reason for a bad value", () => {
         const { failures } = checkInputs(mod, { name: "hello", threads: -1 });
-        expect(failures).toEqual([{ property: "threads", reason: expect.stringMatching(/^DaemonProcess\.threads: .*>=0/) }]);
+        expect(failures).toEqual([
+            { property: "threads", reason: expect.stringMatching(/^DaemonProcess\.threads: .*>=0/) },
+        ]);
     });
 
     it.each([["root"], ["#0"]])("refuses %s as the daemon user", (user) => {
@@ -76,7 +127,9 @@ describe("DaemonProcess check", () => {
 
     it("refuses options mod_wsgi 6 removed, saying why", () => {
         const { failures } = checkInputs(mod, { name: "hello", newrelicConfigFile: "/etc/newrelic.ini" });
-        expect(failures).toEqual([{ property: "newrelicConfigFile", reason: expect.stringMatching(/removed in mod_wsgi 6\.0/) }]);
+        expect(failures).toEqual([
+            { property: "newrelicConfigFile", reason: expect.stringMatching(/removed in mod_wsgi 6\.0/) },
+        ]);
     });
 
     it("refuses unknown properties", () => {
@@ -140,6 +193,8 @@ describe("DaemonProcess diff", () => {
     });
 
     it("reports a hand edit no input explains through the file fingerprint", () => {
-        expect(diff(mod, { ...applied, configSha256: "edited" }, inputs.parse({ name: "hello" })).changed).toEqual(["configSha256"]);
+        expect(diff(mod, { ...applied, configSha256: "edited" }, inputs.parse({ name: "hello" })).changed).toEqual([
+            "configSha256",
+        ]);
     });
 });

@@ -64,7 +64,6 @@ describe.each(Object.entries(cases))("%s: hostile input", (_name, c) => {
             }
             // Accepted text holds no control character, so it cannot end a directive and start another;
             // and it reads back from the rendered file unchanged, so it stayed inside its own word.
-            // eslint-disable-next-line no-control-regex
             expect(JSON.stringify(inputs[prop]) ?? "").not.toMatch(/\\u00[01][0-9a-f]|\\[nrt]/);
             const text = c.render(inputs);
             if (text) expect(c.readBack(text, inputs)[prop]).toEqual(inputs[prop]);
@@ -74,10 +73,23 @@ describe.each(Object.entries(cases))("%s: hostile input", (_name, c) => {
 
 it("Application.interpreterOptions: every hostile value in every option is refused naming it, or read back unchanged", () => {
     const mod = app.application as unknown as ResourceModule;
-    for (const prop of ["perInterpreterGil", "switchInterval", "pythonPath", "restrictStdin", "restrictStdout", "restrictSignal"]) {
+    for (const prop of [
+        "perInterpreterGil",
+        "switchInterval",
+        "pythonPath",
+        "restrictStdin",
+        "restrictStdout",
+        "restrictSignal",
+    ]) {
         for (const value of HOSTILE) {
             for (const v of [value, [value]]) {
-                const { inputs, failures } = checkInputs(mod, { name: "shop", source: __dirname, processGroup: "shop", applicationGroup: "shop", interpreterOptions: { [prop]: v } });
+                const { inputs, failures } = checkInputs(mod, {
+                    name: "shop",
+                    source: __dirname,
+                    processGroup: "shop",
+                    applicationGroup: "shop",
+                    interpreterOptions: { [prop]: v },
+                });
                 if (failures.length > 0) {
                     expect(failures[0].property).toMatch(new RegExp(`^interpreterOptions\\.${prop}`));
                     continue;
@@ -92,12 +104,19 @@ it("Application.interpreterOptions: every hostile value in every option is refus
 it("a certificate is accepted only as PEM (the TLS case above is skipped: it never reaches a config line)", () => {
     const mod = vhost.virtualHost as unknown as ResourceModule;
     for (const value of HOSTILE) {
-        const { failures } = checkInputs(mod, { name: "s", serverName: "a.org", tls: { certificate: value, privateKey: CERT } });
+        const { failures } = checkInputs(mod, {
+            name: "s",
+            serverName: "a.org",
+            tls: { certificate: value, privateKey: CERT },
+        });
         expect(failures.length).toBeGreaterThan(0);
     }
 });
 
 it("WsgiModule refuses releases before 6.x, saying why", () => {
     const { failures } = checkInputs(wsgiModule.wsgiModule as unknown as ResourceModule, { version: "5.0.2" });
-    expect(failures[0]).toEqual({ property: "version", reason: expect.stringMatching(/mod_wsgi 6\.x release .*4\.x and 5\.x/) });
+    expect(failures[0]).toEqual({
+        property: "version",
+        reason: expect.stringMatching(/mod_wsgi 6\.x release .*4\.x and 5\.x/),
+    });
 });

@@ -6,8 +6,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "../..");
-const native = fs.readdirSync(path.join(REPO, "native")).filter((f) => f.endsWith(".sh")).map((f) => `native/${f}`);
-const local = ["scripts/env.sh", "scripts/test.sh", "scripts/demo.sh", "scripts/pulumi-cli.sh", "test/sandbox/sandbox.sh", ".ci/run", "bin/pulumi-resource-modwsgi"];
+const native = fs
+    .readdirSync(path.join(REPO, "native"))
+    .filter((f) => f.endsWith(".sh"))
+    .map((f) => `native/${f}`);
+const local = [
+    "scripts/env.sh",
+    "scripts/test.sh",
+    "scripts/demo.sh",
+    "scripts/pulumi-cli.sh",
+    "test/sandbox/sandbox.sh",
+    ".ci/run",
+    "bin/pulumi-resource-modwsgi",
+];
 
 describe("shellcheck", () => {
     it.each(native)("%s is clean POSIX sh", (file) => {
@@ -25,10 +36,34 @@ describe("shellcheck", () => {
     });
 });
 
+describe("format and lint", () => {
+    // Prettier owns layout (print width 120); typescript-eslint's recommended rules find the rest.
+    it("prettier --check finds nothing to reformat", { timeout: 60_000 }, () => {
+        const r = spawnSync(path.join(REPO, "node_modules/.bin/prettier"), ["--check", "."], {
+            cwd: REPO,
+            encoding: "utf8",
+        });
+        expect(r.stdout.split("\n").filter((l) => l.startsWith("[warn]"))).toEqual([]);
+        expect(r.status).toBe(0);
+    });
+
+    it("eslint (typescript-eslint) reports no problem", { timeout: 120_000 }, () => {
+        const r = spawnSync(path.join(REPO, "node_modules/.bin/eslint"), ["--max-warnings=0", "."], {
+            cwd: REPO,
+            encoding: "utf8",
+        });
+        expect(r.stdout + r.stderr).toBe("");
+        expect(r.status).toBe(0);
+    });
+});
+
 describe("types", () => {
     // vitest strips types without checking them: the tests themselves are type-checked here (strict).
     it("the tests type-check (tsconfig.test.json)", { timeout: 60_000 }, () => {
-        const r = spawnSync(path.join(REPO, "node_modules/.bin/tsc"), ["-p", "tsconfig.test.json"], { cwd: REPO, encoding: "utf8" });
+        const r = spawnSync(path.join(REPO, "node_modules/.bin/tsc"), ["-p", "tsconfig.test.json"], {
+            cwd: REPO,
+            encoding: "utf8",
+        });
         expect(r.stdout + r.stderr).toBe("");
         expect(r.status).toBe(0);
     });

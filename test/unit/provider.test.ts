@@ -9,7 +9,17 @@ import { schema } from "../../provider/schema";
 import { generate } from "../../provider/sdkgen";
 import { generate as generateDocs } from "../../provider/docgen";
 import { treeSha256, REMOTE_TREE_SHA } from "../../provider/resources/application/source";
-import { render as renderApp, renderLoader, renderEnv, parse as parseApp, inputs as appInputs, normalizeEntry, renderInterpreter, parseInterpreter, configFile as appConfigFile } from "../../provider/resources/application";
+import {
+    render as renderApp,
+    renderLoader,
+    renderEnv,
+    parse as parseApp,
+    inputs as appInputs,
+    normalizeEntry,
+    renderInterpreter,
+    parseInterpreter,
+    configFile as appConfigFile,
+} from "../../provider/resources/application";
 import { parseFacts } from "../../provider/remote/scripts";
 
 describe("marshal", () => {
@@ -36,22 +46,50 @@ describe("SDK", () => {
 
     it("docs/reference.md is what `npm run gen:docs` generates from the schema", () => {
         const committed = fs.readFileSync(path.join(__dirname, "../../docs/reference.md"), "utf8");
-        expect(committed === generateDocs(), "stale reference: run `npm run gen:docs` and commit the result").toBe(true);
+        expect(committed === generateDocs(), "stale reference: run `npm run gen:docs` and commit the result").toBe(
+            true,
+        );
     });
 
     it("every resource and the provider have a class, and secrets are wrapped before they leave the program", () => {
         const sdk = generate();
-        for (const token of Object.keys(schema().resources)) expect(sdk).toContain(`export class ${token.split(":")[2]} extends pulumi.CustomResource`);
-        expect(sdk).toMatch(/class Provider [\s\S]*static readonly secrets = \["privateKey","privateKeyPassphrase","password","jumpHosts","sudoPassword"\]/);
+        for (const token of Object.keys(schema().resources))
+            expect(sdk).toContain(`export class ${token.split(":")[2]} extends pulumi.CustomResource`);
+        expect(sdk).toMatch(
+            /class Provider [\s\S]*static readonly secrets = \["privateKey", "privateKeyPassphrase", "password", "jumpHosts", "sudoPassword"\]/,
+        );
         expect(sdk).toMatch(/class Application [\s\S]*?static readonly secrets = \["environment"\]/);
     });
 
     it("the SDK, the examples and the test programs type-check (strict)", { timeout: 60_000 }, () => {
-        const r = spawnSync(path.join(__dirname, "../../node_modules/.bin/tsc"), [
-            "--noEmit", "--strict", "--esModuleInterop", "--skipLibCheck", "--target", "ES2023", "--module", "commonjs",
-            "--moduleResolution", "node", "--types", "node",
-            "examples/flask-hello/index.ts", "examples/tls-site/index.ts", "test/e2e/programs/fleet/index.ts", "test/e2e/programs/duplicate/index.ts", "test/e2e/programs/twoapps/index.ts", "test/e2e/programs/tlsvhost/index.ts", "test/e2e/programs/hostsettings/index.ts", "test/e2e/programs/offline/index.ts", "test/e2e/programs/sources/index.ts", "test/e2e/programs/vhostports/index.ts",
-        ], { cwd: path.join(__dirname, "../.."), encoding: "utf8" });
+        const r = spawnSync(
+            path.join(__dirname, "../../node_modules/.bin/tsc"),
+            [
+                "--noEmit",
+                "--strict",
+                "--esModuleInterop",
+                "--skipLibCheck",
+                "--target",
+                "ES2023",
+                "--module",
+                "commonjs",
+                "--moduleResolution",
+                "node",
+                "--types",
+                "node",
+                "examples/flask-hello/index.ts",
+                "examples/tls-site/index.ts",
+                "test/e2e/programs/fleet/index.ts",
+                "test/e2e/programs/duplicate/index.ts",
+                "test/e2e/programs/twoapps/index.ts",
+                "test/e2e/programs/tlsvhost/index.ts",
+                "test/e2e/programs/hostsettings/index.ts",
+                "test/e2e/programs/offline/index.ts",
+                "test/e2e/programs/sources/index.ts",
+                "test/e2e/programs/vhostports/index.ts",
+            ],
+            { cwd: path.join(__dirname, "../.."), encoding: "utf8" },
+        );
         expect(r.stdout + r.stderr).toBe("");
         expect(r.status).toBe(0);
     });
@@ -65,7 +103,10 @@ describe("application source", () => {
         fs.writeFileSync(path.join(dir, "pkg/a b.py"), "x = 1\n");
         fs.writeFileSync(path.join(dir, "pkg/Z.py"), "");
         fs.writeFileSync(path.join(dir, "pkg/__pycache__/a.pyc"), "junk");
-        const remote = execFileSync("sh", ["-c", REMOTE_TREE_SHA], { cwd: dir, env: { LC_ALL: "C", PATH: process.env.PATH } })
+        const remote = execFileSync("sh", ["-c", REMOTE_TREE_SHA], {
+            cwd: dir,
+            env: { LC_ALL: "C", PATH: process.env.PATH },
+        })
             .toString()
             .trim();
         expect(treeSha256(dir)).toBe(remote);
@@ -78,35 +119,87 @@ describe("application source", () => {
         expect(text).toBe(fs.readFileSync(path.join(__dirname, "golden/app-hello.conf"), "utf8"));
         expect(loader).toBe(fs.readFileSync(path.join(__dirname, "golden/app-hello.wsgi.py"), "utf8"));
         expect(parseApp(text, loader, "hello")).toEqual({
-            name: "hello", mountPoint: "/hello", scriptFile: "app.wsgi", processGroup: "hello", applicationGroup: "%{GLOBAL}",
-            entryPoint: undefined, passAuthorization: false, staticFiles: [],
+            name: "hello",
+            mountPoint: "/hello",
+            scriptFile: "app.wsgi",
+            processGroup: "hello",
+            applicationGroup: "%{GLOBAL}",
+            entryPoint: undefined,
+            passAuthorization: false,
+            staticFiles: [],
         });
     });
 
     it("renders an entry point, Authorization passing and static files, and parses them back (golden: app-full.conf, app-full.wsgi.py)", () => {
-        const i = normalizeEntry(appInputs.parse({
-            name: "shop", mountPoint: "/shop", source: "/x", processGroup: "shop", entryPoint: "shop.web:app", passAuthorization: true,
-            staticFiles: [{ urlPath: "/shop/static", directory: "static" }, { urlPath: "/favicon.ico", directory: "static/favicon.ico" }],
-        }));
+        const i = normalizeEntry(
+            appInputs.parse({
+                name: "shop",
+                mountPoint: "/shop",
+                source: "/x",
+                processGroup: "shop",
+                entryPoint: "shop.web:app",
+                passAuthorization: true,
+                staticFiles: [
+                    { urlPath: "/shop/static", directory: "static" },
+                    { urlPath: "/favicon.ico", directory: "static/favicon.ico" },
+                ],
+            }),
+        );
         const text = renderApp(i);
         const loader = renderLoader(i);
         expect(text).toBe(fs.readFileSync(path.join(__dirname, "golden/app-full.conf"), "utf8"));
         expect(loader).toBe(fs.readFileSync(path.join(__dirname, "golden/app-full.wsgi.py"), "utf8"));
         expect(parseApp(text, loader, "shop")).toEqual({
-            name: "shop", mountPoint: "/shop", scriptFile: undefined, entryPoint: "shop.web:app", processGroup: "shop",
-            applicationGroup: "%{GLOBAL}", passAuthorization: true, staticFiles: i.staticFiles,
+            name: "shop",
+            mountPoint: "/shop",
+            scriptFile: undefined,
+            entryPoint: "shop.web:app",
+            processGroup: "shop",
+            applicationGroup: "%{GLOBAL}",
+            passAuthorization: true,
+            staticFiles: i.staticFiles,
         });
     });
 
     it("refuses scriptFile together with entryPoint, and entry points that are not module:callable", () => {
-        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", scriptFile: "a.wsgi", entryPoint: "a:app" }).success).toBe(false);
-        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", entryPoint: "a:app; import os" }).success).toBe(false);
-        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", staticFiles: [{ urlPath: "/s", directory: "../etc" }] }).success).toBe(false);
+        expect(
+            appInputs.safeParse({
+                name: "a",
+                source: "/x",
+                processGroup: "a",
+                scriptFile: "a.wsgi",
+                entryPoint: "a:app",
+            }).success,
+        ).toBe(false);
+        expect(
+            appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", entryPoint: "a:app; import os" }).success,
+        ).toBe(false);
+        expect(
+            appInputs.safeParse({
+                name: "a",
+                source: "/x",
+                processGroup: "a",
+                staticFiles: [{ urlPath: "/s", directory: "../etc" }],
+            }).success,
+        ).toBe(false);
     });
 
     it("writes interpreter options as a server-scope <WSGIInterpreterOptions> block for the app's groups, and reads them back (golden: app-interpreter-options.conf)", () => {
-        const o = { perInterpreterGil: true, switchInterval: 0.002, pythonPath: ["/srv/lib", "/srv/extra"], restrictStdin: true, restrictStdout: false, restrictSignal: true };
-        const i = appInputs.parse({ name: "shop", source: "/tmp", processGroup: "shop", applicationGroup: "shop-main", interpreterOptions: o });
+        const o = {
+            perInterpreterGil: true,
+            switchInterval: 0.002,
+            pythonPath: ["/srv/lib", "/srv/extra"],
+            restrictStdin: true,
+            restrictStdout: false,
+            restrictSignal: true,
+        };
+        const i = appInputs.parse({
+            name: "shop",
+            source: "/tmp",
+            processGroup: "shop",
+            applicationGroup: "shop-main",
+            interpreterOptions: o,
+        });
         const text = renderInterpreter(i);
         expect(text).toBe(fs.readFileSync(path.join(__dirname, "golden/app-interpreter-options.conf"), "utf8"));
         expect(parseInterpreter(text)).toEqual(o);
@@ -120,28 +213,49 @@ describe("application source", () => {
         expect(gil.success).toBe(false);
         expect(gil.error!.issues[0].path).toEqual(["interpreterOptions", "perInterpreterGil"]);
         expect(gil.error!.issues[0].message).toMatch(/main interpreter always shares/);
-        const res = appInputs.safeParse({ ...base, applicationGroup: "%{RESOURCE}", interpreterOptions: { restrictStdin: true } });
+        const res = appInputs.safeParse({
+            ...base,
+            applicationGroup: "%{RESOURCE}",
+            interpreterOptions: { restrictStdin: true },
+        });
         expect(res.error!.issues[0].message).toMatch(/literal group name/);
-        expect(appInputs.safeParse({ ...base, applicationGroup: "api", interpreterOptions: { perInterpreterGil: true } }).success).toBe(true);
+        expect(
+            appInputs.safeParse({ ...base, applicationGroup: "api", interpreterOptions: { perInterpreterGil: true } })
+                .success,
+        ).toBe(true);
         expect(appInputs.safeParse({ ...base, interpreterOptions: { freeThreading: true } }).success).toBe(false); // process-wide: ApacheHost
         expect(appInputs.safeParse({ ...base, interpreterOptions: { pythonPath: ["relative"] } }).success).toBe(false);
     });
 
     it("names mount files so Apache reads deeper mount points first ('/' last), whatever the app names", () => {
-        const files = [appConfigFile("aaa", "/"), appConfigFile("zzz", "/shop"), appConfigFile("mmm", "/shop/api"), appConfigFile("b", "/a/b/c/d/e/f/g/h/i/j")];
-        expect(files.map((f) => path.basename(f))).toEqual(["29-app-aaa.conf", "28-app-zzz.conf", "27-app-mmm.conf", "20-app-b.conf"]);
+        const files = [
+            appConfigFile("aaa", "/"),
+            appConfigFile("zzz", "/shop"),
+            appConfigFile("mmm", "/shop/api"),
+            appConfigFile("b", "/a/b/c/d/e/f/g/h/i/j"),
+        ];
+        expect(files.map((f) => path.basename(f))).toEqual([
+            "29-app-aaa.conf",
+            "28-app-zzz.conf",
+            "27-app-mmm.conf",
+            "20-app-b.conf",
+        ]);
         expect([...files].sort()).toEqual([...files].reverse());
         expect(appConfigFile("x", "/api", "site")).toBe("/etc/apache2/modwsgi.d/vhost-site/28-app-x.conf");
     });
 
     it("writes the environment with sorted keys, so equal maps give equal files", () => {
-        expect(renderEnv({ B: "2", A: "x\"y" })).toBe(renderEnv({ A: "x\"y", B: "2" }));
-        expect(JSON.parse(renderEnv({ B: "2", A: "x\"y" }))).toEqual({ A: 'x"y', B: "2" });
+        expect(renderEnv({ B: "2", A: 'x"y' })).toBe(renderEnv({ A: 'x"y', B: "2" }));
+        expect(JSON.parse(renderEnv({ B: "2", A: 'x"y' }))).toEqual({ A: 'x"y', B: "2" });
     });
 
     it("refuses environment names that are not variable names", () => {
-        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", environment: { "A=B": "1" } }).success).toBe(false);
-        expect(appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", environment: { A_1: "1" } }).success).toBe(true);
+        expect(
+            appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", environment: { "A=B": "1" } }).success,
+        ).toBe(false);
+        expect(
+            appInputs.safeParse({ name: "a", source: "/x", processGroup: "a", environment: { A_1: "1" } }).success,
+        ).toBe(true);
     });
 });
 

@@ -11,7 +11,9 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "env-"));
 describe("PythonEnv render (golden files)", () => {
     it("stages the listed specifiers, then the requirements file (env-requirements.txt)", () => {
         const file = `# from requirements.txt\nwerkzeug==3.1.3 \\\n    --hash=sha256:${"b".repeat(64)}\n`;
-        expect(renderRequirements(["flask==3.1.2", "gunicorn>=23"], checkRequirementsFile(file))).toBe(fs.readFileSync(path.join(__dirname, "golden", "env-requirements.txt"), "utf8"));
+        expect(renderRequirements(["flask==3.1.2", "gunicorn>=23"], checkRequirementsFile(file))).toBe(
+            fs.readFileSync(path.join(__dirname, "golden", "env-requirements.txt"), "utf8"),
+        );
         expect(renderRequirements(["flask==3.1.2"])).toBe("flask==3.1.2\n");
     });
 });
@@ -22,9 +24,14 @@ describe("PythonEnv requirements file", () => {
         expect(() => checkRequirementsFile(text)).not.toThrow();
     });
 
-    it.each([["--index-url http://x/simple"], ["-e git+https://x/y.git"], ["-r other.txt"], ["flask; $(id)"]])("refuses %j naming the line", (line) => {
-        expect(() => checkRequirementsFile(`flask==3.1.2\n${line}\n`)).toThrow(/requirementsFile: line 2 .* is not a requirement specifier/);
-    });
+    it.each([["--index-url http://x/simple"], ["-e git+https://x/y.git"], ["-r other.txt"], ["flask; $(id)"]])(
+        "refuses %j naming the line",
+        (line) => {
+            expect(() => checkRequirementsFile(`flask==3.1.2\n${line}\n`)).toThrow(
+                /requirementsFile: line 2 .* is not a requirement specifier/,
+            );
+        },
+    );
 
     it("fails check naming requirementsFile, and hashes the file so an edit is a change", () => {
         const dir = tmp();
@@ -40,6 +47,9 @@ describe("PythonEnv requirements file", () => {
     });
 
     it("refuses a wheels directory without wheels", () => {
-        expect(checkInputs(mod, { name: "e", wheels: tmp() }).failures[0]).toEqual({ property: "wheels", reason: expect.stringMatching(/no \.whl files/) });
+        expect(checkInputs(mod, { name: "e", wheels: tmp() }).failures[0]).toEqual({
+            property: "wheels",
+            reason: expect.stringMatching(/no \.whl files/),
+        });
     });
 });

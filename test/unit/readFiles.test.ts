@@ -25,7 +25,11 @@ describe("readFiles", () => {
         fs.writeFileSync(path.join(dir, "a"), "line\n@@\n@@modwsgi-0000 1\n");
         fs.writeFileSync(path.join(dir, "b"), "no trailing newline");
         fs.writeFileSync(path.join(dir, "e"), "");
-        const r = await readFiles(local, [path.join(dir, "a"), path.join(dir, "missing"), path.join(dir, "b"), path.join(dir, "e")], "echo extra");
+        const r = await readFiles(
+            local,
+            [path.join(dir, "a"), path.join(dir, "missing"), path.join(dir, "b"), path.join(dir, "e")],
+            "echo extra",
+        );
         expect(r.files).toEqual(["line\n@@\n@@modwsgi-0000 1\n", undefined, "no trailing newline", ""]);
         expect(r.extra).toBe("extra\n");
     });

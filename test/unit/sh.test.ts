@@ -18,10 +18,13 @@ const hostile = [
 ];
 
 describe("sh quoting", () => {
-    it.each(hostile.map((h) => [h.slice(0, 20), h]))("round-trips %j through a real /bin/sh as one word", (_, value) => {
-        const out = execFileSync("/bin/sh", ["-c", `printf '%s' ${quote(value)}`]).toString();
-        expect(out).toBe(value);
-    });
+    it.each(hostile.map((h) => [h.slice(0, 20), h]))(
+        "round-trips %j through a real /bin/sh as one word",
+        (_, value) => {
+            const out = execFileSync("/bin/sh", ["-c", `printf '%s' ${quote(value)}`]).toString();
+            expect(out).toBe(value);
+        },
+    );
 
     it("quotes every interpolated value and expands arrays to words", () => {
         expect(sh`ls ${"a b"} ${["c", "d'e"]}`).toBe(`ls 'a b' 'c' 'd'\\''e'`);

@@ -32,14 +32,29 @@ describe("compareVersions", () => {
 describe("settings a module lacks", () => {
     it("are refused naming the property and both versions", () => {
         expect(unsupported("DaemonProcess", { switchInterval: 0.01, threads: 5 }, "5.0.2")).toEqual([
-            { property: "switchInterval", reason: "DaemonProcess.switchInterval: the switch-interval option is new in mod_wsgi 6.0; the module on this host is 5.0.2" },
+            {
+                property: "switchInterval",
+                reason: "DaemonProcess.switchInterval: the switch-interval option is new in mod_wsgi 6.0; the module on this host is 5.0.2",
+            },
         ]);
-        expect(unsupported("ApacheHost", { perInterpreterGil: true, telemetrySocket: "/run/t.sock" }, "4.9.4").map((f) => f.property)).toEqual(["perInterpreterGil", "telemetrySocket"]);
-        expect(unsupported("Application", { interpreterOptions: { restrictStdin: true } }, "4.9.4")[0].property).toBe("interpreterOptions");
+        expect(
+            unsupported("ApacheHost", { perInterpreterGil: true, telemetrySocket: "/run/t.sock" }, "4.9.4").map(
+                (f) => f.property,
+            ),
+        ).toEqual(["perInterpreterGil", "telemetrySocket"]);
+        expect(unsupported("Application", { interpreterOptions: { restrictStdin: true } }, "4.9.4")[0].property).toBe(
+            "interpreterOptions",
+        );
     });
 
     it("are fine on 6.x", () => {
-        expect(unsupported("DaemonProcess", { switchInterval: 0.01, interruptTimeout: 10, responseFlushDelay: 5 }, "6.0.0")).toEqual([]);
+        expect(
+            unsupported(
+                "DaemonProcess",
+                { switchInterval: 0.01, interruptTimeout: 10, responseFlushDelay: 5 },
+                "6.0.0",
+            ),
+        ).toEqual([]);
         expect(unsupported("ApacheHost", { perInterpreterGil: true, freeThreading: true }, "6.1.1")).toEqual([]);
     });
 
@@ -47,7 +62,10 @@ describe("settings a module lacks", () => {
         expect(unsupported("DaemonProcess", { interruptTimeout: 0 }, "4.9.4")).toEqual([]);
         expect(unsupported("DaemonProcess", { interruptTimeout: 5 }, "4.9.4")[0].property).toBe("interruptTimeout");
         expect(withoutInert("DaemonProcess", { interruptTimeout: 0, threads: 5 }, "4.9.4")).toEqual({ threads: 5 });
-        expect(withoutInert("DaemonProcess", { interruptTimeout: 0, threads: 5 }, "6.1.1")).toEqual({ interruptTimeout: 0, threads: 5 });
+        expect(withoutInert("DaemonProcess", { interruptTimeout: 0, threads: 5 }, "6.1.1")).toEqual({
+            interruptTimeout: 0,
+            threads: 5,
+        });
         expect(withInert("DaemonProcess", { threads: 5 }, "4.9.4")).toEqual({ interruptTimeout: 0, threads: 5 });
         expect(withInert("DaemonProcess", { threads: 5 }, "6.1.1")).toEqual({ threads: 5 });
     });
@@ -67,18 +85,38 @@ describe("at preview, against the WsgiModule the program declares", () => {
 
     it("Debian's package: 6.0 settings of the other resources fail, naming the property", () => {
         const c = new Claims();
-        expect(c.check(urn("WsgiModule", "m"), m, moduleInputs.parse({ source: "distro", allowDistroPackage: true }))).toEqual([]);
+        expect(
+            c.check(urn("WsgiModule", "m"), m, moduleInputs.parse({ source: "distro", allowDistroPackage: true })),
+        ).toEqual([]);
         const f = c.check(urn("DaemonProcess", "d"), d, daemonInputs.parse({ name: "web", switchInterval: 0.01 }));
-        expect(f).toEqual([{ property: "switchInterval", reason: expect.stringMatching(/^DaemonProcess\.switchInterval: the switch-interval option is new in mod_wsgi 6\.0; the WsgiModule declared is Debian's package/) }]);
+        expect(f).toEqual([
+            {
+                property: "switchInterval",
+                reason: expect.stringMatching(
+                    /^DaemonProcess\.switchInterval: the switch-interval option is new in mod_wsgi 6\.0; the WsgiModule declared is Debian's package/,
+                ),
+            },
+        ]);
         expect(c.check(urn("DaemonProcess", "d"), d, daemonInputs.parse({ name: "web" }))).toEqual([]);
-        expect(c.check(urn("ApacheHost", "h"), apacheHost as unknown as ResourceModule, { perInterpreterGil: true })[0].property).toBe("perInterpreterGil");
-        expect(c.check(urn("Application", "a"), application as unknown as ResourceModule, { name: "a", mountPoint: "/", interpreterOptions: { restrictStdout: true } })[0].property).toBe("interpreterOptions");
+        expect(
+            c.check(urn("ApacheHost", "h"), apacheHost as unknown as ResourceModule, { perInterpreterGil: true })[0]
+                .property,
+        ).toBe("perInterpreterGil");
+        expect(
+            c.check(urn("Application", "a"), application as unknown as ResourceModule, {
+                name: "a",
+                mountPoint: "/",
+                interpreterOptions: { restrictStdout: true },
+            })[0].property,
+        ).toBe("interpreterOptions");
     });
 
     it("a 6.x module: nothing is refused", () => {
         const c = new Claims();
         c.check(urn("WsgiModule", "m"), m, moduleInputs.parse({}));
-        expect(c.check(urn("DaemonProcess", "d"), d, daemonInputs.parse({ name: "web", switchInterval: 0.01 }))).toEqual([]);
+        expect(
+            c.check(urn("DaemonProcess", "d"), d, daemonInputs.parse({ name: "web", switchInterval: 0.01 })),
+        ).toEqual([]);
     });
 
     it("a PythonEnv with another Python than the module's fails, naming python; the module's own passes", () => {
@@ -86,7 +124,12 @@ describe("at preview, against the WsgiModule the program declares", () => {
         c.check(urn("WsgiModule", "m"), m, moduleInputs.parse({ python: "/usr/bin/python3.13" }));
         const env = pythonEnv as unknown as ResourceModule;
         expect(c.check(urn("PythonEnv", "e"), env, { name: "e", python: "/usr/bin/python3" })).toEqual([
-            { property: "python", reason: expect.stringMatching(/^PythonEnv\.python: \/usr\/bin\/python3 is not the WsgiModule's \/usr\/bin\/python3\.13; .*encodings/) },
+            {
+                property: "python",
+                reason: expect.stringMatching(
+                    /^PythonEnv\.python: \/usr\/bin\/python3 is not the WsgiModule's \/usr\/bin\/python3\.13; .*encodings/,
+                ),
+            },
         ]);
         expect(c.check(urn("PythonEnv", "e"), env, { name: "e", python: "/usr/bin/python3.13" })).toEqual([]);
         expect(c.check(urn("PythonEnv", "e"), env, { name: "e", python: UNKNOWN })).toEqual([]);

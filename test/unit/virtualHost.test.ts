@@ -11,10 +11,30 @@ const mod = virtualHost as unknown as ResourceModule;
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
 
-const plain = normalize(inputs.parse({ name: "site", serverName: "example.org", serverAliases: ["www.example.org", "*.example.net"] }));
-const tls = normalize(inputs.parse({ name: "secure", serverName: "example.org", tls: { certificate: CERT, privateKey: KEY } }));
-const redirect = normalize(inputs.parse({ name: "secure", serverName: "example.org", serverAliases: ["www.example.org"], redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } }));
-const redirect8443 = normalize(inputs.parse({ name: "s8443", serverName: "example.org", port: 8443, redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } }));
+const plain = normalize(
+    inputs.parse({ name: "site", serverName: "example.org", serverAliases: ["www.example.org", "*.example.net"] }),
+);
+const tls = normalize(
+    inputs.parse({ name: "secure", serverName: "example.org", tls: { certificate: CERT, privateKey: KEY } }),
+);
+const redirect = normalize(
+    inputs.parse({
+        name: "secure",
+        serverName: "example.org",
+        serverAliases: ["www.example.org"],
+        redirectHttp: true,
+        tls: { certificate: CERT, privateKey: KEY },
+    }),
+);
+const redirect8443 = normalize(
+    inputs.parse({
+        name: "s8443",
+        serverName: "example.org",
+        port: 8443,
+        redirectHttp: true,
+        tls: { certificate: CERT, privateKey: KEY },
+    }),
+);
 const alt = normalize(inputs.parse({ name: "alt", serverName: "example.org", port: 8080 }));
 const withoutTls = <T extends { tls?: unknown }>({ tls: _t, ...rest }: T) => rest;
 
@@ -58,8 +78,13 @@ describe("VirtualHost render (golden files)", () => {
         const noAlias = render(redirect).replace("    ServerAlias www.example.org\n", "");
         expect(parse(noAlias, "secure")).toMatchObject({ serverAliases: [], redirectHttp: true });
         expect(parse(render(redirect).replace(/ {4}Redirect .*\n/, ""), "secure").redirectHttp).toBe(false);
-        expect(parse(render(redirect).replace("<VirtualHost *:80>", "<VirtualHost *:8080>"), "secure").redirectHttp).toBe(false);
-        const inMain = render(tls).replace("    IncludeOptional", "    Redirect permanent / https://example.org/\n    IncludeOptional");
+        expect(
+            parse(render(redirect).replace("<VirtualHost *:80>", "<VirtualHost *:8080>"), "secure").redirectHttp,
+        ).toBe(false);
+        const inMain = render(tls).replace(
+            "    IncludeOptional",
+            "    Redirect permanent / https://example.org/\n    IncludeOptional",
+        );
         expect(parse(inMain, "secure").redirectHttp).toBe(false);
     });
 });
@@ -89,7 +114,11 @@ describe("VirtualHost listen-port parser", () => {
         ["an address with the port", "Listen 0.0.0.0:8080\n", [8080]],
         ["an IPv6 address with the port", "Listen [::]:8081\n", [8081]],
         ["a protocol after the port", "Listen 8443 https\n", [8443]],
-        ["the file ApacheHost.listenPorts writes", "# Managed by Pulumi (modwsgi).\nListen 8080\nListen 8081\n", [8080, 8081]],
+        [
+            "the file ApacheHost.listenPorts writes",
+            "# Managed by Pulumi (modwsgi).\nListen 8080\nListen 8081\n",
+            [8080, 8081],
+        ],
         ["directive names in any case, CRLF lines", "LISTEN 9000\r\nlisten 9001\r\n", [9000, 9001]],
         ["commented-out lines", "#Listen 8080\n# Listen 8081\n  # Listen 8082\nListen 80\n", [80]],
         ["words that only look like Listen", "Listener 8080\nSetEnv Listen 8081\nListen\nListen nonsense\n", []],
@@ -101,8 +130,16 @@ describe("VirtualHost listen-port parser", () => {
 
 describe("VirtualHost check", () => {
     it("makes defaults that depend on other inputs concrete (port, log paths)", () => {
-        const { inputs: out } = checkInputs(mod, { name: "s", serverName: "a.org", tls: { certificate: CERT, privateKey: KEY } });
-        expect(out).toMatchObject({ port: 443, errorLog: "/var/log/apache2/s-error.log", accessLog: "/var/log/apache2/s-access.log" });
+        const { inputs: out } = checkInputs(mod, {
+            name: "s",
+            serverName: "a.org",
+            tls: { certificate: CERT, privateKey: KEY },
+        });
+        expect(out).toMatchObject({
+            port: 443,
+            errorLog: "/var/log/apache2/s-error.log",
+            accessLog: "/var/log/apache2/s-access.log",
+        });
     });
 
     it.each([
@@ -112,12 +149,38 @@ describe("VirtualHost check", () => {
         [{ name: "s", serverName: "a.org", port: 80.5 }, "port", /whole number/],
         [{ name: "s", serverName: "a.org", redirectHttp: true }, "redirectHttp", /needs tls/],
         [{ name: "s", serverName: "a.org", port: 8080, redirectHttp: true }, "redirectHttp", /needs tls/],
-        [{ name: "s", serverName: "a.org", port: 80, redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } }, "redirectHttp", /other than 80/],
-        [{ name: "s", serverName: "*.a.org", redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } }, "redirectHttp", /wildcard/],
-        [{ name: "s", serverName: "a.org", redirectHttp: "true", tls: { certificate: CERT, privateKey: KEY } }, "redirectHttp", /boolean/],
+        [
+            {
+                name: "s",
+                serverName: "a.org",
+                port: 80,
+                redirectHttp: true,
+                tls: { certificate: CERT, privateKey: KEY },
+            },
+            "redirectHttp",
+            /other than 80/,
+        ],
+        [
+            { name: "s", serverName: "*.a.org", redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } },
+            "redirectHttp",
+            /wildcard/,
+        ],
+        [
+            { name: "s", serverName: "a.org", redirectHttp: "true", tls: { certificate: CERT, privateKey: KEY } },
+            "redirectHttp",
+            /boolean/,
+        ],
         [{ name: "s", serverName: "a b" }, "serverName", /host name/],
-        [{ name: "s", serverName: "a.org", tls: { certificate: "nope", privateKey: KEY } }, "tls.certificate", /PEM certificate/],
-        [{ name: "s", serverName: "a.org", tls: { certificate: CERT, privateKey: "x" } }, "tls.privateKey", /PEM private key/],
+        [
+            { name: "s", serverName: "a.org", tls: { certificate: "nope", privateKey: KEY } },
+            "tls.certificate",
+            /PEM certificate/,
+        ],
+        [
+            { name: "s", serverName: "a.org", tls: { certificate: CERT, privateKey: "x" } },
+            "tls.privateKey",
+            /PEM private key/,
+        ],
         [{ name: "s", serverName: "a.org\nSSLEngine off" }, "serverName", /host name/],
     ])("refuses %j naming %s", (value, property, message) => {
         const { failures } = checkInputs(mod, value);
@@ -125,11 +188,26 @@ describe("VirtualHost check", () => {
     });
 
     it.each([
-        [{ name: "s", serverName: "a.org", port: 8080 }, { port: 8080, redirectHttp: false }],
+        [
+            { name: "s", serverName: "a.org", port: 8080 },
+            { port: 8080, redirectHttp: false },
+        ],
         [{ name: "s", serverName: "a.org", port: 1 }, { port: 1 }],
         [{ name: "s", serverName: "a.org", port: 65535 }, { port: 65535 }],
-        [{ name: "s", serverName: "a.org", port: 8443, redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } }, { port: 8443, redirectHttp: true }],
-        [{ name: "s", serverName: "a.org", redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } }, { port: 443, redirectHttp: true }],
+        [
+            {
+                name: "s",
+                serverName: "a.org",
+                port: 8443,
+                redirectHttp: true,
+                tls: { certificate: CERT, privateKey: KEY },
+            },
+            { port: 8443, redirectHttp: true },
+        ],
+        [
+            { name: "s", serverName: "a.org", redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } },
+            { port: 443, redirectHttp: true },
+        ],
     ])("accepts %j", (value, want) => {
         const { inputs: out, failures } = checkInputs(mod, value);
         expect(failures).toEqual([]);
@@ -139,19 +217,31 @@ describe("VirtualHost check", () => {
 
 describe("VirtualHost claims", () => {
     const urn = (n: string) => `urn:pulumi:dev::proj::modwsgi:index:VirtualHost::${n}`;
-    const checked = (c: Claims, n: string, value: Record<string, unknown>) => c.check(urn(n), mod, checkInputs(mod, value).inputs);
-    const secure = { name: "secure", serverName: "a.org", redirectHttp: true, tls: { certificate: CERT, privateKey: KEY } };
+    const checked = (c: Claims, n: string, value: Record<string, unknown>) =>
+        c.check(urn(n), mod, checkInputs(mod, value).inputs);
+    const secure = {
+        name: "secure",
+        serverName: "a.org",
+        redirectHttp: true,
+        tls: { certificate: CERT, privateKey: KEY },
+    };
 
     it("the HTTP redirect claims its ServerName on port 80, whichever vhost is declared first", () => {
         const c = new Claims();
         expect(checked(c, "secure", secure)).toEqual([]);
         expect(checked(c, "plain", { name: "plain", serverName: "a.org" })).toEqual([
-            { property: "serverName", reason: "VirtualHost.serverName: ServerName a.org on port 80 is already declared on this host by secure" },
+            {
+                property: "serverName",
+                reason: "VirtualHost.serverName: ServerName a.org on port 80 is already declared on this host by secure",
+            },
         ]);
         const d = new Claims();
         expect(checked(d, "plain", { name: "plain", serverName: "a.org" })).toEqual([]);
         expect(checked(d, "secure", secure)).toEqual([
-            { property: "redirectHttp", reason: "VirtualHost.redirectHttp: ServerName a.org on port 80 (its HTTP redirect) is already declared on this host by plain" },
+            {
+                property: "redirectHttp",
+                reason: "VirtualHost.redirectHttp: ServerName a.org on port 80 (its HTTP redirect) is already declared on this host by plain",
+            },
         ]);
     });
 
@@ -179,7 +269,11 @@ function fakeHost(root: string) {
             commands.push(command);
             if (!command.includes("grep")) return { code: 0, stdout: "", stderr: "" };
             try {
-                return { code: 0, stdout: execFileSync("/bin/sh", ["-c", command.replaceAll("/etc/apache2/", `${root}/`)]).toString(), stderr: "" };
+                return {
+                    code: 0,
+                    stdout: execFileSync("/bin/sh", ["-c", command.replaceAll("/etc/apache2/", `${root}/`)]).toString(),
+                    stderr: "",
+                };
             } catch (e) {
                 const err = e as { status: number; stdout: Buffer; stderr: Buffer };
                 return { code: err.status, stdout: String(err.stdout), stderr: String(err.stderr) };
@@ -203,12 +297,18 @@ describe("VirtualHost apply: the port must be one Apache listens on", () => {
     it("refuses a port no Listen names before writing anything, naming the fix", async () => {
         const { ctx, writes } = fakeHost(apacheTree({ "ports.conf": DEBIAN_PORTS_CONF }));
         await expect(virtualHost.create(ctx, alt)).rejects.toThrow(
-            /^VirtualHost\.port: Apache on h-test does not listen on 8080; add it to ApacheHost\.listenPorts \(it listens on 80, 443\)$/);
+            /^VirtualHost\.port: Apache on h-test does not listen on 8080; add it to ApacheHost\.listenPorts \(it listens on 80, 443\)$/,
+        );
         expect(writes).toEqual([]);
     });
 
     it("accepts a port ApacheHost.listenPorts added (conf-enabled), then writes the vhost", async () => {
-        const { ctx, writes, commands } = fakeHost(apacheTree({ "ports.conf": DEBIAN_PORTS_CONF, "conf-enabled/modwsgi-listen.conf": "# Managed\nListen 8080\n" }));
+        const { ctx, writes, commands } = fakeHost(
+            apacheTree({
+                "ports.conf": DEBIAN_PORTS_CONF,
+                "conf-enabled/modwsgi-listen.conf": "# Managed\nListen 8080\n",
+            }),
+        );
         const state = await virtualHost.create(ctx, alt);
         expect(state.configFile).toBe("/etc/apache2/sites-available/modwsgi-alt.conf");
         expect(commands.filter((c) => c.includes("grep"))).toHaveLength(1);
@@ -216,7 +316,10 @@ describe("VirtualHost apply: the port must be one Apache listens on", () => {
     });
 
     it("does not count a commented-out Listen, nor one in a file outside conf-enabled", async () => {
-        const root = apacheTree({ "ports.conf": `${DEBIAN_PORTS_CONF}# Listen 8080\n`, "conf-enabled/x.conf": "#Listen 8080\n" });
+        const root = apacheTree({
+            "ports.conf": `${DEBIAN_PORTS_CONF}# Listen 8080\n`,
+            "conf-enabled/x.conf": "#Listen 8080\n",
+        });
         fs.mkdirSync(path.join(root, "conf-available"));
         fs.writeFileSync(path.join(root, "conf-available/modwsgi-listen.conf"), "Listen 8080\n");
         await expect(virtualHost.create(fakeHost(root).ctx, alt)).rejects.toThrow(/does not listen on 8080/);
@@ -224,8 +327,13 @@ describe("VirtualHost apply: the port must be one Apache listens on", () => {
 
     it("checks on update too, and never asks the host about 80 and 443", async () => {
         const { ctx, commands } = fakeHost(apacheTree({ "ports.conf": "Listen 80\n" }));
-        await expect(virtualHost.update(ctx, { ...plain, configFile: "", includeDir: "", configSha256: "", tlsSha256: "" }, { ...plain, port: 8081 }))
-            .rejects.toThrow(/does not listen on 8081/);
+        await expect(
+            virtualHost.update(
+                ctx,
+                { ...plain, configFile: "", includeDir: "", configSha256: "", tlsSha256: "" },
+                { ...plain, port: 8081 },
+            ),
+        ).rejects.toThrow(/does not listen on 8081/);
         await virtualHost.create(ctx, plain);
         await virtualHost.create(ctx, redirect);
         expect(commands.filter((c) => c.includes("grep"))).toHaveLength(1);
@@ -235,10 +343,13 @@ describe("VirtualHost apply: the port must be one Apache listens on", () => {
 describe("VirtualHost check with values still unknown in preview", () => {
     it("defers rules across properties (redirectHttp needs tls) while tls is unknown, and applies them once it is known", () => {
         const m = virtualHost as unknown as ResourceModule;
-        expect(checkInputs(m, { name: "s", serverName: "a.org", redirectHttp: true, tls: UNKNOWN }).failures).toEqual([]);
-        expect(checkInputs(m, { name: "s", serverName: "a.org", redirectHttp: true }).failures[0].property).toBe("redirectHttp");
+        expect(checkInputs(m, { name: "s", serverName: "a.org", redirectHttp: true, tls: UNKNOWN }).failures).toEqual(
+            [],
+        );
+        expect(checkInputs(m, { name: "s", serverName: "a.org", redirectHttp: true }).failures[0].property).toBe(
+            "redirectHttp",
+        );
         // Rules of a single known property still apply.
         expect(checkInputs(m, { name: "s", serverName: "a b", tls: UNKNOWN }).failures[0].property).toBe("serverName");
     });
 });
-

@@ -16,25 +16,74 @@ export const PACKAGES = ["apache2", "apache2-dev", "python3-dev", "python3-venv"
 
 export const inputs = z
     .object({
-        ensurePackages: z.boolean().default(false).describe(
-            `Install with apt whichever of ${PACKAGES.join(", ")} are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource.`),
-        restrictEmbedded: z.boolean().default(true).describe(
-            "WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation)."),
-        socketPrefix: absPath().optional().describe(
-            "WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp."),
-        socketRotation: z.boolean().optional().describe(
-            "WSGISocketRotation. Off keeps socket names stable across graceful restarts (fewer 503s after log rotation)."),
-        pythonHome: absPath().optional().describe("WSGIPythonHome: the Python (or venv) of embedded mode and of groups without pythonHome."),
-        pythonPath: z.array(absPath()).max(64).optional().describe("WSGIPythonPath: extra directories for embedded mode."),
-        perInterpreterGil: z.boolean().optional().describe("WSGIPerInterpreterGIL (mod_wsgi 6, Python >= 3.12): a GIL per sub-interpreter."),
-        freeThreading: z.boolean().optional().describe(
-            "WSGIFreeThreading (mod_wsgi 6, PEP 703): run daemon groups without the GIL. Needs a free-threaded Python (3.13t); refused otherwise."),
-        switchInterval: z.number().min(0.0001).max(10).optional().describe("WSGISwitchInterval (seconds, fractional) for embedded mode."),
-        telemetrySocket: absPath().optional().describe(
-            "WSGITelemetryService unix socket (mod_wsgi 6): every mod_wsgi process sends metrics there (run mod_wsgi-telemetry serve on it)."),
-        mpm: z.enum(MPMS).optional().describe("Apache's MPM. A change is a full restart. Unset: leave the host's choice (Debian: event)."),
-        listenPorts: z.array(z.number().int().min(1).max(65535).refine((p): boolean => p !== 80 && p !== 443, "80 and 443 are in Debian's ports.conf already"))
-            .max(32).default([]).describe("Extra ports Apache listens on (for VirtualHosts on them)."),
+        ensurePackages: z
+            .boolean()
+            .default(false)
+            .describe(
+                `Install with apt whichever of ${PACKAGES.join(", ")} are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource.`,
+            ),
+        restrictEmbedded: z
+            .boolean()
+            .default(true)
+            .describe(
+                "WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation).",
+            ),
+        socketPrefix: absPath()
+            .optional()
+            .describe(
+                "WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp.",
+            ),
+        socketRotation: z
+            .boolean()
+            .optional()
+            .describe(
+                "WSGISocketRotation. Off keeps socket names stable across graceful restarts (fewer 503s after log rotation).",
+            ),
+        pythonHome: absPath()
+            .optional()
+            .describe("WSGIPythonHome: the Python (or venv) of embedded mode and of groups without pythonHome."),
+        pythonPath: z
+            .array(absPath())
+            .max(64)
+            .optional()
+            .describe("WSGIPythonPath: extra directories for embedded mode."),
+        perInterpreterGil: z
+            .boolean()
+            .optional()
+            .describe("WSGIPerInterpreterGIL (mod_wsgi 6, Python >= 3.12): a GIL per sub-interpreter."),
+        freeThreading: z
+            .boolean()
+            .optional()
+            .describe(
+                "WSGIFreeThreading (mod_wsgi 6, PEP 703): run daemon groups without the GIL. Needs a free-threaded Python (3.13t); refused otherwise.",
+            ),
+        switchInterval: z
+            .number()
+            .min(0.0001)
+            .max(10)
+            .optional()
+            .describe("WSGISwitchInterval (seconds, fractional) for embedded mode."),
+        telemetrySocket: absPath()
+            .optional()
+            .describe(
+                "WSGITelemetryService unix socket (mod_wsgi 6): every mod_wsgi process sends metrics there (run mod_wsgi-telemetry serve on it).",
+            ),
+        mpm: z
+            .enum(MPMS)
+            .optional()
+            .describe("Apache's MPM. A change is a full restart. Unset: leave the host's choice (Debian: event)."),
+        listenPorts: z
+            .array(
+                z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(65535)
+                    .refine((p): boolean => p !== 80 && p !== 443, "80 and 443 are in Debian's ports.conf already"),
+            )
+            .max(32)
+            .default([])
+            .describe("Extra ports Apache listens on (for VirtualHosts on them)."),
     })
     .strict();
 
@@ -124,12 +173,19 @@ async function apply(ctx: Ctx, i: ApacheHostInputs, old?: ApacheHostState): Prom
     const moduleVersion = module?.version ?? old?.moduleVersion ?? LATEST;
     requireSupported("ApacheHost", i, moduleVersion);
     if (i.freeThreading && !/^cpython-\d+t-/.test(module?.abi ?? "")) {
-        throw new Error(`ApacheHost.freeThreading needs mod_wsgi built for a free-threaded Python (3.13t); the module on ${ctx.host.name} is built for ${module?.abi ?? "nothing yet (create the WsgiModule first)"}`);
+        throw new Error(
+            `ApacheHost.freeThreading needs mod_wsgi built for a free-threaded Python (3.13t); the module on ${ctx.host.name} is built for ${module?.abi ?? "nothing yet (create the WsgiModule first)"}`,
+        );
     }
-    if (before.apacheLayout !== "debian") throw new Error(`ApacheHost on ${ctx.host.name}: only Debian's Apache layout is supported (found ${before.apacheLayout})`);
+    if (before.apacheLayout !== "debian")
+        throw new Error(
+            `ApacheHost on ${ctx.host.name}: only Debian's Apache layout is supported (found ${before.apacheLayout})`,
+        );
     // Server-wide WSGI directives need a Python the module links: check what the host can do before writing.
     if (i.perInterpreterGil && before.python && versionBelow(before.python, 3, 12)) {
-        throw new Error(`ApacheHost.perInterpreterGil needs Python >= 3.12; ${ctx.host.name} has ${before.python} (WSGI0198)`);
+        throw new Error(
+            `ApacheHost.perInterpreterGil needs Python >= 3.12; ${ctx.host.name} has ${before.python} (WSGI0198)`,
+        );
     }
     const v = withoutInert("ApacheHost", i, moduleVersion);
     const wsgi = renderWsgi(v);
@@ -141,12 +197,21 @@ async function apply(ctx: Ctx, i: ApacheHostInputs, old?: ApacheHostState): Prom
     ];
     const mpmChange = i.mpm !== undefined && i.mpm !== before.apacheMpm;
     if (mpmChange) {
-        for (const m of MPMS) for (const ext of ["load", "conf"]) {
-            const link = `/etc/apache2/mods-enabled/mpm_${m}.${ext}`;
-            changes.push(m === i.mpm ? { op: "link", target: `/etc/apache2/mods-available/mpm_${m}.${ext}`, link } : { op: "del", target: link });
-        }
+        for (const m of MPMS)
+            for (const ext of ["load", "conf"]) {
+                const link = `/etc/apache2/mods-enabled/mpm_${m}.${ext}`;
+                changes.push(
+                    m === i.mpm
+                        ? { op: "link", target: `/etc/apache2/mods-available/mpm_${m}.${ext}`, link }
+                        : { op: "del", target: link },
+                );
+            }
     }
-    ctx.log.status(mpmChange ? `switching the MPM to ${i.mpm}: configtest, full restart` : "writing server-wide settings, configtest, graceful reload");
+    ctx.log.status(
+        mpmChange
+            ? `switching the MPM to ${i.mpm}: configtest, full restart`
+            : "writing server-wide settings, configtest, graceful reload",
+    );
     await applyConfig(ctx.host, changes, mpmChange ? "restart" : "graceful");
     const after = mpmChange ? facts(await runScript(ctx.host, "probe", [])) : before;
     return { ...i, ...after, configSha256: sha256(wsgi + listen), moduleVersion };
@@ -159,7 +224,8 @@ function versionBelow(v: string, major: number, minor: number): boolean {
 
 export const apacheHost: ResourceModule<ApacheHostInputs, ApacheHostState> = {
     token: "modwsgi:index:ApacheHost",
-    description: "The Apache host: facts read from it (outputs) and its server-wide settings (mod_wsgi server directives, MPM, extra Listen ports).",
+    description:
+        "The Apache host: facts read from it (outputs) and its server-wide settings (mod_wsgi server directives, MPM, extra Listen ports).",
     inputs,
     outputs: {
         osId: { type: "string", description: "ID from /etc/os-release (debian)." },
@@ -185,11 +251,26 @@ export const apacheHost: ResourceModule<ApacheHostInputs, ApacheHostState> = {
         if (wsgi === undefined) return null;
         const f = facts(await runScript(ctx.host, "probe", []));
         const live = withInert("ApacheHost", parse(wsgi, listen) as ApacheHostInputs, olds?.moduleVersion ?? LATEST);
-        return { ...olds, ...live, mpm: olds?.mpm === undefined ? undefined : (f.apacheMpm as ApacheHostInputs["mpm"]), ...f, configSha256: sha256(wsgi + listen) } as ApacheHostState;
+        return {
+            ...olds,
+            ...live,
+            mpm: olds?.mpm === undefined ? undefined : (f.apacheMpm as ApacheHostInputs["mpm"]),
+            ...f,
+            configSha256: sha256(wsgi + listen),
+        } as ApacheHostState;
     },
     async delete(ctx) {
         // The MPM stays as it is: switching back could break sites that now rely on it.
-        await applyConfig(ctx.host, [{ op: "del", target: LISTEN_LINK }, { op: "del", target: LISTEN_FILE }, { op: "del", target: WSGI_FILE }], "graceful");
+        await applyConfig(
+            ctx.host,
+            [
+                { op: "del", target: LISTEN_LINK },
+                { op: "del", target: LISTEN_FILE },
+                { op: "del", target: WSGI_FILE },
+            ],
+            "graceful",
+        );
     },
-    drift: (olds, news) => (olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : []),
+    drift: (olds, news) =>
+        olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : [],
 };

@@ -11,18 +11,23 @@ function files(root: string, rel = ""): string[] {
     const out: string[] = [];
     for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
         const r = rel ? `${rel}/${e.name}` : e.name;
-        if (/[\\\n\r]/.test(e.name)) throw new Error(`source file name ${JSON.stringify(r)} has a backslash or line break`);
+        if (/[\\\n\r]/.test(e.name))
+            throw new Error(`source file name ${JSON.stringify(r)} has a backslash or line break`);
         if (e.isDirectory()) {
             if (!SKIP_DIRS.has(e.name)) out.push(...files(root, r));
         } else if (e.isFile()) out.push(r);
-        else throw new Error(`source ${JSON.stringify(r)} is not a regular file or directory (symlinks are not uploaded)`);
+        else
+            throw new Error(
+                `source ${JSON.stringify(r)} is not a regular file or directory (symlinks are not uploaded)`,
+            );
     }
     return out;
 }
 
 export function resolveSource(source: string): string {
     const dir = path.resolve(source);
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`Application.source: ${dir} is not a directory`);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+        throw new Error(`Application.source: ${dir} is not a directory`);
     return dir;
 }
 
@@ -33,7 +38,9 @@ export function treeSha256(dir: string): string {
         .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const outer = createHash("sha256");
     for (const p of list) {
-        const inner = createHash("sha256").update(fs.readFileSync(path.join(dir, p))).digest("hex");
+        const inner = createHash("sha256")
+            .update(fs.readFileSync(path.join(dir, p)))
+            .digest("hex");
         outer.update(`${inner}  ${p}\n`);
     }
     return outer.digest("hex");

@@ -28,11 +28,15 @@ async function apply(ctx: Ctx, i: DaemonProcessInputs, old?: DaemonProcessState)
 
 export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessState> = {
     token: "modwsgi:index:DaemonProcess",
-    description: "A mod_wsgi daemon process group (WSGIDaemonProcess) with the upstream recommended production defaults.",
+    description:
+        "A mod_wsgi daemon process group (WSGIDaemonProcess) with the upstream recommended production defaults.",
     inputs,
     outputs: {
         configFile: { type: "string", description: "The managed config file on the host." },
-        configSha256: { type: "string", description: "SHA-256 of that file's content as last applied (live after refresh)." },
+        configSha256: {
+            type: "string",
+            description: "SHA-256 of that file's content as last applied (live after refresh).",
+        },
         moduleVersion: { type: "string", description: "The host's mod_wsgi version the file was written for." },
     },
     removed: REMOVED,
@@ -49,10 +53,18 @@ export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessSta
         const live = withInert("DaemonProcess", parse(res.stdout) ?? {}, moduleVersion);
         // Options absent from the live line are reported as unset, so the diff shows them.
         const base = Object.fromEntries(Object.keys(inputs.shape).map((k) => [k, undefined]));
-        return { ...base, ...live, name: live.name ?? id, configFile: file, configSha256: sha256(res.stdout), moduleVersion } as DaemonProcessState;
+        return {
+            ...base,
+            ...live,
+            name: live.name ?? id,
+            configFile: file,
+            configSha256: sha256(res.stdout),
+            moduleVersion,
+        } as DaemonProcessState;
     },
     async delete(ctx, olds) {
         await applyConfig(ctx.host, [{ op: "del", target: configFile(olds.name) }], "graceful");
     },
-    drift: (olds, news) => (olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : []),
+    drift: (olds, news) =>
+        olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : [],
 };

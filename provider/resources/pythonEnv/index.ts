@@ -12,18 +12,39 @@ import type { Ctx, ResourceModule } from "../../resource";
 // A requirement line for pip -r: no options (leading -), no line breaks, no shell or path tricks.
 const requirement = z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._\-\[\],<>=!~ ;*'"]*$/, "must be a requirement specifier like flask==3.1.2");
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._\-[\],<>=!~ ;*'"]*$/, "must be a requirement specifier like flask==3.1.2");
 
 export const inputs = z
     .object({
-        name: name().describe("Environment name; the venv lives at /opt/modwsgi/envs/<name>. Changing it replaces the venv."),
-        python: absPath().default("/usr/bin/python3").describe("Interpreter for the venv: must be the one the WsgiModule is built with."),
-        requirements: z.array(requirement).max(500).default([]).describe("pip requirement specifiers, ideally pinned (flask==3.1.2)."),
-        requirementsFile: z.string().min(1).optional().describe(
-            "A local requirements.txt (specifiers, comments, --hash options), uploaded and installed after `requirements`."),
-        wheels: z.string().min(1).optional().describe(
-            "A local directory of .whl files, uploaded; pip then installs from it alone (--no-index), for hosts without PyPI."),
-        requirementsSha256: z.string().optional().describe("SHA-256 of requirementsFile and the wheels: computed at preview."),
+        name: name().describe(
+            "Environment name; the venv lives at /opt/modwsgi/envs/<name>. Changing it replaces the venv.",
+        ),
+        python: absPath()
+            .default("/usr/bin/python3")
+            .describe("Interpreter for the venv: must be the one the WsgiModule is built with."),
+        requirements: z
+            .array(requirement)
+            .max(500)
+            .default([])
+            .describe("pip requirement specifiers, ideally pinned (flask==3.1.2)."),
+        requirementsFile: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+                "A local requirements.txt (specifiers, comments, --hash options), uploaded and installed after `requirements`.",
+            ),
+        wheels: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+                "A local directory of .whl files, uploaded; pip then installs from it alone (--no-index), for hosts without PyPI.",
+            ),
+        requirementsSha256: z
+            .string()
+            .optional()
+            .describe("SHA-256 of requirementsFile and the wheels: computed at preview."),
     })
     .strict();
 
@@ -43,9 +64,14 @@ export function checkRequirementsFile(text: string): string {
         const line = raw.replace(/\s+#.*$/, "").trim();
         if (!line || line.startsWith("#")) return;
         // --hash pins may follow the specifier or stand on continuation lines of their own.
-        const spec = line.replace(/\s*\\$/, "").replace(/(^|\s+)--hash=sha256:[0-9a-f]{64}/g, "").trim();
+        const spec = line
+            .replace(/\s*\\$/, "")
+            .replace(/(^|\s+)--hash=sha256:[0-9a-f]{64}/g, "")
+            .trim();
         if (spec && !requirement.safeParse(spec).success) {
-            throw new Error(`PythonEnv.requirementsFile: line ${n + 1} ${JSON.stringify(raw.slice(0, 80))} is not a requirement specifier (pip options other than --hash are refused)`);
+            throw new Error(
+                `PythonEnv.requirementsFile: line ${n + 1} ${JSON.stringify(raw.slice(0, 80))} is not a requirement specifier (pip options other than --hash are refused)`,
+            );
         }
     });
     return text;
@@ -83,7 +109,13 @@ async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
     }
     ctx.log.status(`pip install into ${venv}${i.wheels ? " from the uploaded wheels only" : ""}`);
     const facts = await runScript(ctx.host, "sync-venv", [venv, i.python, stage]);
-    return { ...i, path: venv, pythonVersion: facts.python_version, freezeSha256: facts.freeze_sha256, appliedFreezeSha256: facts.freeze_sha256 };
+    return {
+        ...i,
+        path: venv,
+        pythonVersion: facts.python_version,
+        freezeSha256: facts.freeze_sha256,
+        appliedFreezeSha256: facts.freeze_sha256,
+    };
 }
 
 export const pythonEnv: ResourceModule<PythonEnvInputs, PythonEnvState> = {

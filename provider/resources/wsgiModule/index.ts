@@ -14,39 +14,90 @@ import { LATEST } from "../../versions";
 import { filesSha256, tarOf, wheelFiles } from "../../wheels";
 
 const SOURCES = ["pypi", "sdist", "url", "distro"] as const;
-const sha256Hex = () => z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex (64 characters 0-9a-f; sha256sum prints it)");
+const sha256Hex = () =>
+    z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex (64 characters 0-9a-f; sha256sum prints it)");
 
 export const inputs = z
     .object({
-        source: z.enum(SOURCES).default("pypi").describe(
-            "Where mod_wsgi comes from. `pypi`: pip downloads `version` from the package index. `sdist`: the local source archive `archive`, uploaded over SSH (hosts without internet). `url`: the host downloads `url`. Both check `sha256`. `distro`: Debian's libapache2-mod-wsgi-py3 (4.9 on Debian 12, 5.0 on 13; needs `allowDistroPackage`). A change rebuilds the module and fully restarts Apache."),
-        version: z.string().regex(/^6\.\d+\.\d+$/, "must be a mod_wsgi 6.x release like 6.1.1 (4.x and 5.x lack options this provider writes; for Debian's package use source \"distro\")").default("6.1.1").describe(
-            "mod_wsgi release (6.x). For `sdist` and `url`, the archive must hold this release. Not used with `distro`."),
-        archive: z.string().min(1).optional().describe("source `sdist`: local path of the mod_wsgi source archive (mod_wsgi-X.Y.Z.tar.gz)."),
-        url: z.string().max(2048).regex(/^https?:\/\/[A-Za-z0-9._~:\/?#\[\]@!$&'()*+,;=%-]+$/, "must be an http(s) URL without spaces or quotes").optional()
+        source: z
+            .enum(SOURCES)
+            .default("pypi")
+            .describe(
+                "Where mod_wsgi comes from. `pypi`: pip downloads `version` from the package index. `sdist`: the local source archive `archive`, uploaded over SSH (hosts without internet). `url`: the host downloads `url`. Both check `sha256`. `distro`: Debian's libapache2-mod-wsgi-py3 (4.9 on Debian 12, 5.0 on 13; needs `allowDistroPackage`). A change rebuilds the module and fully restarts Apache.",
+            ),
+        version: z
+            .string()
+            .regex(
+                /^6\.\d+\.\d+$/,
+                'must be a mod_wsgi 6.x release like 6.1.1 (4.x and 5.x lack options this provider writes; for Debian\'s package use source "distro")',
+            )
+            .default("6.1.1")
+            .describe(
+                "mod_wsgi release (6.x). For `sdist` and `url`, the archive must hold this release. Not used with `distro`.",
+            ),
+        archive: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("source `sdist`: local path of the mod_wsgi source archive (mod_wsgi-X.Y.Z.tar.gz)."),
+        url: z
+            .string()
+            .max(2048)
+            .regex(
+                /^https?:\/\/[A-Za-z0-9._~:/?#[\]@!$&'()*+,;=%-]+$/,
+                "must be an http(s) URL without spaces or quotes",
+            )
+            .optional()
             .describe("source `url`: where the host downloads the source archive from."),
-        sha256: sha256Hex().optional().describe("SHA-256 of the archive (`sdist`, `url`): checked here at preview and on the host before building."),
-        buildWheels: z.string().min(1).optional().describe(
-            "`sdist`, `url`: a local directory of wheels (at least setuptools) uploaded for building without a package index. Debian 12's venvs carry setuptools already; Debian 13's do not."),
-        allowDistroPackage: z.boolean().default(false).describe(
-            "Allow source `distro`: Debian's pre-6.x mod_wsgi. Settings new in 6.0 are then refused (the module would reject them)."),
-        python: absPath().default("/usr/bin/python3").describe(
-            "Python interpreter the module is built against; every PythonEnv on the host must use the same one. `distro`: /usr/bin/python3 only."),
+        sha256: sha256Hex()
+            .optional()
+            .describe(
+                "SHA-256 of the archive (`sdist`, `url`): checked here at preview and on the host before building.",
+            ),
+        buildWheels: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+                "`sdist`, `url`: a local directory of wheels (at least setuptools) uploaded for building without a package index. Debian 12's venvs carry setuptools already; Debian 13's do not.",
+            ),
+        allowDistroPackage: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Allow source `distro`: Debian's pre-6.x mod_wsgi. Settings new in 6.0 are then refused (the module would reject them).",
+            ),
+        python: absPath()
+            .default("/usr/bin/python3")
+            .describe(
+                "Python interpreter the module is built against; every PythonEnv on the host must use the same one. `distro`: /usr/bin/python3 only.",
+            ),
         buildWheelsSha256: sha256Hex().optional().describe("SHA-256 of the buildWheels files: computed at preview."),
     })
     .strict()
     .superRefine((v, ctx) => {
         const need = (prop: "archive" | "url" | "sha256", why: string) => {
-            if (v[prop] === undefined) ctx.addIssue({ code: "custom", path: [prop], message: `is required with source "${v.source}" (${why})` });
+            if (v[prop] === undefined)
+                ctx.addIssue({
+                    code: "custom",
+                    path: [prop],
+                    message: `is required with source "${v.source}" (${why})`,
+                });
         };
         const refuse = (prop: "archive" | "url" | "sha256" | "buildWheels", only: string) => {
-            if (v[prop] !== undefined) ctx.addIssue({ code: "custom", path: [prop], message: `applies only to source ${only} (source is "${v.source}")` });
+            if (v[prop] !== undefined)
+                ctx.addIssue({
+                    code: "custom",
+                    path: [prop],
+                    message: `applies only to source ${only} (source is "${v.source}")`,
+                });
         };
         if (v.source === "sdist") need("archive", "the local mod_wsgi-X.Y.Z.tar.gz to upload");
         else refuse("archive", '"sdist"');
         if (v.source === "url") need("url", "where the host downloads the archive");
         else refuse("url", '"url"');
-        if (v.source === "sdist" || v.source === "url") need("sha256", "the archive is checked against it before anything is built");
+        if (v.source === "sdist" || v.source === "url")
+            need("sha256", "the archive is checked against it before anything is built");
         else {
             refuse("sha256", '"sdist" or "url"');
             refuse("buildWheels", '"sdist" or "url"');
@@ -55,11 +106,16 @@ export const inputs = z
             ctx.addIssue({
                 code: "custom",
                 path: ["source"],
-                message: "Debian's package (libapache2-mod-wsgi-py3) is mod_wsgi 4.9.4 on Debian 12 and 5.0.2 on Debian 13, both before 6.0: no request interrupts, per-interpreter GIL, free-threading or telemetry, and upstream no longer supports 4.x. Use source pypi/sdist/url for 6.x, or set allowDistroPackage: true to accept it",
+                message:
+                    "Debian's package (libapache2-mod-wsgi-py3) is mod_wsgi 4.9.4 on Debian 12 and 5.0.2 on Debian 13, both before 6.0: no request interrupts, per-interpreter GIL, free-threading or telemetry, and upstream no longer supports 4.x. Use source pypi/sdist/url for 6.x, or set allowDistroPackage: true to accept it",
             });
         }
         if (v.source === "distro" && v.python !== "/usr/bin/python3") {
-            ctx.addIssue({ code: "custom", path: ["python"], message: "must be /usr/bin/python3 with source \"distro\" (Debian's module is linked against it)" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["python"],
+                message: 'must be /usr/bin/python3 with source "distro" (Debian\'s module is linked against it)',
+            });
         }
     });
 
@@ -84,7 +140,9 @@ const DEBIAN_LINKS = [`${ENABLED}/wsgi.load`, `${ENABLED}/wsgi.conf`];
 
 /** Each version, Python and archive builds in a venv of its own, so the module Apache runs is never touched. */
 export const venvFor = (i: WsgiModuleInputs) =>
-    i.source === "distro" ? "" : `/opt/modwsgi/module/mod_wsgi-${i.version}-${i.python.split("/").pop()}${i.sha256 ? `-${i.sha256.slice(0, 12)}` : ""}`;
+    i.source === "distro"
+        ? ""
+        : `/opt/modwsgi/module/mod_wsgi-${i.version}-${i.python.split("/").pop()}${i.sha256 ? `-${i.sha256.slice(0, 12)}` : ""}`;
 
 /** The LoadModule file; its first lines record version and ABI for the other resources' checks. */
 export function renderLoad(modulePath: string, version: string, abi: string): string {
@@ -94,7 +152,11 @@ export function renderLoad(modulePath: string, version: string, abi: string): st
 /** Version and Python ABI of the module this provider loads, from its LoadModule file. */
 export function parseLoad(text: string): { version: string; abi: string; modulePath: string } {
     const m = /^# mod_wsgi (\S+) for (\S+)$/m.exec(text);
-    return { version: m?.[1] ?? "unknown", abi: m?.[2] ?? "unknown", modulePath: directive(text, "LoadModule")?.[1] ?? "" };
+    return {
+        version: m?.[1] ?? "unknown",
+        abi: m?.[2] ?? "unknown",
+        modulePath: directive(text, "LoadModule")?.[1] ?? "",
+    };
 }
 
 /** Version, ABI and path of the module this provider loads on the host (undefined when none yet). */
@@ -125,7 +187,9 @@ const BUILT: Record<string, string> = {
 function buildWheels(dir: string): string[] {
     const files = wheelFiles(dir, "WsgiModule.buildWheels");
     if (!files.some((f) => /^setuptools-/i.test(path.basename(f)))) {
-        throw new Error(`WsgiModule.buildWheels: ${path.resolve(dir)} holds no setuptools wheel (pip download setuptools --only-binary=:all:)`);
+        throw new Error(
+            `WsgiModule.buildWheels: ${path.resolve(dir)} holds no setuptools wheel (pip download setuptools --only-binary=:all:)`,
+        );
     }
     return files;
 }
@@ -174,8 +238,12 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
         facts = await runScript(ctx.host, "distro-module", [], { timeoutMs: 600_000 });
     } else {
         const extra = await stageSources(ctx, i);
-        ctx.log.status(`building mod_wsgi ${i.version} (${i.source}) against ${i.python} (a first build compiles C, ~30 s)`);
-        facts = await runScript(ctx.host, "build-module", [i.version, i.python, venv, ...extra], { timeoutMs: 900_000 });
+        ctx.log.status(
+            `building mod_wsgi ${i.version} (${i.source}) against ${i.python} (a first build compiles C, ~30 s)`,
+        );
+        facts = await runScript(ctx.host, "build-module", [i.version, i.python, venv, ...extra], {
+            timeoutMs: 900_000,
+        });
     }
     ctx.log.info(`mod_wsgi ${facts.version} for Python ${facts.python_version}: ${BUILT[facts.built] ?? facts.built}`);
     const load = renderLoad(facts.module_path, facts.version, facts.python_abi);
@@ -207,7 +275,8 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
 
 export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
     token: "modwsgi:index:WsgiModule",
-    description: "mod_wsgi on the host: built by pip against the host's Python and apxs (from PyPI, an uploaded source archive, or a URL), or Debian's package on request; loaded into Apache.",
+    description:
+        "mod_wsgi on the host: built by pip against the host's Python and apxs (from PyPI, an uploaded source archive, or a URL), or Debian's package on request; loaded into Apache.",
     inputs,
     outputs: {
         venv: { type: "string", description: "Virtual environment holding the built module (empty for `distro`)." },
@@ -215,7 +284,11 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
         modulePath: { type: "string", description: "Path of the loaded mod_wsgi .so." },
         moduleSha256: { type: "string", description: "SHA-256 of the .so." },
         pythonVersion: { type: "string", description: "Python version the module is built for (X.Y.Z)." },
-        pythonAbi: { type: "string", description: "Python ABI the module is built for (SOABI, e.g. cpython-311-x86_64-linux-gnu); venvs must match it." },
+        pythonAbi: {
+            type: "string",
+            description:
+                "Python ABI the module is built for (SOABI, e.g. cpython-311-x86_64-linux-gnu); venvs must match it.",
+        },
         configSha256: { type: "string", description: "SHA-256 of the managed LoadModule and include files." },
     },
     normalize,
@@ -225,8 +298,16 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
     // Debian's module is at most 5.0.2: settings new in 6.0 are refused at preview already.
     declaredModule: (i) =>
         i.source === "distro"
-            ? { version: "5.0.2", label: "the WsgiModule declared is Debian's package (4.9.4 on Debian 12, 5.0.2 on 13)", python: "/usr/bin/python3" }
-            : { version: i.version ?? LATEST, label: `the WsgiModule declared is ${i.version ?? LATEST}`, python: typeof i.python === "string" && i.python !== UNKNOWN ? i.python : "" },
+            ? {
+                  version: "5.0.2",
+                  label: "the WsgiModule declared is Debian's package (4.9.4 on Debian 12, 5.0.2 on 13)",
+                  python: "/usr/bin/python3",
+              }
+            : {
+                  version: i.version ?? LATEST,
+                  label: `the WsgiModule declared is ${i.version ?? LATEST}`,
+                  python: typeof i.python === "string" && i.python !== UNKNOWN ? i.python : "",
+              },
     id: () => "mod_wsgi",
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),
@@ -243,7 +324,8 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
                 ? sh`dpkg-query -W -f ${"${Version}\n"} libapache2-mod-wsgi-py3 | sed 's/-[^-]*$//' && /usr/bin/python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); print(sys.executable)' && echo ${abi} && sha256sum ${modulePath}`
                 : sh`${venv + "/bin/python"} -c 'import importlib.metadata as m, sys; print(m.version("mod_wsgi")); print("%d.%d.%d" % sys.version_info[:3]); print(sys._base_executable); import sysconfig; print(sysconfig.get_config_var("SOABI"))' && sha256sum ${modulePath}`,
         );
-        const [version, pythonVersion, python, pythonAbi, shaLine] = probe.code === 0 ? probe.stdout.trim().split("\n") : [];
+        const [version, pythonVersion, python, pythonAbi, shaLine] =
+            probe.code === 0 ? probe.stdout.trim().split("\n") : [];
         return {
             ...olds,
             source: olds?.source ?? (distro ? "distro" : "pypi"),
@@ -262,21 +344,24 @@ export const wsgiModule: ResourceModule<WsgiModuleInputs, WsgiModuleState> = {
     },
     async delete(ctx, olds) {
         await applyConfig(
-                ctx.host,
-                [
-                    { op: "del", target: `${ENABLED}/modwsgi.load` },
-                    { op: "del", target: `${ENABLED}/modwsgi.conf` },
-                    { op: "del", target: LOAD },
-                    { op: "del", target: CONF },
-                ],
-                "restart",
-            );
+            ctx.host,
+            [
+                { op: "del", target: `${ENABLED}/modwsgi.load` },
+                { op: "del", target: `${ENABLED}/modwsgi.conf` },
+                { op: "del", target: LOAD },
+                { op: "del", target: CONF },
+            ],
+            "restart",
+        );
         // Debian's package (distro) stays installed but disabled: apt owns it.
         // One module per host: the archives and build wheels it staged go with it.
         if (olds.venv) await run(ctx.host, sh`rm -rf ${olds.venv} ${SRC}`);
     },
     drift: (olds) => [
-        ...(olds.configSha256 !== configSha(renderLoad(olds.modulePath, olds.moduleVersion, olds.pythonAbi), renderConf()) ? ["configSha256"] : []),
+        ...(olds.configSha256 !==
+        configSha(renderLoad(olds.modulePath, olds.moduleVersion, olds.pythonAbi), renderConf())
+            ? ["configSha256"]
+            : []),
         ...(olds.moduleSha256 === "missing" ? ["moduleSha256"] : []),
     ],
 };

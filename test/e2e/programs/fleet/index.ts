@@ -12,10 +12,22 @@ const source = path.join(__dirname, "../../../../examples/flask-hello/app");
 export const urls = hosts.map((h) => {
     const opts = { provider: new modwsgi.Provider(h.name, { host: h.address, hostKey: h.hostKey, privateKey }) };
     const mod = new modwsgi.WsgiModule(`${h.name}-module`, {}, opts);
-    const env = new modwsgi.PythonEnv(`${h.name}-env`, { name: "fleet", python: mod.python, requirements: ["flask==3.1.2"] }, { ...opts, dependsOn: [mod] });
+    const env = new modwsgi.PythonEnv(
+        `${h.name}-env`,
+        { name: "fleet", python: mod.python, requirements: ["flask==3.1.2"] },
+        { ...opts, dependsOn: [mod] },
+    );
     return [1, 2, 3, 4].map((n) => {
-        const daemon = new modwsgi.DaemonProcess(`${h.name}-daemon${n}`, { name: `fleet${n}`, threads: 2, pythonHome: env.path }, { ...opts, dependsOn: [mod] });
-        const app = new modwsgi.Application(`${h.name}-app${n}`, { name: `fleet${n}`, mountPoint: `/fleet${n}`, source, processGroup: daemon.name }, opts);
+        const daemon = new modwsgi.DaemonProcess(
+            `${h.name}-daemon${n}`,
+            { name: `fleet${n}`, threads: 2, pythonHome: env.path },
+            { ...opts, dependsOn: [mod] },
+        );
+        const app = new modwsgi.Application(
+            `${h.name}-app${n}`,
+            { name: `fleet${n}`, mountPoint: `/fleet${n}`, source, processGroup: daemon.name },
+            opts,
+        );
         return pulumi.interpolate`http://${h.address}${app.mountPoint}/`;
     });
 });

@@ -13,23 +13,43 @@ const mod = new modwsgi.WsgiModule("module", {}, { ...opts, dependsOn: [host] })
 // The vhosts wait for ApacheHost: its Listen file must be in place when their port is checked.
 const after = { ...opts, dependsOn: [host, mod] };
 
-new modwsgi.VirtualHost("secure", {
-    name: "redirect",
-    serverName: config.require("serverName"),
-    redirectHttp: true,
-    tls: {
-        certificate: fs.readFileSync(config.require("certificateFile"), "utf8"),
-        privateKey: pulumi.secret(fs.readFileSync(config.require("keyFile"), "utf8")),
+new modwsgi.VirtualHost(
+    "secure",
+    {
+        name: "redirect",
+        serverName: config.require("serverName"),
+        redirectHttp: true,
+        tls: {
+            certificate: fs.readFileSync(config.require("certificateFile"), "utf8"),
+            privateKey: pulumi.secret(fs.readFileSync(config.require("keyFile"), "utf8")),
+        },
     },
-}, after);
+    after,
+);
 
-const alt = new modwsgi.VirtualHost("alt", { name: "alt", serverName: config.require("altServerName"), port: config.requireNumber("altPort") }, after);
-const env = new modwsgi.PythonEnv("env", { name: "vhostports", python: mod.python, requirements: ["flask==3.1.2"] }, { ...opts, dependsOn: [mod] });
-const daemon = new modwsgi.DaemonProcess("alt", { name: "alt", threads: 2, pythonHome: env.path }, { ...opts, dependsOn: [mod] });
-new modwsgi.Application("alt", {
-    name: "alt",
-    mountPoint: "/hello",
-    source: path.join(__dirname, "../../../../examples/flask-hello/app"),
-    processGroup: daemon.name,
-    virtualHost: alt.name,
-}, opts);
+const alt = new modwsgi.VirtualHost(
+    "alt",
+    { name: "alt", serverName: config.require("altServerName"), port: config.requireNumber("altPort") },
+    after,
+);
+const env = new modwsgi.PythonEnv(
+    "env",
+    { name: "vhostports", python: mod.python, requirements: ["flask==3.1.2"] },
+    { ...opts, dependsOn: [mod] },
+);
+const daemon = new modwsgi.DaemonProcess(
+    "alt",
+    { name: "alt", threads: 2, pythonHome: env.path },
+    { ...opts, dependsOn: [mod] },
+);
+new modwsgi.Application(
+    "alt",
+    {
+        name: "alt",
+        mountPoint: "/hello",
+        source: path.join(__dirname, "../../../../examples/flask-hello/app"),
+        processGroup: daemon.name,
+        virtualHost: alt.name,
+    },
+    opts,
+);
