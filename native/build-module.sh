@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # build-module: pip-build mod_wsgi into its own venv against the host's Python and apxs; idempotent.
-# Usage: build-module.sh VERSION PYTHON VENV                       (from the package index)
-#        build-module.sh VERSION PYTHON VENV ARCHIVE SHA256 URL WHEELS
+# Usage: build-module.sh VERSION PYTHON VENV DEBIAN_LOAD                       (from the package index)
+#        build-module.sh VERSION PYTHON VENV DEBIAN_LOAD ARCHIVE SHA256 URL WHEELS
+#   DEBIAN_LOAD: the mods-enabled link of Debian's own mod_wsgi package (must be absent);
 #   ARCHIVE: the source archive's path on the host (uploaded; or downloaded from URL when URL is set),
 #   checked against SHA256; WHEELS: a tar of build wheels (setuptools) for building without an index.
 # Everything mod_wsgi's build needs, checked before anything is written: each failure names the missing
@@ -13,9 +14,11 @@ preflight() {
     v=$( (apache2 -v 2>/dev/null || httpd -v) | sed -n 's|^Server version: Apache/\([0-9]*\.[0-9]*\).*|\1|p')
     [ "$v" = 2.4 ] || die "mod_wsgi 6 needs Apache 2.4 (found ${v:-an unknown version})"
     [ -x "$python" ] || die "$python not found (install the Debian package python3)"
-    "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' ||
-        die "mod_wsgi 6 needs Python >= 3.10 ($python is $("$python" -c 'import sys;print("%d.%d" % sys.version_info[:2])'))"
-    "$python" -c 'import sysconfig,sys; sys.exit(0 if sysconfig.get_config_var("Py_ENABLE_SHARED") else 1)' ||
+    pv=$(python_fact "$python" python_version)
+    major=${pv%%.*} rest=${pv#*.}
+    [ "${major:-0}" -gt 3 ] || { [ "${major:-0}" -eq 3 ] && [ "${rest%%.*}" -ge 10 ]; } ||
+        die "mod_wsgi 6 needs Python >= 3.10 ($python is ${pv:-not runnable})"
+    [ "$(python_fact "$python" python_shared)" = 1 ] ||
         die "$python is not built with a shared libpython (Py_ENABLE_SHARED=0); mod_wsgi needs one (use the distro's python3)"
     "$python" -c 'import venv, ensurepip' 2>/dev/null ||
         die "$python cannot make venvs with pip (install the Debian package python3-venv)"
@@ -27,8 +30,8 @@ preflight() {
     command -v "${cc%% *}" >/dev/null 2>&1 || die "C compiler ${cc%% *} not found (install the Debian package gcc)"
     apr=$("$("$apxs" -q APR_CONFIG 2>/dev/null || echo apr-1-config)" --includedir 2>/dev/null || true)
     # Apache loads only the first wsgi_module: Debian's (4.9 on 12, 5.0 on 13) would silently win.
-    if [ -e /etc/apache2/mods-enabled/wsgi.load ]; then
-        die "Debian's mod_wsgi package is enabled (/etc/apache2/mods-enabled/wsgi.load, $(dpkg-query -W -f '${Version}' libapache2-mod-wsgi-py3 2>/dev/null || echo 'version unknown')): it predates 6.x and would load instead; run a2dismod wsgi (or apt-get purge libapache2-mod-wsgi-py3)"
+    if [ -e "$debian_load" ]; then
+        die "Debian's mod_wsgi package is enabled ($debian_load, $(dpkg-query -W -f '${Version}' libapache2-mod-wsgi-py3 2>/dev/null || echo 'version unknown')): it predates 6.x and would load instead; run a2dismod wsgi (or apt-get purge libapache2-mod-wsgi-py3)"
     fi
     grep -qs '^#define APR_HAS_THREADS *1' "$apr/apr.h" || die "Apache's APR is built without threads (APR_HAS_THREADS != 1 in ${apr:-?}/apr.h); mod_wsgi needs a threaded APR"
 }
@@ -74,7 +77,7 @@ archive_args() {
 }
 
 main() {
-    version=$1 python=$2 venv=$3 archive=${4:-} sum=${5:-} url=${6:-} wheels=${7:-}
+    version=$1 python=$2 venv=$3 debian_load=$4 archive=${5:-} sum=${6:-} url=${7:-} wheels=${8:-}
     preflight "$python"
     [ -z "$archive" ] || fetch_archive "$archive" "$sum" "$url"
     built=existing
@@ -105,8 +108,7 @@ main() {
     fact version "$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("mod_wsgi"))')"
     fact module_path "$so"
     fact module_sha256 "$(sha256sum "$so" | cut -d' ' -f1)"
-    fact python_version "$("$venv/bin/python" -c 'import sys;print("%d.%d.%d" % sys.version_info[:3])')"
-    fact python_abi "$("$venv/bin/python" -c 'import sysconfig;print(sysconfig.get_config_var("SOABI"))')"
+    python_info "$venv/bin/python" | grep -E '^python_(version|abi)='
     fact built "$built"
 }
 main "$@"

@@ -23,8 +23,7 @@ main() {
     fact version "$(dpkg-query -W -f '${Version}' libapache2-mod-wsgi-py3 | sed 's/-[^-]*$//')"
     fact module_path "$so"
     fact module_sha256 "$(sha256sum "$so" | cut -d' ' -f1)"
-    fact python_version "$(/usr/bin/python3 -c 'import sys;print("%d.%d.%d" % sys.version_info[:3])')"
-    fact python_abi "$(/usr/bin/python3 -c 'import sysconfig;print(sysconfig.get_config_var("SOABI"))')"
+    python_info /usr/bin/python3 | grep -E '^python_(version|abi)='
     fact built "$built"
 }
 main "$@"

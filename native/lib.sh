@@ -10,6 +10,19 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 need_cmd() { command -v "$1" >/dev/null 2>&1 || die "$1 not found${2:+ (install the Debian package $2)}"; }
 fact() { printf '%s=%s\n' "$1" "$2"; }
 
+# python_info PYTHON: the interpreter's version, ABI (SOABI), base executable and whether libpython is
+# shared, as facts. The only place that asks a Python about itself.
+python_info() {
+    "$1" -c 'import sys, sysconfig
+print("python_version=%d.%d.%d" % sys.version_info[:3])
+print("python_abi=%s" % sysconfig.get_config_var("SOABI"))
+print("python_executable=%s" % getattr(sys, "_base_executable", sys.executable))
+print("python_shared=%s" % (1 if sysconfig.get_config_var("Py_ENABLE_SHARED") else 0))'
+}
+
+# python_fact PYTHON KEY: one of python_info's facts (empty when the interpreter cannot run).
+python_fact() { python_info "$1" 2>/dev/null | sed -n "s/^$2=//p"; }
+
 has_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
 
 apache_running() {

@@ -14,7 +14,7 @@ main() {
     if [ -d /etc/apache2/mods-available ]; then layout=debian; elif [ -d /etc/httpd/conf.modules.d ]; then layout=redhat; fi
     fact apache_layout "$layout"
     fact apxs "$(command -v apxs || command -v apxs2 || true)"
-    fact python3 "$(/usr/bin/python3 -c 'import sys;print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null || true)"
+    fact python3 "$(python_fact /usr/bin/python3 python_version)"
     # Every python3.X interpreter on the host (the ones a WsgiModule could be built against).
     fact pythons "$(for p in /usr/bin/python3.[0-9]*; do case "$p" in *-config) ;; *) [ -x "$p" ] && printf '%s ' "$p" ;; esac; done)"
 }

@@ -1,14 +1,14 @@
 # shellcheck shell=sh
 # sync-venv: make a venv with PYTHON at VENV and install STAGE/requirements.txt into it; idempotent.
 # With STAGE/wheels.tar, pip installs from those wheels alone (--no-index): hosts without PyPI.
-# Usage: sync-venv.sh VENV PYTHON STAGE
+# Usage: sync-venv.sh VENV PYTHON STAGE MODULE_LOAD_FILE
 main() {
-    venv=$1 python=$2 stage=$3
+    venv=$1 python=$2 stage=$3 load=$4
     need_cmd "$python" python3
-    want=$("$python" -c 'import sys;print("%d.%d" % sys.version_info[:2])')
+    want=$(python_fact "$python" python_version | cut -d. -f1,2)
     check_module_abi
     if [ -x "$venv/bin/python" ]; then
-        have=$("$venv/bin/python" -c 'import sys;print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+        have=$(python_fact "$venv/bin/python" python_version | cut -d. -f1,2)
         [ "$have" = "$want" ] || { say "venv $venv has Python $have, want $want: recreating"; rm -rf "$venv"; }
     fi
     if [ ! -x "$venv/bin/python" ]; then
@@ -26,19 +26,18 @@ main() {
         die "pip could not install the requirements into $venv (see above)"
     fi
     rm -rf "$stage"
-    fact python_version "$("$venv/bin/python" -c 'import sys;print("%d.%d.%d" % sys.version_info[:3])')"
+    fact python_version "$(python_fact "$venv/bin/python" python_version)"
     fact freeze_sha256 "$("$venv/bin/pip" freeze --disable-pip-version-check | sha256sum | cut -d' ' -f1)"
 }
 
 # A venv must come from the Python the loaded mod_wsgi was built for (same ABI), else its daemons die
 # at start with "No module named 'encodings'".
 check_module_abi() {
-    load=/etc/apache2/mods-available/modwsgi.load
     [ -f "$load" ] || return 0
     # The load file's "# mod_wsgi VERSION for SOABI" line names the ABI (Debian's .so path does not).
     abi=$(sed -n 's/^# mod_wsgi [^ ]* for //p' "$load")
     [ -n "$abi" ] || abi=$(sed -n 's/^LoadModule wsgi_module //p' "$load" | tr -d '"')
-    soabi=$("$python" -c 'import sysconfig;print(sysconfig.get_config_var("SOABI"))')
+    soabi=$(python_fact "$python" python_abi)
     case "$abi" in
         *"$soabi"*) ;;
         *) rm -rf "$stage"; die "$python ($soabi) does not match the loaded mod_wsgi ($abi): build the venv with the WsgiModule's python" ;;

@@ -13,10 +13,12 @@ function typeText(p: Prop): string {
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 function table(props: Record<string, Prop>, required: string[] = []): string {
-    const rows = Object.entries(props).map(
-        ([k, p]) =>
-            `| \`${k}\`${required.includes(k) ? " (required)" : ""} | ${cell(typeText(p))}${p.secret ? ", secret" : ""} | ${p.default !== undefined ? `\`${cell(JSON.stringify(p.default))}\`` : ""} | ${cell(p.description ?? "")} |`,
-    );
+    const rows = Object.entries(props).map(([k, p]) => {
+        const name = `\`${k}\`${required.includes(k) ? " (required)" : ""}`;
+        const type = `${cell(typeText(p))}${p.secret ? ", secret" : ""}`;
+        const def = p.default !== undefined ? `\`${cell(JSON.stringify(p.default))}\`` : "";
+        return `| ${name} | ${type} | ${def} | ${cell(p.description ?? "")} |`;
+    });
     return ["| property | type | default | description |", "|---|---|---|---|", ...rows].join("\n");
 }
 

@@ -7,14 +7,7 @@ import { application } from "./resources/application";
 import { virtualHost } from "./resources/virtualHost";
 import { apacheHost } from "./resources/apacheHost";
 
-export const resources = [
-    apacheHost,
-    wsgiModule,
-    pythonEnv,
-    daemonProcess,
-    virtualHost,
-    application,
-] as unknown as ResourceModule[];
+export const resources: ResourceModule[] = [apacheHost, wsgiModule, pythonEnv, daemonProcess, virtualHost, application];
 
 export function moduleFor(type: string): ResourceModule {
     const m = resources.find((r) => r.token === type);

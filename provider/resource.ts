@@ -1,33 +1,32 @@
 // The contract every resource folder implements, and the pure pieces shared by all of them:
 // input checking (zod issues -> Pulumi check failures) and the per-property diff.
 import { z } from "zod";
-import type { Connection } from "./remote/connection";
-import type { RemoteHost } from "./remote/ssh";
+import type { RemoteHost } from "./remote/host";
 import type { Logger } from "./log";
 import { unsupported } from "./versions";
+import { secretProperties } from "./zodwalk";
 
 export type Props = Record<string, unknown>;
 
+/** What a lifecycle method gets: the host (commands and file writes) and the engine's log. */
 export interface Ctx {
-    conn: Connection;
     host: RemoteHost;
     log: Logger;
 }
 
-export interface OutputSpec {
-    type: "string" | "integer" | "number" | "boolean" | "array";
-    items?: { type: "string" };
-    description: string;
-}
-
-export interface ResourceModule<I extends Props = Props, O extends I = I & Props> {
+/**
+ * One resource type: `I` its checked inputs, `O` its state (inputs plus outputs). Both are declared once, as zod
+ * schemas in the resource's schema.ts, and the types are inferred from them.
+ */
+export interface ResourceModule<I extends Props = Props, O extends Props = Props> {
     token: string;
     description: string;
     inputs: z.ZodObject;
-    outputs: Record<string, OutputSpec>;
+    /** Output-only properties (what the host reports), with their docs. */
+    outputs: z.ZodObject;
     /** What this resource claims on its host, that no other resource may claim too (checked at preview). */
     claims?(inputs: I): Claim[];
-    /** The mod_wsgi this resource puts on its host (WsgiModule: version, its label, Python), for the other resources' checks. */
+    /** The mod_wsgi this resource puts on its host (WsgiModule: version, label, Python), for the others' checks. */
     declaredModule?(inputs: I): { version: string; label: string; python: string };
     /** Its `python` must be the WsgiModule's (checked at preview against the module the program declares). */
     usesModulePython?: boolean;
@@ -35,8 +34,6 @@ export interface ResourceModule<I extends Props = Props, O extends I = I & Props
     removed?: Record<string, string>;
     /** Inputs the provider fills in itself at check (not set by programs): outputs in the schema. */
     internal?: string[];
-    /** Properties always stored encrypted, whatever the program marked secret. */
-    secrets?: string[];
     /** Input properties whose change means delete + create rather than an in-place update. */
     replaceOn: string[];
     /** Extra normalisation after validation (local-only: never touches a host). */
@@ -44,11 +41,30 @@ export interface ResourceModule<I extends Props = Props, O extends I = I & Props
     id(inputs: I): string;
     create(ctx: Ctx, inputs: I): Promise<O>;
     update(ctx: Ctx, olds: O, news: I): Promise<O>;
-    /** Live state from the host, or null when the resource is certainly gone. */
-    read(ctx: Ctx, id: string, olds: O | undefined): Promise<O | null>;
+    /**
+     * Live state from the host, or null when the resource is certainly gone. Any input may be missing on the
+     * host (that is drift, and the diff shows it); every output is reported.
+     */
+    read(ctx: Ctx, id: string, olds: O | undefined): Promise<Live<I, O> | null>;
     delete(ctx: Ctx, olds: O): Promise<void>;
     /** Output properties whose live value differs from what was applied (drift beyond inputs). */
     drift?(olds: O, news: I): string[];
+}
+
+/** What Read reports: the inputs as found on the host (some may be missing) and every output. */
+export type Live<I, O> = Partial<I> & Omit<O, keyof I>;
+
+/**
+ * A resource as the registry and the server hold it: typed where it is written, plain props where the
+ * engine's values come in. The compile-time check that a resource implements the contract.
+ */
+export function defineResource<I extends Props, O extends I>(r: ResourceModule<I, O>): ResourceModule {
+    return r;
+}
+
+/** Top-level properties always stored encrypted: those whose schema declares a secret anywhere inside. */
+export function secretInputs(mod: ResourceModule): string[] {
+    return secretProperties(mod.inputs);
 }
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -89,7 +105,10 @@ export class Claims {
             ) {
                 failures.push({
                     property: "python",
-                    reason: `${mod.token.split(":")[2]}.python: ${python} is not the WsgiModule's ${this.module.python}; a venv from another Python makes the daemons die with "No module named 'encodings'" (use python: module.python)`,
+                    reason:
+                        `${mod.token.split(":")[2]}.python: ${python} is not the WsgiModule's ${this.module.python}; ` +
+                        `a venv from another Python makes the daemons die with "No module named 'encodings'" ` +
+                        "(use python: module.python)",
                 });
             }
         }
@@ -98,7 +117,9 @@ export class Claims {
             if (owner && owner !== urn) {
                 failures.push({
                     property: c.property,
-                    reason: `${mod.token.split(":")[2]}.${c.property}: ${c.what} is already declared on this host by ${owner.split("::").pop()}`,
+                    reason:
+                        `${mod.token.split(":")[2]}.${c.property}: ${c.what} ` +
+                        `is already declared on this host by ${owner.split("::").pop()}`,
                 });
             } else this.owners.set(c.key, urn);
         }

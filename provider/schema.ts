@@ -1,7 +1,8 @@
-// The Pulumi package schema, derived from the zod input schemas and output tables: one source.
+// The Pulumi package schema, derived from each resource's zod inputs and outputs: one source.
 import { z } from "zod";
 import { resources } from "./registry";
-import { connectionSchema, connectionSecrets } from "./remote/connection";
+import { connectionSchema } from "./remote/connection";
+import { unwrap } from "./zodwalk";
 
 export const PROVIDER_VERSION = "0.1.0";
 
@@ -18,80 +19,46 @@ export interface PropSpec {
 }
 
 function describe(s: z.ZodType): { spec: PropSpec; required: boolean } {
-    let required = true;
-    let def: unknown;
-    let desc = s.description;
-    let cur = s as z.ZodType;
-    for (;;) {
-        const t = cur._zod.def.type;
-        if (t === "optional") required = false;
-        else if (t === "default") {
-            required = false;
-            const d = (cur._zod.def as unknown as { defaultValue: unknown }).defaultValue;
-            def = typeof d === "function" ? (d as () => unknown)() : d;
-        } else if (t !== "pipe") break;
-        cur = ((cur._zod.def as unknown as { innerType?: z.ZodType; in?: z.ZodType }).innerType ??
-            (cur._zod.def as unknown as { in: z.ZodType }).in) as z.ZodType;
-        desc ??= cur.description;
-    }
-    const spec = typeSpec(cur);
-    if (desc) spec.description = desc;
+    const u = unwrap(s);
+    const spec = typeSpec(u.inner);
+    if (u.description) spec.description = u.description;
     // Pulumi schema defaults are primitives only; list and map defaults are documented, not declared.
-    if (def !== undefined && (def === null || typeof def !== "object")) spec.default = def;
-    return { spec, required };
+    if (u.default !== undefined && (u.default === null || typeof u.default !== "object")) spec.default = u.default;
+    if (u.secret) spec.secret = true;
+    return { spec, required: u.required };
 }
 
 /** Named object types (zod `.meta({ id })`), collected while walking the properties. */
 const types: Record<string, unknown> = {};
 
 function typeSpec(s: z.ZodType): PropSpec {
-    const def = s._zod.def as unknown as {
-        type: string;
-        element?: z.ZodType;
-        valueType?: z.ZodType;
-        entries?: Record<string, string>;
-    };
-    switch (def.type) {
-        case "string":
-            return { type: "string" };
-        case "number":
-            return { type: (s as unknown as { format?: string }).format === "safeint" ? "integer" : "number" };
-        case "boolean":
-            return { type: "boolean" };
-        case "array":
-            return { type: "array", items: typeSpec(def.element!) };
-        case "record":
-            return { type: "object", additionalProperties: typeSpec(def.valueType!) };
-        case "union": {
-            // Alternatives of one JSON type (e.g. a name or a #id) are that type.
-            const specs = (def as unknown as { options: z.ZodType[] }).options.map(typeSpec);
-            if (specs.every((x) => JSON.stringify(x) === JSON.stringify(specs[0]))) return specs[0];
-            throw new Error("schema: a union of different types");
-        }
-        case "enum":
-            return { type: "string", enum: Object.values(def.entries!) };
-        case "object": {
-            const meta = z.globalRegistry.get(s) as { id?: string; description?: string } | undefined;
-            if (!meta?.id) throw new Error("schema: a nested object needs .meta({ id })");
-            const token = `modwsgi:index:${meta.id}`;
-            types[token] ??= {
-                type: "object",
-                description: meta.description,
-                ...objectSpec((s as z.ZodObject).shape as Record<string, z.ZodType>, connectionSecrets),
-            };
-            return { $ref: `#/types/${token}` };
-        }
-        default:
-            throw new Error(`schema: unsupported zod type ${def.type}`);
+    if (s instanceof z.ZodString) return { type: "string" };
+    if (s instanceof z.ZodNumber) return { type: s.format === "safeint" ? "integer" : "number" };
+    if (s instanceof z.ZodBoolean) return { type: "boolean" };
+    if (s instanceof z.ZodArray) return { type: "array", items: typeSpec(s.element as z.ZodType) };
+    if (s instanceof z.ZodRecord) return { type: "object", additionalProperties: typeSpec(s.valueType as z.ZodType) };
+    if (s instanceof z.ZodUnion) {
+        // Alternatives of one JSON type (e.g. a name or a #id) are that type.
+        const specs = (s.options as z.ZodType[]).map(typeSpec);
+        if (specs.every((x) => JSON.stringify(x) === JSON.stringify(specs[0]))) return specs[0];
+        throw new Error("schema: a union of different types");
     }
+    if (s instanceof z.ZodEnum) return { type: "string", enum: s.options };
+    if (s instanceof z.ZodObject) {
+        const meta = z.globalRegistry.get(s);
+        if (typeof meta?.id !== "string") throw new Error("schema: a nested object needs .meta({ id })");
+        const token = `modwsgi:index:${meta.id}`;
+        types[token] ??= { type: "object", description: meta.description, ...objectSpec(s.shape) };
+        return { $ref: `#/types/${token}` };
+    }
+    throw new Error(`schema: unsupported zod type ${s.def.type}`);
 }
 
-function objectSpec(shape: Record<string, z.ZodType>, secrets: readonly string[] = []) {
+function objectSpec(shape: Record<string, z.ZodType>) {
     const properties: Record<string, PropSpec> = {};
     const required: string[] = [];
     for (const [k, v] of Object.entries(shape)) {
         const d = describe(v);
-        if (secrets.includes(k)) d.spec.secret = true;
         properties[k] = d.spec;
         if (d.required) required.push(k);
     }
@@ -99,24 +66,21 @@ function objectSpec(shape: Record<string, z.ZodType>, secrets: readonly string[]
 }
 
 export function schema() {
-    const conn = objectSpec(connectionSchema.shape as Record<string, z.ZodType>, connectionSecrets);
+    const conn = objectSpec(connectionSchema.shape);
     const res: Record<string, unknown> = {};
     for (const m of resources) {
         const internal = m.internal ?? [];
-        const shape = Object.fromEntries(
-            Object.entries(m.inputs.shape as Record<string, z.ZodType>).filter(([k]) => !internal.includes(k)),
-        );
-        const ins = objectSpec(shape, m.secrets);
+        const inputs: Record<string, z.ZodType> = m.inputs.shape;
+        const ins = objectSpec(Object.fromEntries(Object.entries(inputs).filter(([k]) => !internal.includes(k))));
         const outs: Record<string, PropSpec> = { ...ins.properties };
-        for (const k of internal) outs[k] = describe((m.inputs.shape as Record<string, z.ZodType>)[k]).spec;
-        for (const [k, o] of Object.entries(m.outputs))
-            outs[k] = { type: o.type, ...(o.items ? { items: o.items } : {}), description: o.description };
+        for (const k of internal) outs[k] = describe(inputs[k]).spec;
+        for (const [k, o] of Object.entries(m.outputs.shape as Record<string, z.ZodType>)) outs[k] = describe(o).spec;
         res[m.token] = {
             description: m.description,
             inputProperties: ins.properties,
             requiredInputs: ins.required,
             properties: outs,
-            required: [...new Set([...ins.required, ...internal, ...Object.keys(m.outputs)])],
+            required: [...new Set([...ins.required, ...internal, ...Object.keys(m.outputs.shape)])],
         };
     }
     return {

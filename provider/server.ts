@@ -19,6 +19,7 @@ import {
     type Ctx,
     type Props,
     type ResourceModule,
+    secretInputs,
 } from "./resource";
 import { moduleFor } from "./registry";
 import { schemaJson, PROVIDER_VERSION } from "./schema";
@@ -93,9 +94,10 @@ function typeOf(urn: string): string {
 function ctxFor(urn: string): Ctx {
     if (!connection)
         throw new Error(
-            "the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey (or pass them to a modwsgi.Provider)",
+            "the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey " +
+                "(or pass them to a modwsgi.Provider)",
         );
-    return { conn: connection, host: host(connection), log: logger(urn) };
+    return { host: host(connection), log: logger(urn) };
 }
 
 /** Wraps a handler so every failure becomes a gRPC error with the message the user should see. */
@@ -111,7 +113,7 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Handler<Req, Res> {
 
 /** What the program marked secret, plus what the resource always keeps secret. */
 function secretKeys(m: ResourceModule, fromProgram: Set<string>): string[] {
-    return [...fromProgram, ...(m.secrets ?? [])];
+    return [...fromProgram, ...secretInputs(m)];
 }
 
 function mod(urn: string): ResourceModule {

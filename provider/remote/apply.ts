@@ -2,9 +2,10 @@
 // native/apply-config.sh swaps them in, configtests the whole tree, reloads, or restores everything.
 // Changes several resources ask for at the same time share one transaction (one reload).
 import { randomBytes } from "node:crypto";
-import { RemoteError, runScript } from "./scripts";
+import { runScript } from "./scripts";
+import { RemoteError, type RemoteHost } from "./host";
 import { sh } from "./sh";
-import type { RemoteHost } from "./ssh";
+import { STAGE_ROOT } from "../layout";
 
 export type Change =
     | { op: "put"; target: string; content: string; mode?: number }
@@ -35,7 +36,7 @@ export function withHostLock<T>(host: RemoteHost, fn: () => Promise<T>): Promise
 
 /** Runs one transaction: stage the files, then apply-config.sh swaps, configtests, reloads or restores. */
 async function transaction(host: RemoteHost, changes: Change[], reload: Reload): Promise<void> {
-    const stage = `/var/lib/modwsgi/stage/${Date.now()}-${randomBytes(4).toString("hex")}`;
+    const stage = `${STAGE_ROOT}/${Date.now()}-${randomBytes(4).toString("hex")}`;
     await host.exec(sh`mkdir -p -m 700 ${stage}`);
     const manifest: string[] = [];
     for (const [i, c] of changes.entries()) {

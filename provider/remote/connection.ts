@@ -1,6 +1,7 @@
 // How to reach a host: the provider's configuration (target, jump chain, credentials, host key policy),
 // validated once, with the pool key derived from it and the host-key checks that use it.
 import { z } from "zod";
+import { declaredSecrets, secret } from "../zodwalk";
 import { createHash, createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -19,9 +20,11 @@ const hopFields = {
         .regex(/^[a-z_][a-z0-9_.-]{0,31}$/, "must be a POSIX user name")
         .default("root")
         .describe("SSH user. A user other than root runs every command through sudo."),
-    privateKey: z.string().min(1).optional().describe("Private key, PEM or OpenSSH format (secret)."),
-    privateKeyPassphrase: z.string().min(1).optional().describe("Passphrase of an encrypted privateKey (secret)."),
-    password: z.string().min(1).optional().describe("Password authentication (secret)."),
+    privateKey: secret(z.string().min(1)).optional().describe("Private key, PEM or OpenSSH format (secret)."),
+    privateKeyPassphrase: secret(z.string().min(1))
+        .optional()
+        .describe("Passphrase of an encrypted privateKey (secret)."),
+    password: secret(z.string().min(1)).optional().describe("Password authentication (secret)."),
     agent: z
         .boolean()
         .default(false)
@@ -40,7 +43,8 @@ const hopFields = {
         .enum(["verify", "acceptAny"])
         .default("verify")
         .describe(
-            "`verify` (default): the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only).",
+            "`verify`: the host key must match hostKey or the known_hosts file. " +
+                "`acceptAny`: accept any key (throw-away hosts only).",
         ),
 };
 
@@ -62,14 +66,14 @@ export const connectionSchema = z
             .max(8)
             .default([])
             .describe(
-                "Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.",
+                "Bastions to go through, in order: the first is dialled directly, " +
+                    "each next one (and finally `host`) through the previous.",
             ),
-        sudoPassword: z
-            .string()
-            .min(1)
+        sudoPassword: secret(z.string().min(1))
             .optional()
             .describe(
-                "Password for sudo when user is not root (secret; fed on stdin, never on a command line). Unset: sudo must not ask (NOPASSWD).",
+                "Password for sudo when user is not root (secret; fed on stdin, never on a command line). " +
+                    "Unset: sudo must not ask (NOPASSWD).",
             ),
     })
     .strict()
@@ -78,8 +82,8 @@ export const connectionSchema = z
 export type Hop = z.infer<typeof hopSchema>;
 export type Connection = z.infer<typeof connectionSchema>;
 
-/** Top-level config properties that are always stored encrypted. */
-export const connectionSecrets = ["privateKey", "privateKeyPassphrase", "password", "sudoPassword"] as const;
+/** Config properties declared secret (the credentials): always stored encrypted. */
+export const connectionSecrets = declaredSecrets(connectionSchema);
 
 /** Every hop from the first one dialled to the target. */
 export function hops(c: Connection): Hop[] {

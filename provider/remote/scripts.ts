@@ -1,9 +1,10 @@
-// Runs native/<op>.sh on a host: lib.sh + the operation on stdin to `sh -s -- <quoted args>`.
+// Runs native/<op>.sh on a host: lib.sh + the operation on stdin to `sh -s -- <quoted args>`; and reads
+// several files in one round trip.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { sh } from "./sh";
-import type { RemoteHost, ExecResult } from "./ssh";
+import { tail, type RemoteHost } from "./host";
 
 /** native/ at the repository root, whether this runs compiled (dist/provider/remote) or from source. */
 const NATIVE_DIR = ((): string => {
@@ -14,7 +15,8 @@ const NATIVE_DIR = ((): string => {
 })();
 const cache = new Map<string, string>();
 
-function source(op: string): string {
+/** lib.sh followed by the operation: the text sent on stdin. */
+export function scriptSource(op: string): string {
     let text = cache.get(op);
     if (text === undefined) {
         const lib = fs.readFileSync(path.join(NATIVE_DIR, "lib.sh"), "utf8");
@@ -22,30 +24,6 @@ function source(op: string): string {
         cache.set(op, text);
     }
     return text;
-}
-
-const EXIT_MEANING: Record<number, string> = {
-    1: "failed",
-    2: "usage error",
-    3: "Apache rejected the configuration",
-    126: "command cannot execute",
-    127: "command not found",
-};
-
-export class RemoteError extends Error {
-    constructor(
-        readonly step: string,
-        readonly host: string,
-        readonly result: ExecResult,
-    ) {
-        const meaning = EXIT_MEANING[result.code] ?? "failed";
-        super(`${step} on ${host}: ${meaning} (exit ${result.code})\n${tail(result.stderr || result.stdout)}`);
-    }
-}
-
-/** The last lines of a command's output, enough to see the error without flooding the CLI. */
-export function tail(text: string, lines = 25): string {
-    return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /** Parses `key=value` lines (values may contain `=`; later keys win). */
@@ -58,14 +36,21 @@ export function parseFacts(stdout: string): Record<string, string> {
     return facts;
 }
 
+/** The command line that runs an operation (its source goes on stdin). */
+export const scriptCommand = (args: string[]) => sh`sh -s -- ${args}`;
+
+/** Runs an operation; a non-zero exit throws a RemoteError named after it. Returns its `key=value` facts. */
 export async function runScript(
     host: RemoteHost,
     op: string,
     args: string[],
     opts: { timeoutMs?: number } = {},
 ): Promise<Record<string, string>> {
-    const result = await host.exec(sh`sh -s -- ${args}`, { stdin: source(op), timeoutMs: opts.timeoutMs });
-    if (result.code !== 0) throw new RemoteError(op, host.conn.host, result);
+    const result = await host.exec(scriptCommand(args), {
+        stdin: scriptSource(op),
+        timeoutMs: opts.timeoutMs,
+        step: op,
+    });
     return parseFacts(result.stdout);
 }
 
@@ -80,11 +65,12 @@ export async function readFiles(
     extra?: string,
 ): Promise<{ files: (string | undefined)[]; extra: string }> {
     const m = `@@modwsgi-${randomBytes(8).toString("hex")}`;
-    const res = await run(
-        host,
+    const res = await host.exec(
         // Each marker starts on a line of its own, so a body is exactly the file's bytes.
-        sh`for f in ${paths}; do if [ -f "$f" ] && [ -r "$f" ]; then printf '\n%s 1\n' ${m}; cat "$f"; else printf '\n%s 0\n' ${m}; fi; done; printf '\n%s x\n' ${m}; ` +
+        sh`for f in ${paths}; do if [ -f "$f" ] && [ -r "$f" ]; then printf '\n%s 1\n' ${m}; cat "$f"; ` +
+            sh`else printf '\n%s 0\n' ${m}; fi; done; printf '\n%s x\n' ${m}; ` +
             (extra === undefined ? "true" : `{ ${extra}; } 2>/dev/null || true`),
+        { timeoutMs: 60_000, nothrow: true },
     );
     const parts = res.stdout.split(new RegExp(`(?:^|\n)${m} ([01x])\n`));
     // parts: ["", flag, body, flag, body, ..., "x", extra].
@@ -94,9 +80,4 @@ export async function readFiles(
     if (files.length !== paths.length)
         throw new Error(`reading ${paths.join(", ")} on ${host.name} failed: ${tail(res.stderr || res.stdout)}`);
     return { files, extra: parts[parts.length - 2] === "x" ? parts[parts.length - 1] : "" };
-}
-
-/** Runs one read-only command; returns its result whatever the exit code. */
-export function run(host: RemoteHost, command: string): Promise<ExecResult> {
-    return host.exec(command, { timeoutMs: 60_000 });
 }

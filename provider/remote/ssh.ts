@@ -14,17 +14,7 @@ import {
     defaultKnownHosts,
 } from "./connection";
 import { sh } from "./sh";
-
-export interface ExecResult {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
-
-export interface ExecOptions {
-    stdin?: string | Buffer;
-    timeoutMs?: number;
-}
+import { checked, type ExecOptions, type ExecResult, type RemoteHost } from "./host";
 
 /** Counters for tests and debug logs: one handshake per hop per provider process is the contract. */
 export const stats = { handshakes: 0, execs: 0, reconnects: 0 };
@@ -80,8 +70,10 @@ function handshake(h: Hop, sock: Duplex): Promise<Client> {
                 keyError = new HostKeyError(
                     expected.length === 0
                         ? `no known host key for ${h.host}:${h.port} (server offered ${actual}): pin it with hostKey ` +
-                              `(ssh-keyscan -p ${h.port} ${h.host}) or add it to ${h.knownHostsFile ?? defaultKnownHosts()}`
-                        : `host key mismatch for ${h.host}:${h.port}: expected ${expected.join(" or ")}, server offered ${actual}`,
+                              `(ssh-keyscan -p ${h.port} ${h.host}) ` +
+                              `or add it to ${h.knownHostsFile ?? defaultKnownHosts()}`
+                        : `host key mismatch for ${h.host}:${h.port}: ` +
+                              `expected ${expected.join(" or ")}, server offered ${actual}`,
                 );
                 return false;
             },
@@ -112,7 +104,7 @@ function forward(via: Client, to: Hop): Promise<Duplex> {
     );
 }
 
-class Host {
+class Host implements RemoteHost {
     private chain?: Promise<Client[]>;
     private privilege?: Promise<Privilege>;
     private dialled = false;
@@ -262,7 +254,12 @@ class Host {
         return "sudo-password";
     }
 
-    exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    /** Runs `command` as root; a non-zero exit throws unless `opts.nothrow`. */
+    async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+        return checked(this.name, command, await this.execAsRoot(command, opts), opts);
+    }
+
+    private execAsRoot(command: string, opts: ExecOptions): Promise<ExecResult> {
         const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
         const stdin = opts.stdin ?? "";
         this.privilege ??= this.detectPrivilege();
@@ -278,7 +275,7 @@ class Host {
                 case "sudo-nopasswd":
                     return this.run(`sudo -n -- ${inner}`, stdin, timeoutMs);
                 case "sudo-password":
-                    // -k: always ask, so the first stdin line is always taken as the password and never reaches the command.
+                    // -k: always ask, so the first stdin line is always the password and never reaches the command.
                     return this.run(
                         `sudo -k -S -p '' -- ${inner}`,
                         Buffer.concat([Buffer.from(`${this.conn.sudoPassword}\n`), Buffer.from(stdin)]),
@@ -293,7 +290,7 @@ class Host {
         const tmp = `${path}.modwsgi-tmp`;
         const r = await this.exec(
             sh`umask 077 && cat >${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${path}`,
-            { stdin: data },
+            { stdin: data, nothrow: true },
         );
         if (r.code !== 0) throw new Error(`writing ${path} on ${this.name} failed: ${r.stderr.trim()}`);
     }
@@ -316,7 +313,7 @@ export function host(conn: Connection): Host {
     return h;
 }
 
-export type RemoteHost = Host;
+export type { RemoteHost };
 
 export function closeAll() {
     for (const h of pool.values()) h.close();

@@ -37,7 +37,7 @@ export interface HopArgs {
     hostKey?: string;
     /** known_hosts file to verify the host key with, when hostKey is not set. Default ~/.ssh/known_hosts. */
     knownHostsFile?: string;
-    /** `verify` (default): the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only). Default: `"verify"`. */
+    /** `verify`: the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only). Default: `"verify"`. */
     hostKeyPolicy?: "verify" | "acceptAny";
 }
 
@@ -94,7 +94,7 @@ export class Provider extends pulumi.ProviderResource {
 export interface ApacheHostArgs {
     /** Install with apt whichever of apache2, apache2-dev, python3-dev, python3-venv, gcc are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource. Default: `false`. */
     ensurePackages?: boolean;
-    /** WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation). Default: `true`. */
+    /** WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups (upstream recommendation). Default: `true`. */
     restrictEmbedded?: boolean;
     /** WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp. */
     socketPrefix?: string;
@@ -122,7 +122,7 @@ export interface ApacheHostArgs {
 export class ApacheHost extends pulumi.CustomResource {
     /** Install with apt whichever of apache2, apache2-dev, python3-dev, python3-venv, gcc are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource. Default: `false`. */
     declare readonly ensurePackages: pulumi.Output<boolean>;
-    /** WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups. Default true (upstream recommendation). Default: `true`. */
+    /** WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups (upstream recommendation). Default: `true`. */
     declare readonly restrictEmbedded: pulumi.Output<boolean>;
     /** WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp. */
     declare readonly socketPrefix: pulumi.Output<string>;
@@ -310,7 +310,7 @@ export interface DaemonProcessArgs {
     name: string;
     /** Number of daemon processes. Unset: one process and wsgi.multiprocess=False; set (even to 1): True. */
     processes?: number;
-    /** Threads per process; 0 runs the group as a service script with no requests. Default 5 (upstream recommendation; mod_wsgi's bare default is 15). Default: `5`. */
+    /** Threads per process; 0 runs the group as a service script with no requests. The default is upstream's recommendation (mod_wsgi's bare default is 15). Default: `5`. */
     threads?: number;
     /** Python virtual environment (sys.prefix) the group runs with, e.g. a PythonEnv's `path`. Must come from the module's Python. */
     pythonHome?: string;
@@ -330,7 +330,7 @@ export interface DaemonProcessArgs {
     home?: string;
     /** Directory to chroot into (deprecated upstream; rarely useful). */
     chroot?: string;
-    /** Process name shown by ps. Default `%{GROUP}`, shown as `(wsgi:NAME)`. Default: `"%{GROUP}"`. */
+    /** Process name shown by ps; `%{GROUP}` is shown as `(wsgi:NAME)`. Default: `"%{GROUP}"`. */
     displayName?: string;
     /** LANG of the daemon processes. Default: `"C.UTF-8"`. */
     lang?: string;
@@ -342,33 +342,33 @@ export interface DaemonProcessArgs {
     scriptGroup?: string;
     /** Owner of the group's socket (for PrivilegesMode SECURE, ITK, mod_ruid2). Default: Apache's user. */
     socketUser?: string;
-    /** Drop a request that waited longer than this for a daemon (504) (seconds; 0 = off). Default 45 (upstream recommendation). Default: `45`. */
+    /** Drop a request that waited longer than this for a daemon (504) (seconds; 0 = off). The default is upstream's recommendation. Default: `45`. */
     queueTimeout?: number;
-    /** Read/write timeout between Apache child and daemon (504 on expiry) (seconds; 0 = off). Default 60 (upstream recommendation). Default: `60`. */
+    /** Read/write timeout between Apache child and daemon (504 on expiry) (seconds; 0 = off). The default is upstream's recommendation. Default: `60`. */
     socketTimeout?: number;
-    /** How long an Apache child retries connecting to the daemon (then 503) (seconds; 0 = off). Default 15 (upstream recommendation). Default: `15`. */
+    /** How long an Apache child retries connecting to the daemon (then 503) (seconds; 0 = off). The default is upstream's recommendation. Default: `15`. */
     connectTimeout?: number;
-    /** Fail-safe for stuck requests, per thread, scaled by 1+ln(threads) (seconds; 0 = off). Default 60 (upstream recommendation). Default: `60`. */
+    /** Fail-safe for stuck requests, per thread, scaled by 1+ln(threads) (seconds; 0 = off). The default is upstream's recommendation. Default: `60`. */
     requestTimeout?: number;
-    /** Grace for a thread to unwind an injected mod_wsgi.RequestTimeout (new in 6.0) (seconds; 0 = off). Default 0 (upstream recommendation). Default: `0`. */
+    /** Grace for a thread to unwind an injected mod_wsgi.RequestTimeout (new in 6.0) (seconds; 0 = off). The default is upstream's recommendation. Default: `0`. */
     interruptTimeout?: number;
-    /** Recycle a process idle this long (seconds; 0 = off). Default 0 (upstream recommendation). Default: `0`. */
+    /** Recycle a process idle this long (seconds; 0 = off). The default is upstream's recommendation. Default: `0`. */
     inactivityTimeout?: number;
-    /** Restart a process whose script keeps failing to load this long (seconds; 0 = off). Default 15 (upstream recommendation). Default: `15`. */
+    /** Restart a process whose script keeps failing to load this long (seconds; 0 = off). The default is upstream's recommendation. Default: `15`. */
     startupTimeout?: number;
-    /** Restart a process whose GIL looks wedged this long (seconds; 0 = off). Default 60 (upstream recommendation). Default: `60`. */
+    /** Restart a process whose GIL looks wedged this long (seconds; 0 = off). The default is upstream's recommendation. Default: `60`. */
     deadlockTimeout?: number;
-    /** After a recycle trigger, keep serving up to this long waiting for idle (seconds; 0 = off). Default 15 (upstream recommendation). Default: `15`. */
+    /** After a recycle trigger, keep serving up to this long waiting for idle (seconds; 0 = off). The default is upstream's recommendation. Default: `15`. */
     gracefulTimeout?: number;
-    /** Like graceful-timeout, for SIGUSR1 sent to a daemon directly; 0 = graceful-timeout (seconds; 0 = off). Default 0 (upstream recommendation). Default: `0`. */
+    /** Like graceful-timeout, for SIGUSR1 sent to a daemon directly; 0 = graceful-timeout (seconds; 0 = off). The default is upstream's recommendation. Default: `0`. */
     evictionTimeout?: number;
-    /** Recycle a process after it has been alive this long (seconds; 0 = off). Default 0 (upstream recommendation). Default: `0`. */
+    /** Recycle a process after it has been alive this long (seconds; 0 = off). The default is upstream's recommendation. Default: `0`. */
     restartInterval?: number;
-    /** Hard-kill deadline once a process is exiting (seconds; 0 = off). Default 5 (upstream recommendation). Default: `5`. */
+    /** Hard-kill deadline once a process is exiting (seconds; 0 = off). The default is upstream's recommendation. Default: `5`. */
     shutdownTimeout?: number;
     /** Timeout writing the response to the client; 0 = socket-timeout (seconds; 0 = off). */
     responseSocketTimeout?: number;
-    /** Recycle a process after this many requests (0 = never). Default 0. Default: `0`. */
+    /** Recycle a process after this many requests (0 = never). Default: `0`. */
     maximumRequests?: number;
     /** Backlog of the group's socket. mod_wsgi's default 100. */
     listenBacklog?: number;
@@ -404,7 +404,7 @@ export class DaemonProcess extends pulumi.CustomResource {
     declare readonly name: pulumi.Output<string>;
     /** Number of daemon processes. Unset: one process and wsgi.multiprocess=False; set (even to 1): True. */
     declare readonly processes: pulumi.Output<number>;
-    /** Threads per process; 0 runs the group as a service script with no requests. Default 5 (upstream recommendation; mod_wsgi's bare default is 15). Default: `5`. */
+    /** Threads per process; 0 runs the group as a service script with no requests. The default is upstream's recommendation (mod_wsgi's bare default is 15). Default: `5`. */
     declare readonly threads: pulumi.Output<number>;
     /** Python virtual environment (sys.prefix) the group runs with, e.g. a PythonEnv's `path`. Must come from the module's Python. */
     declare readonly pythonHome: pulumi.Output<string>;
@@ -424,7 +424,7 @@ export class DaemonProcess extends pulumi.CustomResource {
     declare readonly home: pulumi.Output<string>;
     /** Directory to chroot into (deprecated upstream; rarely useful). */
     declare readonly chroot: pulumi.Output<string>;
-    /** Process name shown by ps. Default `%{GROUP}`, shown as `(wsgi:NAME)`. Default: `"%{GROUP}"`. */
+    /** Process name shown by ps; `%{GROUP}` is shown as `(wsgi:NAME)`. Default: `"%{GROUP}"`. */
     declare readonly displayName: pulumi.Output<string>;
     /** LANG of the daemon processes. Default: `"C.UTF-8"`. */
     declare readonly lang: pulumi.Output<string>;
@@ -436,33 +436,33 @@ export class DaemonProcess extends pulumi.CustomResource {
     declare readonly scriptGroup: pulumi.Output<string>;
     /** Owner of the group's socket (for PrivilegesMode SECURE, ITK, mod_ruid2). Default: Apache's user. */
     declare readonly socketUser: pulumi.Output<string>;
-    /** Drop a request that waited longer than this for a daemon (504) (seconds; 0 = off). Default 45 (upstream recommendation). Default: `45`. */
+    /** Drop a request that waited longer than this for a daemon (504) (seconds; 0 = off). The default is upstream's recommendation. Default: `45`. */
     declare readonly queueTimeout: pulumi.Output<number>;
-    /** Read/write timeout between Apache child and daemon (504 on expiry) (seconds; 0 = off). Default 60 (upstream recommendation). Default: `60`. */
+    /** Read/write timeout between Apache child and daemon (504 on expiry) (seconds; 0 = off). The default is upstream's recommendation. Default: `60`. */
     declare readonly socketTimeout: pulumi.Output<number>;
-    /** How long an Apache child retries connecting to the daemon (then 503) (seconds; 0 = off). Default 15 (upstream recommendation). Default: `15`. */
+    /** How long an Apache child retries connecting to the daemon (then 503) (seconds; 0 = off). The default is upstream's recommendation. Default: `15`. */
     declare readonly connectTimeout: pulumi.Output<number>;
-    /** Fail-safe for stuck requests, per thread, scaled by 1+ln(threads) (seconds; 0 = off). Default 60 (upstream recommendation). Default: `60`. */
+    /** Fail-safe for stuck requests, per thread, scaled by 1+ln(threads) (seconds; 0 = off). The default is upstream's recommendation. Default: `60`. */
     declare readonly requestTimeout: pulumi.Output<number>;
-    /** Grace for a thread to unwind an injected mod_wsgi.RequestTimeout (new in 6.0) (seconds; 0 = off). Default 0 (upstream recommendation). Default: `0`. */
+    /** Grace for a thread to unwind an injected mod_wsgi.RequestTimeout (new in 6.0) (seconds; 0 = off). The default is upstream's recommendation. Default: `0`. */
     declare readonly interruptTimeout: pulumi.Output<number>;
-    /** Recycle a process idle this long (seconds; 0 = off). Default 0 (upstream recommendation). Default: `0`. */
+    /** Recycle a process idle this long (seconds; 0 = off). The default is upstream's recommendation. Default: `0`. */
     declare readonly inactivityTimeout: pulumi.Output<number>;
-    /** Restart a process whose script keeps failing to load this long (seconds; 0 = off). Default 15 (upstream recommendation). Default: `15`. */
+    /** Restart a process whose script keeps failing to load this long (seconds; 0 = off). The default is upstream's recommendation. Default: `15`. */
     declare readonly startupTimeout: pulumi.Output<number>;
-    /** Restart a process whose GIL looks wedged this long (seconds; 0 = off). Default 60 (upstream recommendation). Default: `60`. */
+    /** Restart a process whose GIL looks wedged this long (seconds; 0 = off). The default is upstream's recommendation. Default: `60`. */
     declare readonly deadlockTimeout: pulumi.Output<number>;
-    /** After a recycle trigger, keep serving up to this long waiting for idle (seconds; 0 = off). Default 15 (upstream recommendation). Default: `15`. */
+    /** After a recycle trigger, keep serving up to this long waiting for idle (seconds; 0 = off). The default is upstream's recommendation. Default: `15`. */
     declare readonly gracefulTimeout: pulumi.Output<number>;
-    /** Like graceful-timeout, for SIGUSR1 sent to a daemon directly; 0 = graceful-timeout (seconds; 0 = off). Default 0 (upstream recommendation). Default: `0`. */
+    /** Like graceful-timeout, for SIGUSR1 sent to a daemon directly; 0 = graceful-timeout (seconds; 0 = off). The default is upstream's recommendation. Default: `0`. */
     declare readonly evictionTimeout: pulumi.Output<number>;
-    /** Recycle a process after it has been alive this long (seconds; 0 = off). Default 0 (upstream recommendation). Default: `0`. */
+    /** Recycle a process after it has been alive this long (seconds; 0 = off). The default is upstream's recommendation. Default: `0`. */
     declare readonly restartInterval: pulumi.Output<number>;
-    /** Hard-kill deadline once a process is exiting (seconds; 0 = off). Default 5 (upstream recommendation). Default: `5`. */
+    /** Hard-kill deadline once a process is exiting (seconds; 0 = off). The default is upstream's recommendation. Default: `5`. */
     declare readonly shutdownTimeout: pulumi.Output<number>;
     /** Timeout writing the response to the client; 0 = socket-timeout (seconds; 0 = off). */
     declare readonly responseSocketTimeout: pulumi.Output<number>;
-    /** Recycle a process after this many requests (0 = never). Default 0. Default: `0`. */
+    /** Recycle a process after this many requests (0 = never). Default: `0`. */
     declare readonly maximumRequests: pulumi.Output<number>;
     /** Backlog of the group's socket. mod_wsgi's default 100. */
     declare readonly listenBacklog: pulumi.Output<number>;
@@ -574,7 +574,7 @@ export interface ApplicationArgs {
     processGroup: string;
     /** VirtualHost (its `name`) to mount the app in. Unset: every virtual host (server scope). */
     virtualHost?: string;
-    /** Interpreter within the group. Default %{GLOBAL} (main interpreter: safe for C extensions). Default: `"%{GLOBAL}"`. */
+    /** Interpreter within the group. %{GLOBAL} is the main interpreter (safe for C extensions). Default: `"%{GLOBAL}"`. */
     applicationGroup?: string;
     /** Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group). */
     environment?: Record<string, string>;
@@ -602,7 +602,7 @@ export class Application extends pulumi.CustomResource {
     declare readonly processGroup: pulumi.Output<string>;
     /** VirtualHost (its `name`) to mount the app in. Unset: every virtual host (server scope). */
     declare readonly virtualHost: pulumi.Output<string>;
-    /** Interpreter within the group. Default %{GLOBAL} (main interpreter: safe for C extensions). Default: `"%{GLOBAL}"`. */
+    /** Interpreter within the group. %{GLOBAL} is the main interpreter (safe for C extensions). Default: `"%{GLOBAL}"`. */
     declare readonly applicationGroup: pulumi.Output<string>;
     /** Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group). */
     declare readonly environment: pulumi.Output<Record<string, string>>;

@@ -5,8 +5,8 @@ import { application } from "../../provider/resources/application";
 import { wsgiModule } from "../../provider/resources/wsgiModule";
 
 const d = daemonProcess as unknown as ResourceModule;
-const a = application as unknown as ResourceModule;
-const w = wsgiModule as unknown as ResourceModule;
+const a = application;
+const w = wsgiModule;
 const urn = (type: string, name: string) => `urn:pulumi:dev::proj::modwsgi:index:${type}::${name}`;
 
 describe("cross-resource checks on one host", () => {

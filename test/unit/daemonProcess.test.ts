@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -7,12 +7,13 @@ import { OPTIONS, inputs } from "../../provider/resources/daemonProcess/schema";
 import { render, parse } from "../../provider/resources/daemonProcess/render";
 import { daemonProcess } from "../../provider/resources/daemonProcess";
 import { checkInputs, diff, UNKNOWN } from "../../provider/resource";
-import type { ResourceModule } from "../../provider/resource";
-import { words } from "../../provider/apache";
+import { sha256, words } from "../../provider/apache";
+import { daemonFile, MODULE_LOAD } from "../../provider/layout";
+import { FakeHost } from "../fakeHost";
 import { daemonInputs, HOSTILE } from "../arbitraries";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
-const mod = daemonProcess as unknown as ResourceModule;
+const mod = daemonProcess;
 
 /** Every option set, each to a value that is not its default (scriptGroup excludes scriptUser: tested apart). */
 export const EVERY_OPTION = {
@@ -196,5 +197,67 @@ describe("DaemonProcess diff", () => {
         expect(diff(mod, { ...applied, configSha256: "edited" }, inputs.parse({ name: "hello" })).changed).toEqual([
             "configSha256",
         ]);
+    });
+});
+
+describe("DaemonProcess lifecycle (fake host)", () => {
+    let host: FakeHost;
+    beforeEach(() => {
+        host = new FakeHost();
+    });
+    afterEach(() => host.cleanup());
+
+    const hello = inputs.parse({ name: "hello", threads: 4 });
+
+    it("create writes the group's file, configtests, and starts Apache (it was not running)", async () => {
+        const state = await daemonProcess.create(host.ctx(), hello);
+        expect(host.file(daemonFile("hello"))).toBe(render(hello));
+        expect(state).toMatchObject({ configFile: daemonFile("hello"), configSha256: sha256(render(hello)) });
+        expect(host.apacheCalls()).toEqual(["-t", "start"]);
+    });
+
+    it("read reports the live options; a hand edit shows as the changed property; update puts the file back", async () => {
+        const ctx = host.ctx();
+        const state = await daemonProcess.create(ctx, hello);
+        const live = await daemonProcess.read(ctx, "hello", state);
+        expect(diff(daemonProcess, live!, hello)).toEqual({ changed: [], replaces: [] });
+        host.put(daemonFile("hello"), render({ ...hello, threads: 9 }));
+        const edited = await daemonProcess.read(ctx, "hello", state);
+        expect(diff(daemonProcess, edited!, hello).changed).toEqual(["threads"]);
+        await daemonProcess.update(ctx, state, hello);
+        expect(host.file(daemonFile("hello"))).toBe(render(hello));
+    });
+
+    it("a configuration Apache rejects fails the step and leaves the previous file in place", async () => {
+        const ctx = host.ctx();
+        const state = await daemonProcess.create(ctx, hello);
+        host.put("/.configtest-fail", "AH00526: Syntax error on line 2: bad user name nosuchuser\n");
+        await expect(daemonProcess.update(ctx, state, { ...hello, threads: 7 })).rejects.toThrow(
+            /bad user name nosuchuser/,
+        );
+        expect(host.file(daemonFile("hello"))).toBe(render(hello));
+    });
+
+    it("a renamed group's old file goes in the same transaction", async () => {
+        const ctx = host.ctx();
+        const state = await daemonProcess.create(ctx, hello);
+        await daemonProcess.update(ctx, state, { ...hello, name: "hello2" });
+        expect(host.exists(daemonFile("hello"))).toBe(false);
+        expect(host.file(daemonFile("hello2"))).toBe(render({ ...hello, name: "hello2" }));
+    });
+
+    it("read after a hand delete says gone; delete removes the file", async () => {
+        const ctx = host.ctx();
+        const state = await daemonProcess.create(ctx, hello);
+        await daemonProcess.delete(ctx, state);
+        expect(host.exists(daemonFile("hello"))).toBe(false);
+        expect(await daemonProcess.read(ctx, "hello", state)).toBeNull();
+    });
+
+    it("writes the file for the module the host loads: an inert 6.0 setting is left out for Debian's 4.9", async () => {
+        host.put(MODULE_LOAD, "# mod_wsgi 4.9.4 for cpython-311-x86_64-linux-gnu\nLoadModule wsgi_module /x.so\n");
+        const state = await daemonProcess.create(host.ctx(), hello);
+        expect(state.moduleVersion).toBe("4.9.4");
+        expect(host.file(daemonFile("hello"))).not.toMatch(/interrupt-timeout/);
     });
 });

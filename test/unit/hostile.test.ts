@@ -3,9 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { checkInputs, type ResourceModule } from "../../provider/resource";
 import { HOSTILE } from "../arbitraries";
-import * as vhost from "../../provider/resources/virtualHost";
-import * as app from "../../provider/resources/application";
-import * as host from "../../provider/resources/apacheHost";
+import { virtualHost } from "../../provider/resources/virtualHost";
+import * as vhost from "../../provider/resources/virtualHost/render";
+import { application } from "../../provider/resources/application";
+import * as app from "../../provider/resources/application/render";
+import { apacheHost } from "../../provider/resources/apacheHost";
+import * as host from "../../provider/resources/apacheHost/render";
 import * as wsgiModule from "../../provider/resources/wsgiModule";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
@@ -22,14 +25,14 @@ interface Case {
 
 const cases: Record<string, Case> = {
     VirtualHost: {
-        mod: vhost.virtualHost as unknown as ResourceModule,
+        mod: virtualHost,
         base: { name: "site", serverName: "example.org" },
         render: (i) => vhost.render(i as never),
         readBack: (text, i) => vhost.parse(text, i.name as string),
         skip: ["tls"],
     },
     Application: {
-        mod: app.application as unknown as ResourceModule,
+        mod: application,
         base: { name: "shop", source: __dirname, processGroup: "shop" },
         render: (i) => app.render(i as never) + "\n#LOADER\n" + app.renderLoader(i as never),
         readBack: (text, i) => {
@@ -39,14 +42,14 @@ const cases: Record<string, Case> = {
         skip: ["source", "environment", "virtualHost", "sourceSha256"],
     },
     ApacheHost: {
-        mod: host.apacheHost as unknown as ResourceModule,
+        mod: apacheHost,
         base: {},
         render: (i) => host.renderWsgi(i as never) + host.renderListen(i as never),
         readBack: (text) => host.parse(text, text),
         skip: ["mpm"],
     },
     WsgiModule: {
-        mod: wsgiModule.wsgiModule as unknown as ResourceModule,
+        mod: wsgiModule.wsgiModule,
         base: {},
         render: () => "",
         readBack: () => ({}),
@@ -72,7 +75,7 @@ describe.each(Object.entries(cases))("%s: hostile input", (_name, c) => {
 });
 
 it("Application.interpreterOptions: every hostile value in every option is refused naming it, or read back unchanged", () => {
-    const mod = app.application as unknown as ResourceModule;
+    const mod = application;
     for (const prop of [
         "perInterpreterGil",
         "switchInterval",
@@ -102,7 +105,7 @@ it("Application.interpreterOptions: every hostile value in every option is refus
 });
 
 it("a certificate is accepted only as PEM (the TLS case above is skipped: it never reaches a config line)", () => {
-    const mod = vhost.virtualHost as unknown as ResourceModule;
+    const mod = virtualHost;
     for (const value of HOSTILE) {
         const { failures } = checkInputs(mod, {
             name: "s",
@@ -114,7 +117,7 @@ it("a certificate is accepted only as PEM (the TLS case above is skipped: it nev
 });
 
 it("WsgiModule refuses releases before 6.x, saying why", () => {
-    const { failures } = checkInputs(wsgiModule.wsgiModule as unknown as ResourceModule, { version: "5.0.2" });
+    const { failures } = checkInputs(wsgiModule.wsgiModule, { version: "5.0.2" });
     expect(failures[0]).toEqual({
         property: "version",
         reason: expect.stringMatching(/mod_wsgi 6\.x release .*4\.x and 5\.x/),

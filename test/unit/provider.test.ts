@@ -14,12 +14,12 @@ import {
     renderLoader,
     renderEnv,
     parse as parseApp,
-    inputs as appInputs,
     normalizeEntry,
     renderInterpreter,
     parseInterpreter,
-    configFile as appConfigFile,
-} from "../../provider/resources/application";
+} from "../../provider/resources/application/render";
+import { inputs as appInputs } from "../../provider/resources/application/schema";
+import { appFile as appConfigFile } from "../../provider/layout";
 import { parseFacts } from "../../provider/remote/scripts";
 
 describe("marshal", () => {

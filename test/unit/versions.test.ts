@@ -8,7 +8,8 @@ import { Claims, UNKNOWN, type ResourceModule } from "../../provider/resource";
 import { daemonProcess } from "../../provider/resources/daemonProcess";
 import { inputs as daemonInputs } from "../../provider/resources/daemonProcess/schema";
 import { parse, render } from "../../provider/resources/daemonProcess/render";
-import { wsgiModule, inputs as moduleInputs } from "../../provider/resources/wsgiModule";
+import { wsgiModule } from "../../provider/resources/wsgiModule";
+import { inputs as moduleInputs } from "../../provider/resources/wsgiModule/schema";
 import { application } from "../../provider/resources/application";
 import { apacheHost } from "../../provider/resources/apacheHost";
 import { pythonEnv } from "../../provider/resources/pythonEnv";
@@ -80,7 +81,7 @@ describe("settings a module lacks", () => {
 });
 
 describe("at preview, against the WsgiModule the program declares", () => {
-    const m = wsgiModule as unknown as ResourceModule;
+    const m = wsgiModule;
     const d = daemonProcess as unknown as ResourceModule;
 
     it("Debian's package: 6.0 settings of the other resources fail, naming the property", () => {
@@ -98,12 +99,11 @@ describe("at preview, against the WsgiModule the program declares", () => {
             },
         ]);
         expect(c.check(urn("DaemonProcess", "d"), d, daemonInputs.parse({ name: "web" }))).toEqual([]);
+        expect(c.check(urn("ApacheHost", "h"), apacheHost, { perInterpreterGil: true })[0].property).toBe(
+            "perInterpreterGil",
+        );
         expect(
-            c.check(urn("ApacheHost", "h"), apacheHost as unknown as ResourceModule, { perInterpreterGil: true })[0]
-                .property,
-        ).toBe("perInterpreterGil");
-        expect(
-            c.check(urn("Application", "a"), application as unknown as ResourceModule, {
+            c.check(urn("Application", "a"), application, {
                 name: "a",
                 mountPoint: "/",
                 interpreterOptions: { restrictStdout: true },
@@ -122,7 +122,7 @@ describe("at preview, against the WsgiModule the program declares", () => {
     it("a PythonEnv with another Python than the module's fails, naming python; the module's own passes", () => {
         const c = new Claims();
         c.check(urn("WsgiModule", "m"), m, moduleInputs.parse({ python: "/usr/bin/python3.13" }));
-        const env = pythonEnv as unknown as ResourceModule;
+        const env = pythonEnv;
         expect(c.check(urn("PythonEnv", "e"), env, { name: "e", python: "/usr/bin/python3" })).toEqual([
             {
                 property: "python",

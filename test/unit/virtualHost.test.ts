@@ -1,13 +1,26 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as os from "node:os";
-import { execFileSync } from "node:child_process";
-import { inputs, normalize, parse, parseListenPorts, render, virtualHost } from "../../provider/resources/virtualHost";
-import { Claims, UNKNOWN, checkInputs, type Ctx, type ResourceModule } from "../../provider/resource";
+import { inputs, normalize } from "../../provider/resources/virtualHost/schema";
+import { parse, render } from "../../provider/resources/virtualHost/render";
+import { virtualHost } from "../../provider/resources/virtualHost";
+import { parseListenPorts } from "../../provider/facts";
+import { Claims, UNKNOWN, checkInputs, diff, secretInputs } from "../../provider/resource";
+import { sha256 } from "../../provider/apache";
+import {
+    certFile,
+    keyFile,
+    legacyVhostFile,
+    MODS_ENABLED,
+    SSL_MODULE_FILES,
+    vhostFile,
+    vhostIncludeDir,
+    vhostLink,
+} from "../../provider/layout";
+import { FakeHost } from "../fakeHost";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
-const mod = virtualHost as unknown as ResourceModule;
+const mod = virtualHost;
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
 
@@ -255,78 +268,49 @@ describe("VirtualHost claims", () => {
     });
 });
 
-/**
- * A host whose read-only commands run on this machine with /etc/apache2 moved to `root`, so the real
- * grep command line reads real files; config writes are only recorded.
- */
-function fakeHost(root: string) {
-    const writes: string[] = [];
-    const commands: string[] = [];
-    const host = {
-        name: "h-test",
-        conn: { host: "h-test" },
-        exec: async (command: string) => {
-            commands.push(command);
-            if (!command.includes("grep")) return { code: 0, stdout: "", stderr: "" };
-            try {
-                return {
-                    code: 0,
-                    stdout: execFileSync("/bin/sh", ["-c", command.replaceAll("/etc/apache2/", `${root}/`)]).toString(),
-                    stderr: "",
-                };
-            } catch (e) {
-                const err = e as { status: number; stdout: Buffer; stderr: Buffer };
-                return { code: err.status, stdout: String(err.stdout), stderr: String(err.stderr) };
-            }
-        },
-        writeFile: async (p: string) => void writes.push(p),
-    };
-    const noop = () => undefined;
-    const ctx = { host, conn: host.conn, log: { info: noop, warn: noop, debug: noop, status: noop } } as unknown as Ctx;
-    return { ctx, writes, commands };
+/** A fake host whose Apache config holds `files` (paths under /etc/apache2) instead of the stock ports.conf. */
+function apacheTree(files: Record<string, string>): FakeHost {
+    const host = new FakeHost();
+    hosts.push(host);
+    for (const [f, text] of Object.entries(files)) host.put(`/etc/apache2/${f}`, text);
+    return host;
 }
-
-function apacheTree(files: Record<string, string>): string {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "apache2-"));
-    fs.mkdirSync(path.join(root, "conf-enabled"));
-    for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(root, f), text);
-    return root;
-}
+const hosts: FakeHost[] = [];
+afterEach(() => hosts.splice(0).forEach((h) => h.cleanup()));
+const greps = (host: FakeHost) => host.commands.map((c) => c.command).filter((c) => c.includes("grep"));
 
 describe("VirtualHost apply: the port must be one Apache listens on", () => {
     it("refuses a port no Listen names before writing anything, naming the fix", async () => {
-        const { ctx, writes } = fakeHost(apacheTree({ "ports.conf": DEBIAN_PORTS_CONF }));
-        await expect(virtualHost.create(ctx, alt)).rejects.toThrow(
-            /^VirtualHost\.port: Apache on h-test does not listen on 8080; add it to ApacheHost\.listenPorts \(it listens on 80, 443\)$/,
+        const host = apacheTree({ "ports.conf": DEBIAN_PORTS_CONF });
+        await expect(virtualHost.create(host.ctx(), alt)).rejects.toThrow(
+            /^VirtualHost\.port: Apache on fake does not listen on 8080; add it to ApacheHost\.listenPorts \(it listens on 80, 443\)$/,
         );
-        expect(writes).toEqual([]);
+        expect(host.writes).toEqual([]);
     });
 
     it("accepts a port ApacheHost.listenPorts added (conf-enabled), then writes the vhost", async () => {
-        const { ctx, writes, commands } = fakeHost(
-            apacheTree({
-                "ports.conf": DEBIAN_PORTS_CONF,
-                "conf-enabled/modwsgi-listen.conf": "# Managed\nListen 8080\n",
-            }),
-        );
-        const state = await virtualHost.create(ctx, alt);
+        const host = apacheTree({
+            "ports.conf": DEBIAN_PORTS_CONF,
+            "conf-enabled/modwsgi-listen.conf": "# Managed\nListen 8080\n",
+        });
+        const state = await virtualHost.create(host.ctx(), alt);
         expect(state.configFile).toBe("/etc/apache2/sites-available/modwsgi-alt.conf");
-        expect(commands.filter((c) => c.includes("grep"))).toHaveLength(1);
-        expect(writes.length).toBeGreaterThan(0);
+        expect(greps(host)).toHaveLength(1);
+        expect(host.writes.length).toBeGreaterThan(0);
     });
 
     it("does not count a commented-out Listen, nor one in a file outside conf-enabled", async () => {
-        const root = apacheTree({
+        const host = apacheTree({
             "ports.conf": `${DEBIAN_PORTS_CONF}# Listen 8080\n`,
             "conf-enabled/x.conf": "#Listen 8080\n",
+            "conf-available/modwsgi-listen.conf": "Listen 8080\n",
         });
-        fs.mkdirSync(path.join(root, "conf-available"));
-        fs.writeFileSync(path.join(root, "conf-available/modwsgi-listen.conf"), "Listen 8080\n");
-        await expect(virtualHost.create(fakeHost(root).ctx, alt)).rejects.toThrow(/does not listen on 8080/);
+        await expect(virtualHost.create(host.ctx(), alt)).rejects.toThrow(/does not listen on 8080/);
     });
 
     it("checks on update too, and never asks the host about 80 and 443", async () => {
-        const { ctx, commands } = fakeHost(apacheTree({ "ports.conf": "Listen 80\n" }));
+        const host = apacheTree({ "ports.conf": "Listen 80\n" });
+        const ctx = host.ctx();
         await expect(
             virtualHost.update(
                 ctx,
@@ -336,13 +320,22 @@ describe("VirtualHost apply: the port must be one Apache listens on", () => {
         ).rejects.toThrow(/does not listen on 8081/);
         await virtualHost.create(ctx, plain);
         await virtualHost.create(ctx, redirect);
-        expect(commands.filter((c) => c.includes("grep"))).toHaveLength(1);
+        expect(greps(host)).toHaveLength(1);
+    });
+
+    it("a Listen read that fails is an error naming the port property, not an empty list", async () => {
+        const host = apacheTree({});
+        host.stub("grep", "#!/bin/sh\necho 'grep: I/O error' >&2\nexit 5\n");
+        await expect(virtualHost.create(host.ctx(), alt)).rejects.toThrow(
+            /^VirtualHost\.port: .*reading Listen directives failed: grep: I\/O error/,
+        );
+        expect(host.writes).toEqual([]);
     });
 });
 
 describe("VirtualHost check with values still unknown in preview", () => {
     it("defers rules across properties (redirectHttp needs tls) while tls is unknown, and applies them once it is known", () => {
-        const m = virtualHost as unknown as ResourceModule;
+        const m = virtualHost;
         expect(checkInputs(m, { name: "s", serverName: "a.org", redirectHttp: true, tls: UNKNOWN }).failures).toEqual(
             [],
         );
@@ -351,5 +344,161 @@ describe("VirtualHost check with values still unknown in preview", () => {
         );
         // Rules of a single known property still apply.
         expect(checkInputs(m, { name: "s", serverName: "a b", tls: UNKNOWN }).failures[0].property).toBe("serverName");
+    });
+});
+
+describe("VirtualHost lifecycle (fake host)", () => {
+    let host: FakeHost;
+    beforeEach(() => {
+        host = new FakeHost();
+    });
+    afterEach(() => host.cleanup());
+
+    const mode = (p: string) => fs.statSync(host.local(p)).mode & 0o777;
+    /** Where a link points, as a host path (the fake maps host paths into its root). */
+    const linkTo = (p: string) => fs.readlinkSync(host.local(p)).replace(host.root, "");
+
+    it("create of a plain vhost writes the site file and its sites-enabled link, configtests, starts Apache", async () => {
+        const state = await virtualHost.create(host.ctx(), plain);
+        expect(host.file(vhostFile("site"))).toBe(render(plain));
+        expect(linkTo(vhostLink("site"))).toBe(vhostFile("site"));
+        expect(state).toMatchObject({
+            configFile: vhostFile("site"),
+            includeDir: vhostIncludeDir("site"),
+            configSha256: sha256(render(plain)),
+            tlsSha256: "",
+        });
+        expect(host.exists(certFile("site"))).toBe(false);
+        for (const f of SSL_MODULE_FILES) expect(host.exists(`${MODS_ENABLED}/${f}`)).toBe(false);
+        expect(host.apacheCalls()).toEqual(["-t", "start"]);
+    });
+
+    it("TLS create writes the certificate (644) and key (600), and enables mod_ssl", async () => {
+        const chained = { ...tls, tls: { ...tls.tls!, chain: CERT.replace("MIIB", "MIIC") } };
+        const state = await virtualHost.create(host.ctx(), chained);
+        expect(host.file(vhostFile("secure"))).toBe(render(chained));
+        expect(host.file(certFile("secure"))).toBe(`${CERT}${CERT.replace("MIIB", "MIIC")}`);
+        expect(host.file(keyFile("secure"))).toBe(KEY);
+        expect(mode(certFile("secure"))).toBe(0o644);
+        expect(mode(keyFile("secure"))).toBe(0o600);
+        for (const f of SSL_MODULE_FILES)
+            expect(linkTo(`${MODS_ENABLED}/${f}`)).toBe(`/etc/apache2/mods-available/${f}`);
+        expect(state.tlsSha256).toBe(sha256(host.file(certFile("secure"))! + host.file(keyFile("secure"))!));
+        expect(secretInputs(virtualHost)).toEqual(["tls"]);
+    });
+
+    it("read after create shows no drift, with and without TLS", async () => {
+        const ctx = host.ctx();
+        for (const i of [plain, tls]) {
+            const state = await virtualHost.create(ctx, i);
+            const live = await virtualHost.read(ctx, i.name, state);
+            expect(live).toMatchObject({ configFile: vhostFile(i.name), configSha256: state.configSha256 });
+            expect(live!.tlsSha256).toBe(state.tlsSha256);
+            expect(diff(virtualHost, live!, i)).toEqual({ changed: [], replaces: [] });
+        }
+    });
+
+    it("a hand edit shows as the changed property, or as configSha256 when no input explains it; update repairs", async () => {
+        const ctx = host.ctx();
+        const state = await virtualHost.create(ctx, plain);
+        host.put(vhostFile("site"), render({ ...plain, serverAliases: ["www.example.org"] }));
+        expect(diff(virtualHost, (await virtualHost.read(ctx, "site", state))!, plain).changed).toEqual([
+            "serverAliases",
+        ]);
+        host.put(vhostFile("site"), render(plain).replace("</VirtualHost>", "    Options +Indexes\n</VirtualHost>"));
+        expect(diff(virtualHost, (await virtualHost.read(ctx, "site", state))!, plain).changed).toEqual([
+            "configSha256",
+        ]);
+        host.put(keyFile("site"), KEY);
+        expect(diff(virtualHost, (await virtualHost.read(ctx, "site", state))!, plain).changed).toEqual([
+            "configSha256",
+            "tlsSha256",
+        ]);
+        await virtualHost.update(ctx, state, plain);
+        expect(host.file(vhostFile("site"))).toBe(render(plain));
+        const live = await virtualHost.read(ctx, "site", state);
+        expect(diff(virtualHost, live!, plain).changed).toEqual(["tlsSha256"]); // a stray key file is not ours
+    });
+
+    it("a2dissite (the sites-enabled link removed by hand) reads as changed; update links the site again", async () => {
+        const ctx = host.ctx();
+        const state = await virtualHost.create(ctx, plain);
+        fs.unlinkSync(host.local(vhostLink("site")));
+        const live = await virtualHost.read(ctx, "site", state);
+        expect(live).not.toBeNull();
+        expect(live!.configSha256).toBe(sha256(""));
+        expect(diff(virtualHost, live!, plain).changed).toContain("serverName");
+        await virtualHost.update(ctx, state, plain);
+        expect(linkTo(vhostLink("site"))).toBe(vhostFile("site"));
+        expect(diff(virtualHost, (await virtualHost.read(ctx, "site", state))!, plain)).toEqual({
+            changed: [],
+            replaces: [],
+        });
+    });
+
+    it("a vhost where an earlier release wrote it is found by read and moved to sites-available by update", async () => {
+        const ctx = host.ctx();
+        host.put(legacyVhostFile("site"), render(plain));
+        const live = await virtualHost.read(ctx, "site", undefined);
+        expect(live).toMatchObject({
+            serverName: "example.org",
+            configFile: legacyVhostFile("site"),
+            configSha256: sha256(render(plain)),
+        });
+        // Same inputs, but the file is not where this release keeps it: the fingerprint says so.
+        expect(diff(virtualHost, live!, plain)).toEqual({ changed: ["configSha256"], replaces: [] });
+        const state = await virtualHost.update(ctx, live!, plain);
+        expect(state.configFile).toBe(vhostFile("site"));
+        expect(host.exists(legacyVhostFile("site"))).toBe(false);
+        expect(host.file(vhostFile("site"))).toBe(render(plain));
+        expect(linkTo(vhostLink("site"))).toBe(vhostFile("site"));
+        const moved = await virtualHost.read(ctx, "site", state);
+        expect(moved!.configFile).toBe(vhostFile("site"));
+        expect(diff(virtualHost, moved!, plain)).toEqual({ changed: [], replaces: [] });
+    });
+
+    it("a port no Listen line names is refused before anything is written", async () => {
+        await expect(virtualHost.create(host.ctx(), alt)).rejects.toThrow(/does not listen on 8080/);
+        expect(host.writes).toEqual([]);
+        expect(host.exists(vhostFile("alt"))).toBe(false);
+        expect(host.apacheCalls()).toEqual([]);
+    });
+
+    it("a configuration Apache rejects fails the step and leaves the previous file and link in place", async () => {
+        const ctx = host.ctx();
+        const state = await virtualHost.create(ctx, plain);
+        host.put("/.configtest-fail", "AH00526: Syntax error on line 3: Invalid ServerAlias\n");
+        await expect(virtualHost.update(ctx, state, { ...plain, serverAliases: ["a.example.org"] })).rejects.toThrow(
+            /Invalid ServerAlias/,
+        );
+        expect(host.file(vhostFile("site"))).toBe(render(plain));
+        expect(linkTo(vhostLink("site"))).toBe(vhostFile("site"));
+        expect(host.apacheCalls()).toEqual(["-t", "start", "-t"]);
+    });
+
+    it("delete removes the site file, its link, the TLS files and the include dir; read then says gone", async () => {
+        const ctx = host.ctx();
+        const state = await virtualHost.create(ctx, tls);
+        host.put(`${vhostIncludeDir("secure")}/29-app-shop.conf`, "WSGIScriptAlias / /srv/modwsgi/shop/wsgi.py\n");
+        await virtualHost.delete(ctx, state);
+        for (const p of [vhostFile("secure"), vhostLink("secure"), certFile("secure"), keyFile("secure")])
+            expect(host.exists(p), p).toBe(false);
+        expect(host.exists(vhostIncludeDir("secure"))).toBe(false);
+        // mod_ssl stays enabled: other sites may rely on it.
+        for (const f of SSL_MODULE_FILES) expect(host.exists(`${MODS_ENABLED}/${f}`)).toBe(true);
+        expect(await virtualHost.read(ctx, "secure", state)).toBeNull();
+    });
+
+    it("delete fails loudly when the include dir cannot be removed", async () => {
+        const ctx = host.ctx();
+        const state = await virtualHost.create(ctx, plain);
+        host.put(`${vhostIncludeDir("site")}/29-app-shop.conf`, "# mount\n");
+        host.stub(
+            "rm",
+            '#!/bin/sh\nif [ "$1" = -rf ] && [ "${2##*/}" = vhost-site ]; then\n' +
+                "    echo 'rm: cannot remove: Device or resource busy' >&2; exit 1\nfi\nexec /bin/rm \"$@\"\n",
+        );
+        await expect(virtualHost.delete(ctx, state)).rejects.toThrow(/Device or resource busy/);
+        expect(host.exists(vhostFile("site"))).toBe(false);
     });
 });

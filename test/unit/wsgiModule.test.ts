@@ -1,12 +1,27 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { inputs, parseLoad, renderConf, renderLoad, venvFor, wsgiModule } from "../../provider/resources/wsgiModule";
-import { checkInputs, type ResourceModule } from "../../provider/resource";
+import { inputs } from "../../provider/resources/wsgiModule/schema";
+import { renderConf, renderLoad, venvFor } from "../../provider/resources/wsgiModule/render";
+import { wsgiModule } from "../../provider/resources/wsgiModule";
+import { parseLoad } from "../../provider/facts";
+import { checkInputs, diff } from "../../provider/resource";
+import { sha256 } from "../../provider/apache";
+import {
+    DEBIAN_MODULE_LINKS,
+    MODULE_CONF,
+    MODULE_CONF_LINK,
+    MODULE_LOAD,
+    MODULE_LOAD_LINK,
+    MODULE_SRC,
+    moduleArchive,
+} from "../../provider/layout";
+import { FakeHost } from "../fakeHost";
 
-const mod = wsgiModule as unknown as ResourceModule;
+const mod = wsgiModule;
 const SHA = "a42d11ba45d2050ab456a474d034e938605ca76386233ef404daa8b0388ca60e";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
@@ -102,4 +117,244 @@ describe("WsgiModule sources at check", () => {
         expect(ok.failures).toEqual([]);
         expect(ok.inputs.buildWheelsSha256).toMatch(/^[0-9a-f]{64}$/);
     });
+});
+
+/** Where the fake pip puts the .so inside a venv (as pip does for CPython 3.11). */
+const SO_IN_VENV = "lib/python3.11/site-packages/mod_wsgi/server/mod_wsgi-py311.cpython-311-x86_64-linux-gnu.so";
+
+/**
+ * A stand-in CPython 3.11 (shared libpython) answering what native/*.sh ask it; `-m venv DIR` makes a venv of
+ * stubs: its python is this script, its pip "builds" mod_wsgi (from `mod_wsgi==X` or a source archive's PKG-INFO)
+ * by writing a .so that names the version, and mod_wsgi-express prints where that .so is.
+ */
+const FAKE_PYTHON = `#!/bin/sh
+here=$(cd "$(dirname "$0")" && pwd)
+case "$1" in
+    -c)
+        case "$2" in
+            *python_version=*)
+                echo python_version=3.11.2
+                echo python_abi=cpython-311-x86_64-linux-gnu
+                echo python_executable=/opt/modwsgi/fakepy/python3
+                echo python_shared=1 ;;
+            *"import venv, ensurepip"*) ;;
+            *'get_path("include")'*) echo /opt/modwsgi/fakepy/include ;;
+            *importlib.metadata*) cat "$here/../mod_wsgi.version" 2>/dev/null || exit 1 ;;
+            *) exit 1 ;;
+        esac ;;
+    -m)
+        [ "$2" = venv ] && [ -n "$3" ] || exit 2
+        mkdir -p "$3/bin"
+        cp "$0" "$3/bin/python"
+        cat >"$3/bin/pip" <<'PIP'
+#!/bin/sh
+venv=$(cd "$(dirname "$0")/.." && pwd)
+case "$1" in
+    cache) exit 0 ;;
+    install)
+        [ -n "$APXS" ] || { echo "pip: no APXS" >&2; exit 1; }
+        v=
+        for a; do
+            case "$a" in
+                mod_wsgi==*) v=\${a#mod_wsgi==} ;;
+                *.tar.gz) v=$(tar -xzOf "$a" --wildcards '*/PKG-INFO' | sed -n 's/^Version: *//p') ;;
+            esac
+        done
+        [ -n "$v" ] || exit 1
+        so="$venv/${SO_IN_VENV}"
+        mkdir -p "$(dirname "$so")"
+        printf 'ELF mod_wsgi %s\\n' "$v" >"$so"
+        echo "$v" >"$venv/mod_wsgi.version" ;;
+    *) exit 1 ;;
+esac
+PIP
+        cat >"$3/bin/mod_wsgi-express" <<'EXPRESS'
+#!/bin/sh
+venv=$(cd "$(dirname "$0")/.." && pwd)
+[ "$1" = module-location ] && echo "$venv/${SO_IN_VENV}"
+EXPRESS
+        chmod 755 "$3/bin/pip" "$3/bin/mod_wsgi-express" ;;
+    *) exit 1 ;;
+esac
+`;
+
+/** The build toolchain build-module.sh checks for: the fake Python, its headers, apxs, a C compiler, a threaded APR. */
+function fakeToolchain(host: FakeHost): void {
+    host.put("/opt/modwsgi/fakepy/python3", FAKE_PYTHON, 0o755);
+    host.put("/opt/modwsgi/fakepy/include/Python.h", "/* Python.h */\n");
+    host.put("/opt/modwsgi/fakepy/apr/apr.h", "#define APR_HAS_THREADS 1\n");
+    host.stub(
+        "apxs",
+        `#!/bin/sh
+case "$*" in
+    "-q CC") echo "fakecc -pthread" ;;
+    "-q APR_CONFIG") echo apr-1-config ;;
+    *) exit 1 ;;
+esac
+`,
+    );
+    host.stub("fakecc", "#!/bin/sh\nexit 0\n");
+    host.stub("apr-1-config", '#!/bin/sh\n[ "$1" = --includedir ] && echo "$FAKE_ROOT/opt/modwsgi/fakepy/apr"\n');
+}
+
+/**
+ * The stub's start leaves a dead pid (Apache then looks stopped); a live one makes it look running. A full
+ * restart waits until no apache2 process is left: pgrep must not see this machine's own.
+ */
+function apacheRunning(host: FakeHost): void {
+    host.put("/var/run/apache2/apache2.pid", `${process.pid}\n`);
+    host.stub("pgrep", "#!/bin/sh\nexit 1\n");
+}
+
+describe("WsgiModule lifecycle (fake host)", () => {
+    const PY = "/opt/modwsgi/fakepy/python3";
+    const ABI = "cpython-311-x86_64-linux-gnu";
+    const pypi = inputs.parse({ python: PY });
+    const venv = "/opt/modwsgi/module/mod_wsgi-6.1.1-python3";
+    const so = `${venv}/${SO_IN_VENV}`;
+    let host: FakeHost;
+    beforeEach(() => {
+        host = new FakeHost();
+        fakeToolchain(host);
+    });
+    afterEach(() => host.cleanup());
+
+    it("create builds the module in its venv, writes and enables both files, and starts Apache fully", async () => {
+        const state = await wsgiModule.create(host.ctx(), pypi);
+        expect(venvFor(pypi)).toBe(venv);
+        expect(host.file(so)).toBe("ELF mod_wsgi 6.1.1\n");
+        expect(host.file(MODULE_LOAD)).toBe(renderLoad(so, "6.1.1", ABI));
+        expect(host.file(MODULE_LOAD)).toMatch(/^# mod_wsgi 6\.1\.1 for cpython-311-x86_64-linux-gnu$/m);
+        expect(host.file(MODULE_CONF)).toBe(renderConf());
+        for (const [link, target] of [
+            [MODULE_LOAD_LINK, MODULE_LOAD],
+            [MODULE_CONF_LINK, MODULE_CONF],
+        ]) {
+            expect(fs.lstatSync(host.local(link)).isSymbolicLink()).toBe(true);
+            expect(fs.readlinkSync(host.local(link))).toBe(host.local(target));
+        }
+        expect(state).toEqual({
+            ...pypi,
+            venv,
+            moduleVersion: "6.1.1",
+            modulePath: so,
+            moduleSha256: sha256("ELF mod_wsgi 6.1.1\n"),
+            pythonVersion: "3.11.2",
+            pythonAbi: ABI,
+            configSha256: sha256(renderLoad(so, "6.1.1", ABI) + renderConf()),
+        });
+        // Apache was not running: started (a full start, never a graceful reload, for a new module).
+        expect(host.apacheCalls()).toEqual(["-t", "start"]);
+    });
+
+    it("read reports what was applied (no drift); without a prior state it finds the Python from the venv", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        const live = await wsgiModule.read(ctx, "mod_wsgi", state);
+        expect(live).toEqual(state);
+        expect(diff(mod, live!, pypi)).toEqual({ changed: [], replaces: [] });
+        const imported = await wsgiModule.read(ctx, "mod_wsgi", undefined);
+        expect(imported).toMatchObject({ source: "pypi", version: "6.1.1", python: PY, venv, pythonAbi: ABI });
+    });
+
+    it("a .so replaced by other bytes shows as a new moduleSha256; a removed one as missing (drift)", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        host.put(so, "other bytes");
+        const live = await wsgiModule.read(ctx, "mod_wsgi", state);
+        expect(live!.moduleSha256).toBe(sha256("other bytes"));
+        expect(live!.moduleSha256).not.toBe(state.moduleSha256);
+        fs.rmSync(host.local(so));
+        const gone = await wsgiModule.read(ctx, "mod_wsgi", state);
+        expect(gone).toMatchObject({ moduleSha256: "missing", moduleVersion: "unknown", pythonAbi: "unknown" });
+        expect(wsgiModule.drift!({ ...state, ...gone! }, pypi)).toContain("moduleSha256");
+    });
+
+    it("a hand-edited LoadModule file shows as configSha256; update puts it back with a graceful reload", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        host.put(MODULE_LOAD, host.file(MODULE_LOAD) + "# tuned by hand\n");
+        const edited = await wsgiModule.read(ctx, "mod_wsgi", state);
+        expect(edited!.configSha256).not.toBe(state.configSha256);
+        expect(diff(mod, edited!, pypi).changed).toEqual(["configSha256"]);
+        apacheRunning(host);
+        const before = host.apacheCalls().length;
+        await wsgiModule.update(ctx, { ...state, ...edited! }, pypi);
+        expect(host.file(MODULE_LOAD)).toBe(renderLoad(so, "6.1.1", ABI));
+        // The same .so: no restart needed.
+        expect(host.apacheCalls().slice(before)).toContain("graceful");
+        expect(host.apacheCalls().slice(before)).not.toContain("stop");
+        const live = await wsgiModule.read(ctx, "mod_wsgi", state);
+        expect(diff(mod, live!, pypi).changed).toEqual([]);
+    });
+
+    it("a new version builds in a venv of its own, restarts Apache fully, then removes the old venv", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        const next = inputs.parse({ python: PY, version: "6.1.2" });
+        apacheRunning(host);
+        const before = host.apacheCalls().length;
+        expect(host.exists(venv)).toBe(true);
+        const updated = await wsgiModule.update(ctx, state, next);
+        expect(updated.venv).toBe("/opt/modwsgi/module/mod_wsgi-6.1.2-python3");
+        expect(updated.moduleVersion).toBe("6.1.2");
+        expect(host.file(MODULE_LOAD)).toBe(renderLoad(`${updated.venv}/${SO_IN_VENV}`, "6.1.2", ABI));
+        expect(host.apacheCalls().slice(before)).toEqual(["-t", "stop", "start"]);
+        expect(host.exists(venv)).toBe(false);
+    });
+
+    it("a configuration Apache rejects fails the step and leaves the old files (and the old venv)", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        host.put("/.configtest-fail", "AH00526: Syntax error on line 3: Cannot load mod_wsgi.so: undefined symbol\n");
+        await expect(wsgiModule.update(ctx, state, inputs.parse({ python: PY, version: "6.1.2" }))).rejects.toThrow(
+            /undefined symbol/,
+        );
+        expect(host.file(MODULE_LOAD)).toBe(renderLoad(so, "6.1.1", ABI));
+        expect(host.file(MODULE_CONF)).toBe(renderConf());
+        expect(host.file(so)).toBe("ELF mod_wsgi 6.1.1\n");
+    });
+
+    it("refuses to build while Debian's own module is enabled (it would load instead)", async () => {
+        host.put(DEBIAN_MODULE_LINKS[0], "LoadModule wsgi_module /usr/lib/apache2/modules/mod_wsgi.so\n");
+        await expect(wsgiModule.create(host.ctx(), pypi)).rejects.toThrow(/Debian's mod_wsgi package is enabled/);
+        expect(host.exists(MODULE_LOAD)).toBe(false);
+    });
+
+    it("sdist: uploads the archive once, builds from it, and delete removes the files, the venv and the archive", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdist-"));
+        fs.mkdirSync(path.join(dir, "mod_wsgi-6.1.1"));
+        fs.writeFileSync(path.join(dir, "mod_wsgi-6.1.1", "PKG-INFO"), "Name: mod_wsgi\nVersion: 6.1.1\n");
+        const archive = path.join(dir, "mod_wsgi-6.1.1.tar.gz");
+        execFileSync("tar", ["-czf", archive, "-C", dir, "mod_wsgi-6.1.1"]);
+        const sum = createHash("sha256").update(fs.readFileSync(archive)).digest("hex");
+        const sdist = inputs.parse({ source: "sdist", archive, sha256: sum, python: PY });
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, sdist);
+        expect(state.venv).toBe(`${venv}-${sum.slice(0, 12)}`);
+        expect(host.exists(moduleArchive(sum))).toBe(true);
+        await wsgiModule.update(ctx, state, sdist);
+        expect(host.writes.filter((w) => w === moduleArchive(sum))).toHaveLength(1);
+        expect(host.exists(venvFor(sdist))).toBe(true);
+        await wsgiModule.delete(ctx, state);
+        expect(host.exists(venvFor(sdist))).toBe(false);
+        expect(host.exists(MODULE_SRC)).toBe(false);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("delete removes both files, both links and the venv, with a full restart; read then says gone", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        expect(host.exists(venv)).toBe(true);
+        apacheRunning(host);
+        const before = host.apacheCalls().length;
+        await wsgiModule.delete(ctx, state);
+        for (const p of [MODULE_LOAD, MODULE_CONF, MODULE_LOAD_LINK, MODULE_CONF_LINK])
+            expect(host.exists(p)).toBe(false);
+        expect(host.exists(venv)).toBe(false);
+        expect(host.apacheCalls().slice(before)).toEqual(["-t", "stop", "start"]);
+        expect(await wsgiModule.read(ctx, "mod_wsgi", state)).toBeNull();
+    });
+
+    // source "distro" needs apt and dpkg's database: covered end to end (test/e2e), not on the fake.
 });

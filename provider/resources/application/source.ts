@@ -48,7 +48,8 @@ export function treeSha256(dir: string): string {
 
 /** The remote side of treeSha256. */
 export const REMOTE_TREE_SHA =
-    "find . -type f ! -path '*/__pycache__/*' ! -path './.git/*' -print0 | sort -z | xargs -0r sha256sum | sha256sum | cut -d' ' -f1";
+    "find . -type f ! -path '*/__pycache__/*' ! -path './.git/*' -print0 | " +
+    "sort -z | xargs -0r sha256sum | sha256sum | cut -d' ' -f1";
 
 export function archive(dir: string): Buffer {
     return execFileSync("tar", ["-czf", "-", "--exclude=__pycache__", "--exclude=.git", "-C", dir, "."], {

@@ -1,13 +1,13 @@
 // DaemonProcess lifecycle: one managed file per group; every change is configtested, then graceful.
 import { applyConfig, type Change } from "../../remote/apply";
-import { run } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
+import { daemonFile } from "../../layout";
+import { gather, loadedModule } from "../../facts";
 import { LATEST, requireSupported, withInert, withoutInert } from "../../versions";
-import { loadedModule } from "../wsgiModule";
-import type { Ctx, ResourceModule } from "../../resource";
-import { REMOVED, inputs, type DaemonProcessInputs, type DaemonProcessState } from "./schema";
-import { configFile, parse, render } from "./render";
+import { defineResource, type Ctx } from "../../resource";
+import { REMOVED, inputs, outputs, type DaemonProcessInputs, type DaemonProcessState } from "./schema";
+import { parse, render } from "./render";
 
 /** The file for the module the host runs: settings it lacks are refused, or left out when inert. */
 function renderFor(i: DaemonProcessInputs, version: string): string {
@@ -15,30 +15,23 @@ function renderFor(i: DaemonProcessInputs, version: string): string {
 }
 
 async function apply(ctx: Ctx, i: DaemonProcessInputs, old?: DaemonProcessState): Promise<DaemonProcessState> {
-    const moduleVersion = (await loadedModule(ctx))?.version ?? old?.moduleVersion ?? LATEST;
+    const moduleVersion = (await gather(ctx.host, loadedModule))?.version ?? old?.moduleVersion ?? LATEST;
     requireSupported("DaemonProcess", i, moduleVersion);
     const text = renderFor(i, moduleVersion);
-    const file = configFile(i.name);
+    const file = daemonFile(i.name);
     ctx.log.status(`writing ${file}, configtest, graceful reload`);
     const changes: Change[] = [{ op: "put", target: file, content: text }];
-    if (old && old.name !== i.name) changes.push({ op: "del", target: configFile(old.name) });
+    if (old && old.name !== i.name) changes.push({ op: "del", target: daemonFile(old.name) });
     await applyConfig(ctx.host, changes, "graceful");
     return { ...i, configFile: file, configSha256: sha256(text), moduleVersion };
 }
 
-export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessState> = {
+export const daemonProcess = defineResource<DaemonProcessInputs, DaemonProcessState>({
     token: "modwsgi:index:DaemonProcess",
     description:
         "A mod_wsgi daemon process group (WSGIDaemonProcess) with the upstream recommended production defaults.",
     inputs,
-    outputs: {
-        configFile: { type: "string", description: "The managed config file on the host." },
-        configSha256: {
-            type: "string",
-            description: "SHA-256 of that file's content as last applied (live after refresh).",
-        },
-        moduleVersion: { type: "string", description: "The host's mod_wsgi version the file was written for." },
-    },
+    outputs,
     removed: REMOVED,
     claims: (i) => [{ key: `daemon:${i.name}`, property: "name", what: `daemon process group "${i.name}"` }],
     replaceOn: ["name"],
@@ -46,8 +39,8 @@ export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessSta
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, id, olds) {
-        const file = configFile(olds?.name ?? id);
-        const res = await run(ctx.host, sh`cat ${file}`);
+        const file = daemonFile(olds?.name ?? id);
+        const res = await ctx.host.exec(sh`cat ${file}`, { nothrow: true });
         if (res.code !== 0) return null;
         const moduleVersion = olds?.moduleVersion ?? LATEST;
         const live = withInert("DaemonProcess", parse(res.stdout) ?? {}, moduleVersion);
@@ -60,11 +53,11 @@ export const daemonProcess: ResourceModule<DaemonProcessInputs, DaemonProcessSta
             configFile: file,
             configSha256: sha256(res.stdout),
             moduleVersion,
-        } as DaemonProcessState;
+        };
     },
     async delete(ctx, olds) {
-        await applyConfig(ctx.host, [{ op: "del", target: configFile(olds.name) }], "graceful");
+        await applyConfig(ctx.host, [{ op: "del", target: daemonFile(olds.name) }], "graceful");
     },
     drift: (olds, news) =>
         olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : [],
-};
+});

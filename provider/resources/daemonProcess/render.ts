@@ -2,8 +2,6 @@
 import { HEADER, option, word, wsgiDirective } from "../../apache";
 import { OPTIONS, type DaemonProcessInputs, type Kind } from "./schema";
 
-export const configFile = (name: string) => `/etc/apache2/modwsgi.d/10-daemon-${name}.conf`;
-
 function format(kind: Kind, v: unknown): string {
     switch (kind) {
         case "onoff":

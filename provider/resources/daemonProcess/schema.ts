@@ -23,7 +23,7 @@ const seconds = (what: string, def?: number) => {
     const doc = `${what} (seconds; 0 = off).`;
     return def === undefined
         ? s.optional().describe(doc)
-        : s.default(def).describe(`${doc} Default ${def} (upstream recommendation).`);
+        : s.default(def).describe(`${doc} The default is upstream's recommendation.`);
 };
 
 /** Socket buffer sizes: 0 (the OS default) or at least `min` bytes, as mod_wsgi requires. */
@@ -76,7 +76,8 @@ export const OPTIONS = {
             .max(65533)
             .default(5)
             .describe(
-                "Threads per process; 0 runs the group as a service script with no requests. Default 5 (upstream recommendation; mod_wsgi's bare default is 15).",
+                "Threads per process; 0 runs the group as a service script with no requests. " +
+                    "The default is upstream's recommendation (mod_wsgi's bare default is 15).",
             ),
     ),
     pythonHome: opt(
@@ -85,7 +86,8 @@ export const OPTIONS = {
         absPath()
             .optional()
             .describe(
-                "Python virtual environment (sys.prefix) the group runs with, e.g. a PythonEnv's `path`. Must come from the module's Python.",
+                "Python virtual environment (sys.prefix) the group runs with, e.g. a PythonEnv's `path`. " +
+                    "Must come from the module's Python.",
             ),
     ),
     pythonPath: opt(
@@ -104,7 +106,8 @@ export const OPTIONS = {
         identity("user")
             .optional()
             .describe(
-                "User (name or #uid) the daemon processes run as. Default: Apache's user (www-data). Needs Apache started as root.",
+                "User (name or #uid) the daemon processes run as. Default: Apache's user (www-data). " +
+                    "Needs Apache started as root.",
             ),
     ),
     group: opt(
@@ -147,7 +150,7 @@ export const OPTIONS = {
             .string()
             .regex(/^[A-Za-z0-9_.:%{}()-]{1,64}$/, "must be 1-64 of letters, digits, _ . : % { } ( ) -")
             .default("%{GROUP}")
-            .describe("Process name shown by ps. Default `%{GROUP}`, shown as `(wsgi:NAME)`."),
+            .describe("Process name shown by ps; `%{GROUP}` is shown as `(wsgi:NAME)`."),
     ),
     lang: opt("lang", "text", locale().default("C.UTF-8").describe("LANG of the daemon processes.")),
     locale: opt("locale", "text", locale().default("C.UTF-8").describe("LC_ALL of the daemon processes.")),
@@ -232,7 +235,7 @@ export const OPTIONS = {
             .min(0)
             .max(INT_MAX)
             .default(0)
-            .describe("Recycle a process after this many requests (0 = never). Default 0."),
+            .describe("Recycle a process after this many requests (0 = never)."),
     ),
     listenBacklog: opt(
         "listen-backlog",
@@ -267,7 +270,8 @@ export const OPTIONS = {
             .max(60000)
             .optional()
             .describe(
-                "Coalesce response writes for up to this long before flushing (milliseconds; new in 6.0.2). mod_wsgi's default 5.",
+                "Coalesce response writes for up to this long before flushing (milliseconds; new in 6.0.2). " +
+                    "mod_wsgi's default 5.",
             ),
     ),
     stackSize: opt(
@@ -311,9 +315,11 @@ export const OPTIONS = {
 /** Options mod_wsgi 6 no longer accepts (a config error after upgrading), with the reason. */
 export const REMOVED: Record<string, string> = {
     newrelicConfigFile:
-        "newrelic-config-file was removed in mod_wsgi 6.0 (New Relic agent support is gone; configure the agent in the app)",
+        "newrelic-config-file was removed in mod_wsgi 6.0 " +
+        "(New Relic agent support is gone; configure the agent in the app)",
     newrelicEnvironment:
-        "newrelic-environment was removed in mod_wsgi 6.0 (New Relic agent support is gone; configure the agent in the app)",
+        "newrelic-environment was removed in mod_wsgi 6.0 " +
+        "(New Relic agent support is gone; configure the agent in the app)",
 };
 
 export const inputs = z
@@ -331,9 +337,11 @@ export const inputs = z
         path: ["scriptGroup"],
     });
 
+export const outputs = z.object({
+    configFile: z.string().describe("The managed config file on the host."),
+    configSha256: z.string().describe("SHA-256 of that file's content as last applied (live after refresh)."),
+    moduleVersion: z.string().optional().describe("The host's mod_wsgi version the file was written for."),
+});
+
 export type DaemonProcessInputs = z.infer<typeof inputs>;
-export type DaemonProcessState = DaemonProcessInputs & {
-    configFile: string;
-    configSha256: string;
-    moduleVersion?: string;
-};
+export type DaemonProcessState = DaemonProcessInputs & z.infer<typeof outputs>;

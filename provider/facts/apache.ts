@@ -1,0 +1,91 @@
+// Facts about Apache's configuration on a host: the host probe, which file defines a daemon group, the
+// group's Unix group, and the ports Apache listens on.
+import { wsgiDirective, words } from "../apache";
+import { APACHE_DIR, CONF_ENABLED, PORTS_CONF, daemonFile } from "../layout";
+import { sh } from "../remote/sh";
+import { scriptFact, type Fact } from "./fact";
+
+export interface HostFacts {
+    osId: string;
+    osVersion: string;
+    osName: string;
+    systemd: boolean;
+    apacheVersion: string;
+    apacheMpm: string;
+    apacheLayout: string;
+    apxs: string;
+    python: string;
+    pythons: string[];
+}
+
+export function parseProbe(f: Record<string, string>): HostFacts {
+    return {
+        osId: f.os_id,
+        osVersion: f.os_version,
+        osName: f.os_name,
+        systemd: f.systemd === "true",
+        apacheVersion: f.apache_version,
+        apacheMpm: f.apache_mpm,
+        apacheLayout: f.apache_layout,
+        apxs: f.apxs,
+        python: f.python3,
+        pythons: (f.pythons ?? "").trim().split(/\s+/).filter(Boolean),
+    };
+}
+
+/** OS, Apache, systemd and Python facts (native/probe.sh); a failed probe throws. */
+export const hostFacts: Fact<HostFacts> = scriptFact("probe", [], (f, r) => {
+    if (r.code !== 0) throw new Error(`probing the host failed (exit ${r.code}): ${r.stderr.trim()}`);
+    return parseProbe(f);
+});
+
+/** The first file under /etc/apache2 with a WSGIDaemonProcess line for `group` (by a DaemonProcess or by hand). */
+export const daemonGroupFile = (group: string): Fact<string | undefined> => {
+    const pattern = `^[[:space:]]*WSGIDaemonProcess[[:space:]]+"?${group.replace(/\./g, "\\.")}"?([[:space:]]|$)`;
+    return {
+        name: "daemon groups",
+        command: sh`grep -rlsE ${pattern} ${APACHE_DIR + "/"} | head -n 1`,
+        parse: (r) => r.stdout.trim() || undefined,
+    };
+};
+
+/** The Unix group a daemon group's processes run as, from its `group=` option; Apache's (www-data) by default. */
+export function parseDaemonUnixGroup(text: string | undefined): string {
+    return (text && wsgiDirective(text, "WSGIDaemonProcess", 1)?.options.get("group")) || "www-data";
+}
+
+/** The Unix group of the DaemonProcess `group` (its managed file). */
+export const daemonUnixGroup = (group: string): Fact<string> => ({
+    name: "daemon group",
+    command: sh`cat ${daemonFile(group)}`,
+    parse: (r) => parseDaemonUnixGroup(r.code === 0 ? r.stdout : undefined),
+});
+
+/**
+ * The ports in Listen directives (`Listen 8080`, `Listen 0.0.0.0:8080`, `Listen [::]:8081 http`), from config
+ * text. Commented lines are skipped; lines inside <IfModule> count, as Debian's `Listen 443` sits in
+ * <IfModule ssl_module> and a TLS vhost enables mod_ssl.
+ */
+export function parseListenPorts(text: string): number[] {
+    const ports = new Set<number>();
+    for (const line of text.split("\n")) {
+        const [d, addr] = words(line.trim());
+        if (d?.toLowerCase() !== "listen" || addr === undefined) continue;
+        const m = /^(?:\[[0-9A-Fa-f:.]+\]:|[^:[\]]+:)?(\d{1,5})$/.exec(addr);
+        if (m) ports.add(Number(m[1]));
+    }
+    return [...ports].sort((a, b) => a - b);
+}
+
+/** The ports Apache listens on (ports.conf and conf-enabled/). */
+export const listenPorts: Fact<number[]> = {
+    name: "listened ports",
+    // The quoted directory and the unquoted glob after it make one word the shell expands.
+    command: sh`grep -hsi '^[[:space:]]*listen[[:space:]]' ${PORTS_CONF} ${CONF_ENABLED}/*.conf`,
+    parse: (r) => {
+        // grep: 1 is no match; 2 is a missing file (e.g. an empty conf-enabled), fatal only when nothing was read.
+        if (r.code > 2 || (r.code === 2 && !r.stdout))
+            throw new Error(`reading Listen directives failed: ${r.stderr.trim()}`);
+        return parseListenPorts(r.stdout);
+    },
+};

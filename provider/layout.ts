@@ -1,0 +1,90 @@
+// Every path and file-name scheme this provider uses on a host, in one place. Resources import paths from
+// here (never from each other); native scripts receive them as arguments.
+//
+// Apache reads modwsgi.d/*.conf in name order, so the prefixes order the server-scope config:
+//   00-server.conf        ApacheHost's server-wide WSGI directives (before anything that uses them)
+//   10-daemon-<name>.conf DaemonProcess groups (defined before any mount names them)
+//   15-vhost-<name>.conf  where earlier releases wrote VirtualHosts (moved to sites-available on update)
+//   18-interp-<name>.conf Application <WSGIInterpreterOptions> blocks (server scope only)
+//   2N-app-<name>.conf    Application mounts at server scope, deeper mount points first (N = 9 - depth)
+
+export const APACHE_DIR = "/etc/apache2";
+export const MODS_AVAILABLE = `${APACHE_DIR}/mods-available`;
+export const MODS_ENABLED = `${APACHE_DIR}/mods-enabled`;
+export const CONF_AVAILABLE = `${APACHE_DIR}/conf-available`;
+export const CONF_ENABLED = `${APACHE_DIR}/conf-enabled`;
+export const PORTS_CONF = `${APACHE_DIR}/ports.conf`;
+
+/** The provider's server-scope include directory, read by the module's own conf file. */
+export const MODWSGI_D = "/etc/apache2/modwsgi.d";
+
+// WsgiModule: the LoadModule file (its first lines record version and ABI) and the include file.
+export const MODULE_LOAD = `${MODS_AVAILABLE}/modwsgi.load`;
+export const MODULE_CONF = `${MODS_AVAILABLE}/modwsgi.conf`;
+export const MODULE_LOAD_LINK = `${MODS_ENABLED}/modwsgi.load`;
+export const MODULE_CONF_LINK = `${MODS_ENABLED}/modwsgi.conf`;
+/** Debian's own links for its package: Apache loads the first wsgi_module only, so they must be off. */
+export const DEBIAN_MODULE_LINKS = [`${MODS_ENABLED}/wsgi.load`, `${MODS_ENABLED}/wsgi.conf`];
+/** Where mod_wsgi's venvs are built, one per version, Python and archive. */
+export const MODULE_ROOT = "/opt/modwsgi/module";
+/** Uploaded or downloaded source archives and build wheels. */
+export const MODULE_SRC = `${MODULE_ROOT}/src`;
+/** A source archive in MODULE_SRC, named by its SHA-256 (added with the WsgiModule split: was inline there). */
+export const moduleArchive = (sha256: string) => `${MODULE_SRC}/mod_wsgi-${sha256}.tar.gz`;
+/** Uploaded build wheels as one tar, named by the SHA-256 of the files (buildWheelsSha256). */
+export const moduleBuildWheels = (sha256: string) => `${MODULE_SRC}/wheels-${sha256}.tar`;
+
+/** ApacheHost: inside modwsgi.d, read after the module's own defaults, so it overrides them. */
+export const SERVER_FILE = `${MODWSGI_D}/00-server.conf`;
+export const LISTEN_FILE = `${CONF_AVAILABLE}/modwsgi-listen.conf`;
+export const LISTEN_LINK = `${CONF_ENABLED}/modwsgi-listen.conf`;
+export const mpmLink = (mpm: string, ext: string) => `${MODS_ENABLED}/mpm_${mpm}.${ext}`;
+export const mpmFile = (mpm: string, ext: string) => `${MODS_AVAILABLE}/mpm_${mpm}.${ext}`;
+
+/** DaemonProcess: one file per group. */
+export const daemonFile = (name: string) => `${MODWSGI_D}/10-daemon-${name}.conf`;
+
+/** PythonEnv: one venv per environment. */
+export const ENV_ROOT = "/opt/modwsgi/envs";
+export const envPath = (name: string) => `${ENV_ROOT}/${name}`;
+
+// VirtualHost: in sites-available/-enabled, read after Debian's 000-default, so the host's default site stays
+// the default for requests naming no known host.
+export const vhostFile = (name: string) => `${APACHE_DIR}/sites-available/modwsgi-${name}.conf`;
+export const vhostLink = (name: string) => `${APACHE_DIR}/sites-enabled/modwsgi-${name}.conf`;
+/** Where earlier releases of this provider wrote the vhost: moved on the next update. */
+export const legacyVhostFile = (name: string) => `${MODWSGI_D}/15-vhost-${name}.conf`;
+/** The mounts attached to a vhost. */
+export const vhostIncludeDir = (name: string) => `${MODWSGI_D}/vhost-${name}`;
+export const TLS_DIR = "/etc/modwsgi/tls";
+export const certFile = (name: string) => `${TLS_DIR}/${name}.crt`;
+export const keyFile = (name: string) => `${TLS_DIR}/${name}.key`;
+/** mod_ssl and its session cache, enabled for TLS vhosts. */
+export const SSL_MODULE_FILES = ["ssl.load", "ssl.conf", "socache_shmcb.load"];
+/** A vhost's default ErrorLog and CustomLog (added for VirtualHost: Debian's Apache log directory). */
+export const APACHE_LOG_DIR = "/var/log/apache2";
+export const vhostErrorLog = (name: string) => `${APACHE_LOG_DIR}/${name}-error.log`;
+export const vhostAccessLog = (name: string) => `${APACHE_LOG_DIR}/${name}-access.log`;
+
+// Application: releases behind a `current` link, the generated loader and the environment file.
+export const APP_ROOT = "/srv/modwsgi";
+export const appDir = (name: string) => `${APP_ROOT}/${name}`;
+export const appLoader = (name: string) => `${appDir(name)}/wsgi.py`;
+export const appEnvFile = (name: string) => `${appDir(name)}/env.json`;
+export const appCurrent = (name: string) => `${appDir(name)}/current`;
+
+/**
+ * The mount's file. Apache takes the first WSGIScriptAlias that matches, and reads the files in name order:
+ * deeper mount points get lower numbers (`/` is 29, `/shop` 28, `/shop/api` 27), so `/` never hides `/api`.
+ */
+export function appFile(name: string, mountPoint: string, vhost?: string): string {
+    const depth = mountPoint.split("/").filter(Boolean).length;
+    const file = `2${9 - Math.min(depth, 9)}-app-${name}.conf`;
+    return vhost ? `${vhostIncludeDir(vhost)}/${file}` : `${MODWSGI_D}/${file}`;
+}
+
+/** Server scope even when the mount is in a vhost: mod_wsgi reads <WSGIInterpreterOptions> nowhere else. */
+export const interpreterFile = (name: string) => `${MODWSGI_D}/18-interp-${name}.conf`;
+
+/** Staged uploads (files, archives, secrets) before a script moves them into place: root-only, per operation. */
+export const STAGE_ROOT = "/var/lib/modwsgi/stage";

@@ -1,0 +1,137 @@
+// Facts: each parser, table-tested on the outputs the host commands really give; and gatherAll's framing.
+import { afterAll, describe, expect, it } from "vitest";
+import {
+    gather,
+    gatherAll,
+    loadedModule,
+    parseDaemonUnixGroup,
+    parseLoad,
+    parseModuleBuild,
+    parsePythonInfo,
+    parseVenv,
+    daemonGroupFile,
+    type Fact,
+} from "../../provider/facts";
+import { parseFacts } from "../../provider/remote/scripts";
+import { daemonFile, MODULE_LOAD } from "../../provider/layout";
+import { FakeHost } from "../fakeHost";
+
+const INFO =
+    "python_version=3.11.2\npython_abi=cpython-311-x86_64-linux-gnu\npython_executable=/usr/bin/python3.11\npython_shared=1\n";
+
+describe("fact parsers", () => {
+    it.each([
+        [
+            "our LoadModule file",
+            "# Managed\n# mod_wsgi 6.1.1 for cpython-313-x86_64-linux-gnu\nLoadModule wsgi_module /opt/m/mod.so\n",
+            { version: "6.1.1", abi: "cpython-313-x86_64-linux-gnu", modulePath: "/opt/m/mod.so" },
+        ],
+        [
+            "a quoted module path",
+            '# mod_wsgi 4.9.4 for cpython-311-x86_64-linux-gnu\nLoadModule wsgi_module "/usr/lib/apache2/modules/mod_wsgi.so"\n',
+            {
+                version: "4.9.4",
+                abi: "cpython-311-x86_64-linux-gnu",
+                modulePath: "/usr/lib/apache2/modules/mod_wsgi.so",
+            },
+        ],
+        [
+            "a hand-written file without our header",
+            "LoadModule wsgi_module /x.so\n",
+            { version: "unknown", abi: "unknown", modulePath: "/x.so" },
+        ],
+        ["an empty file", "", { version: "unknown", abi: "unknown", modulePath: "" }],
+    ])("parseLoad: %s", (_, text, want) => {
+        expect(parseLoad(text)).toEqual(want);
+    });
+
+    it.each([
+        [
+            INFO,
+            { version: "3.11.2", abi: "cpython-311-x86_64-linux-gnu", executable: "/usr/bin/python3.11", shared: true },
+        ],
+        [
+            "python_version=3.13.5\npython_abi=cpython-313t-x86_64-linux-gnu\npython_shared=0\n",
+            { version: "3.13.5", abi: "cpython-313t-x86_64-linux-gnu", executable: "", shared: false },
+        ],
+        ["", undefined],
+        ["error: no such file\n", undefined],
+    ])("parsePythonInfo(%j)", (out, want) => {
+        expect(parsePythonInfo(parseFacts(out))).toEqual(want);
+    });
+
+    it.each([
+        [
+            `${INFO}freeze_sha256=abc\n`,
+            {
+                python: {
+                    version: "3.11.2",
+                    abi: "cpython-311-x86_64-linux-gnu",
+                    executable: "/usr/bin/python3.11",
+                    shared: true,
+                },
+                freezeSha256: "abc",
+            },
+        ],
+        [INFO, undefined],
+        ["freeze_sha256=abc\n", undefined],
+    ])("parseVenv(%j)", (out, want) => {
+        expect(parseVenv(parseFacts(out))).toEqual(want);
+    });
+
+    it.each([
+        [
+            `version=6.1.1\n${INFO}module_sha256=ff00\n`,
+            { version: "6.1.1", python: expect.objectContaining({ version: "3.11.2" }), moduleSha256: "ff00" },
+        ],
+        ["module_sha256=\n", { version: undefined, python: undefined, moduleSha256: undefined }],
+        ["version=\nmodule_sha256=ff00\n", { version: undefined, python: undefined, moduleSha256: "ff00" }],
+    ])("parseModuleBuild(%j)", (out, want) => {
+        expect(parseModuleBuild(parseFacts(out))).toEqual(want);
+    });
+
+    it.each([
+        ["WSGIDaemonProcess api threads=5 group=apigroup user=api\n", "apigroup"],
+        ['WSGIDaemonProcess api group="#1001"\n', "#1001"],
+        ["WSGIDaemonProcess api threads=5\n", "www-data"],
+        [undefined, "www-data"],
+    ])("parseDaemonUnixGroup(%j) = %s", (text, want) => {
+        expect(parseDaemonUnixGroup(text)).toBe(want);
+    });
+});
+
+describe("gather and gatherAll (fake host)", () => {
+    const host = new FakeHost();
+    afterAll(() => host.cleanup());
+
+    it("reads several facts in one round trip, each with its own exit code and exact output", async () => {
+        host.put(MODULE_LOAD, "# mod_wsgi 6.1.1 for cpython-311-x86_64-linux-gnu\nLoadModule wsgi_module /m.so\n");
+        host.put(daemonFile("api"), "WSGIDaemonProcess api threads=5\n");
+        const noNewline: Fact<string> = { name: "raw", command: "printf 'x'", parse: (r) => `${r.code}:${r.stdout}` };
+        const failing: Fact<string> = {
+            name: "fail",
+            command: "echo partial; exit 7",
+            parse: (r) => `${r.code}:${r.stdout}`,
+        };
+        const before = host.commands.length;
+        const [mod, group, missing, raw, fail] = await gatherAll(host, [
+            loadedModule,
+            daemonGroupFile("api"),
+            daemonGroupFile("other"),
+            noNewline,
+            failing,
+        ]);
+        expect(host.commands.length - before).toBe(1);
+        expect(mod).toEqual({ version: "6.1.1", abi: "cpython-311-x86_64-linux-gnu", modulePath: "/m.so" });
+        expect(group).toBe(daemonFile("api"));
+        expect(missing).toBeUndefined();
+        expect(raw).toBe("0:x");
+        expect(fail).toBe("7:partial\n");
+    });
+
+    it("a fact whose file is gone is an answer, not an error", async () => {
+        const fresh = new FakeHost();
+        expect(await gather(fresh, loadedModule)).toBeUndefined();
+        fresh.cleanup();
+    });
+});
