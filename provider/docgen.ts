@@ -33,12 +33,10 @@ export function generate(): string {
         "",
         s.provider.description,
         "",
-        table(s.provider.inputProperties as Record<string, Prop>, s.provider.requiredInputs),
+        table(s.provider.inputProperties, s.provider.requiredInputs),
         "",
     ];
-    for (const [token, t] of Object.entries(
-        s.types as Record<string, { description?: string; properties: Record<string, Prop>; required?: string[] }>,
-    )) {
+    for (const [token, t] of Object.entries(s.types)) {
         out.push(
             `### ${token.split(":").pop()} (${token})`,
             "",
@@ -48,15 +46,7 @@ export function generate(): string {
             "",
         );
     }
-    const resources = s.resources as Record<
-        string,
-        {
-            description: string;
-            inputProperties: Record<string, Prop>;
-            requiredInputs: string[];
-            properties: Record<string, Prop>;
-        }
-    >;
+    const resources = s.resources;
     for (const [token, r] of Object.entries(resources)) {
         const outputs = Object.fromEntries(Object.entries(r.properties).filter(([k]) => !(k in r.inputProperties)));
         out.push(

@@ -28,8 +28,25 @@ function describe(s: z.ZodType): { spec: PropSpec; required: boolean } {
     return { spec, required: u.required };
 }
 
+/** A named object type (`Tls`, `Hop`, ...) in the schema. */
+export interface ObjectTypeSpec {
+    type: "object";
+    description?: string;
+    properties: Record<string, PropSpec>;
+    required: string[];
+}
+
+/** One resource in the schema. */
+export interface ResourceSpec {
+    description: string;
+    inputProperties: Record<string, PropSpec>;
+    requiredInputs: string[];
+    properties: Record<string, PropSpec>;
+    required: string[];
+}
+
 /** Named object types (zod `.meta({ id })`), collected while walking the properties. */
-const types: Record<string, unknown> = {};
+const types: Record<string, ObjectTypeSpec> = {};
 
 function typeSpec(s: z.ZodType): PropSpec {
     if (s instanceof z.ZodString) return { type: "string" };
@@ -48,7 +65,8 @@ function typeSpec(s: z.ZodType): PropSpec {
         const meta = z.globalRegistry.get(s);
         if (typeof meta?.id !== "string") throw new Error("schema: a nested object needs .meta({ id })");
         const token = `modwsgi:index:${meta.id}`;
-        types[token] ??= { type: "object", description: meta.description, ...objectSpec(s.shape) };
+        const description = typeof meta.description === "string" ? meta.description : undefined;
+        types[token] ??= { type: "object", description, ...objectSpec(s.shape) };
         return { $ref: `#/types/${token}` };
     }
     throw new Error(`schema: unsupported zod type ${s.def.type}`);
@@ -67,7 +85,7 @@ function objectSpec(shape: Record<string, z.ZodType>) {
 
 export function schema() {
     const conn = objectSpec(connectionSchema.shape);
-    const res: Record<string, unknown> = {};
+    const res: Record<string, ResourceSpec> = {};
     for (const m of resources) {
         const internal = m.internal ?? [];
         const inputs: Record<string, z.ZodType> = m.inputs.shape;
