@@ -1,10 +1,12 @@
 # shellcheck shell=sh
 # build-module: pip-build mod_wsgi into its own venv against the host's Python and apxs; idempotent.
 # Usage: build-module.sh VERSION PYTHON VENV DEBIAN_LOAD                       (from the package index)
-#        build-module.sh VERSION PYTHON VENV DEBIAN_LOAD ARCHIVE SHA256 URL WHEELS
+#        build-module.sh VERSION PYTHON VENV DEBIAN_LOAD ARCHIVE SHA256 URL_FILE WHEELS
 #   DEBIAN_LOAD: the mods-enabled link of Debian's own mod_wsgi package (must be absent);
-#   ARCHIVE: the source archive's path on the host (uploaded; or downloaded from URL when URL is set),
-#   checked against SHA256; WHEELS: a tar of build wheels (setuptools) for building without an index.
+#   ARCHIVE: the source archive's path on the host (uploaded; or downloaded from the URL in URL_FILE when that
+#   is set), checked against SHA256; WHEELS: a tar of build wheels (setuptools) for building without an index.
+#   The URL may carry credentials: it is in a root-only file, never on a command line (this script's, Python's),
+#   and messages show it with its userinfo redacted.
 # Everything mod_wsgi's build needs, checked before anything is written: each failure names the missing
 # piece and the Debian package that provides it.
 preflight() {
@@ -36,20 +38,50 @@ preflight() {
     grep -qs '^#define APR_HAS_THREADS *1' "$apr/apr.h" || die "Apache's APR is built without threads (APR_HAS_THREADS != 1 in ${apr:-?}/apr.h); mod_wsgi needs a threaded APR"
 }
 
-# fetch_archive ARCHIVE SHA256 URL: the archive in place and verified (downloaded first when URL is set).
+# redact_url URL: the URL for messages, its userinfo's password (or a lone token) shown as ***.
+# printf is a builtin: the URL reaches sed on stdin, not in its arguments.
+redact_url() {
+    printf '%s\n' "$1" | sed -e 's|^\([A-Za-z][A-Za-z0-9+.-]*://[^/?#@:]*\):[^/?#]*@|\1:***@|' -e t \
+        -e 's|^\([A-Za-z][A-Za-z0-9+.-]*://\)[^/?#]*@|\1***@|'
+}
+
+# Downloads the URL in file argv[1] to argv[2]. Credentials in the URL go in an Authorization header (urllib
+# takes none from a URL, and its error would quote them), not sent on to a redirect's host; an error has
+# its credentials cut out.
+FETCH='import base64, shutil, sys, urllib.parse, urllib.request
+with open(sys.argv[1]) as f:
+    url = f.read().strip()
+parts = urllib.parse.urlsplit(url)
+userinfo, at, hostport = parts.netloc.rpartition("@")
+try:
+    req = urllib.request.Request(parts._replace(netloc=hostport).geturl())
+    if at:
+        user, _, password = userinfo.partition(":")
+        token = urllib.parse.unquote(user) + ":" + urllib.parse.unquote(password)
+        req.add_unredirected_header("Authorization", "Basic " + base64.b64encode(token.encode()).decode())
+    with urllib.request.urlopen(req, timeout=300) as r, open(sys.argv[2], "wb") as out:
+        shutil.copyfileobj(r, out)
+except Exception as e:
+    msg = "%s: %s" % (type(e).__name__, e)
+    for s in sorted({userinfo, urllib.parse.unquote(userinfo)} - {""}, key=len, reverse=True):
+        msg = msg.replace(s, "***")
+    sys.exit("download failed: " + msg)'
+
+# fetch_archive ARCHIVE SHA256 URL_FILE: the archive in place and verified (downloaded first when URL_FILE is set).
 fetch_archive() {
-    archive=$1 sum=$2 url=$3
-    if [ -n "$url" ] && ! echo "$sum  $archive" | sha256sum -c --status 2>/dev/null; then
-        say "downloading $url"
-        "$python" -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$url" "$archive.part" ||
-            { rm -f "$archive.part"; die "could not download $url (see above)"; }
+    archive=$1 sum=$2 url_file=$3 shown=''
+    [ -z "$url_file" ] || shown=$(redact_url "$(cat "$url_file")")
+    if [ -n "$url_file" ] && ! echo "$sum  $archive" | sha256sum -c --status 2>/dev/null; then
+        say "downloading $shown"
+        "$python" -c "$FETCH" "$url_file" "$archive.part" ||
+            { rm -f "$archive.part"; die "could not download $shown (see above)"; }
         mv "$archive.part" "$archive"
     fi
     [ -f "$archive" ] || die "source archive $archive is missing"
     got=$(sha256sum "$archive" | cut -d' ' -f1)
-    [ "$got" = "$sum" ] || { rm -f "$archive"; die "source archive ${url:-$archive} has SHA-256 $got, not $sum as declared (removed it)"; }
+    [ "$got" = "$sum" ] || { rm -f "$archive"; die "source archive ${shown:-$archive} has SHA-256 $got, not $sum as declared (removed it)"; }
     got=$(tar -xzOf "$archive" --wildcards '*/PKG-INFO' 2>/dev/null | sed -n 's/^Version: *//p' | head -n 1)
-    [ "$got" = "$version" ] || die "source archive ${url:-$archive} holds mod_wsgi ${got:-of no known version}, not $version as declared"
+    [ "$got" = "$version" ] || die "source archive ${shown:-$archive} holds mod_wsgi ${got:-of no known version}, not $version as declared"
 }
 
 # pip arguments to build ARCHIVE offline when the venv can (setuptools there, or from WHEELS), else with
@@ -77,9 +109,9 @@ archive_args() {
 }
 
 main() {
-    version=$1 python=$2 venv=$3 debian_load=$4 archive=${5:-} sum=${6:-} url=${7:-} wheels=${8:-}
+    version=$1 python=$2 venv=$3 debian_load=$4 archive=${5:-} sum=${6:-} url_file=${7:-} wheels=${8:-}
     preflight "$python"
-    [ -z "$archive" ] || fetch_archive "$archive" "$sum" "$url"
+    [ -z "$archive" ] || fetch_archive "$archive" "$sum" "$url_file"
     built=existing
     if [ ! -x "$venv/bin/python" ] || [ "$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("mod_wsgi"))' 2>/dev/null)" != "$version" ]; then
         # The path names version, Python and archive, so the module Apache runs now is never touched here.

@@ -3,11 +3,14 @@
 #   - a new release from an uploaded archive (verified against its tree hash), switched in atomically
 #     through the `current` symlink;
 #   - the generated loader wsgi.py (what WSGIScriptAlias points at);
-#   - env.json with the app's environment: root-owned, readable only by the daemon's group.
-# Usage: deploy-app.sh APP_DIR STAGE_DIR TREE_SHA256 GROUP
+#   - env.json with the app's environment: mode 400, owned by the daemon's user (group root), as its Unix
+#     group (www-data by default) is shared by every Apache child and every daemon without a group of its own.
+#     The owner is set again on every deploy, unchanged content or not, so a changed user can read it.
+# Usage: deploy-app.sh APP_DIR STAGE_DIR TREE_SHA256 USER
+#   USER is the daemon's user= (a name or mod_wsgi's #uid).
 #   STAGE_DIR may hold source.tgz, wsgi.py and env.json; each one present is installed.
 main() {
-    dir=$1 stage=$2 hash=$3 group=$4
+    dir=$1 stage=$2 hash=$3 user=$4
     changed=false
     mkdir -p "$dir/releases"
     chmod 755 "$dir" "$dir/releases"
@@ -31,9 +34,9 @@ main() {
         changed=true
     fi
     if [ -f "$stage/env.json" ]; then
-        getent group "$group" >/dev/null || { rm -rf "$stage"; die "group $group of the daemon process does not exist"; }
+        uid=$(uid_of "$user") || { rm -rf "$stage"; die "user $user of the daemon process does not exist"; }
         if ! cmp -s "$stage/env.json" "$dir/env.json"; then changed=true; fi
-        install -m 640 -o root -g "$group" "$stage/env.json" "$dir/env.json"
+        install -m 400 -o "$uid" -g 0 "$stage/env.json" "$dir/env.json"
     fi
     rm -rf "$stage"
     # Daemon mode reloads on the script's mtime: only the group serving this app restarts.
@@ -47,6 +50,20 @@ prune() {
     ls -1t "$dir/releases" | tail -n +4 | while read -r old; do
         [ "$old" = "$1" ] || rm -rf "${dir:?}/releases/$old"
     done
+}
+
+# uid_of USER: the uid of mod_wsgi's `#uid`, or of a user name in the passwd database; fails for neither.
+uid_of() {
+    case $1 in
+        "#"*)
+            n=${1#"#"}
+            case $n in "" | *[!0-9]*) return 1 ;; esac
+            echo "$n" ;;
+        *)
+            entry=$(getent passwd -- "$1") || return 1
+            case $entry in "$1":*) ;; *) return 1 ;; esac # a name, not a uid getent also answers for
+            echo "$entry" | cut -d: -f3 ;;
+    esac
 }
 
 tree_sha256() {

@@ -12,8 +12,8 @@ main() {
         # Packages must not start or restart Apache here: the config transaction does that, configtested.
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.modwsgi && chmod 755 /usr/sbin/policy-rc.d.modwsgi
         [ -e /usr/sbin/policy-rc.d ] || ln -s policy-rc.d.modwsgi /usr/sbin/policy-rc.d
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libapache2-mod-wsgi-py3 >&2 ||
-            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libapache2-mod-wsgi-py3 >&2; } ||
+        apt_get install -y -q --no-install-recommends libapache2-mod-wsgi-py3 >&2 ||
+            { apt_get update -q >&2 && apt_get install -y -q --no-install-recommends libapache2-mod-wsgi-py3 >&2; } ||
             { [ ! -L /usr/sbin/policy-rc.d ] || rm -f /usr/sbin/policy-rc.d; rm -f /usr/sbin/policy-rc.d.modwsgi; die "apt-get could not install libapache2-mod-wsgi-py3 (see above)"; }
         [ "$(readlink /usr/sbin/policy-rc.d 2>/dev/null)" != policy-rc.d.modwsgi ] || rm -f /usr/sbin/policy-rc.d
         rm -f /usr/sbin/policy-rc.d.modwsgi
@@ -26,4 +26,6 @@ main() {
     python_info /usr/bin/python3 | grep -E '^python_(version|abi)='
     fact built "$built"
 }
+# apt-get that waits up to 5 minutes for dpkg's lock (unattended-upgrades, a person's apt) instead of failing.
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 main "$@"

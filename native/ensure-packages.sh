@@ -10,11 +10,13 @@ main() {
     if [ -n "$missing" ]; then
         say "apt-get install$missing"
         # shellcheck disable=SC2086 # package names, validated by the provider
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2 || {
+        apt_get install -y -q --no-install-recommends $missing >&2 || {
             say "retrying after apt-get update"
-            apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
+            apt_get update -q >&2 && apt_get install -y -q --no-install-recommends $missing >&2
         } || die "apt-get could not install$missing (see above)"
     fi
     fact installed "${missing# }"
 }
+# apt-get that waits up to 5 minutes for dpkg's lock (unattended-upgrades, a person's apt) instead of failing.
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 main "$@"

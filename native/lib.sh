@@ -43,11 +43,12 @@ apache_reload_() {
         graceful)
             log=$(error_log)
             before=$(wc -c <"$log" 2>/dev/null || echo 0)
-            if has_systemd; then systemctl reload apache2; else apache2ctl graceful; fi
+            # Callers test the result (`if ! apache_reload`), where set -e is off: every failure returns.
+            if has_systemd; then systemctl reload apache2; else apache2ctl graceful; fi || return 1
             wait_resumed "$log" "$before" ;;
         restart)
             if has_systemd; then systemctl restart apache2; else
-                apache2ctl stop
+                apache2ctl stop || return 1
                 # The parent removes its pid file before every child (mod_wsgi daemons included) is gone,
                 # and a child still holding port 80 makes the start fail: wait for all of them (30 s at most).
                 n=0

@@ -54,8 +54,15 @@ export const vhostFile = (name: string) => `${APACHE_DIR}/sites-available/modwsg
 export const vhostLink = (name: string) => `${APACHE_DIR}/sites-enabled/modwsgi-${name}.conf`;
 /** Where earlier releases of this provider wrote the vhost: moved on the next update. */
 export const legacyVhostFile = (name: string) => `${MODWSGI_D}/15-vhost-${name}.conf`;
-/** The mounts attached to a vhost. */
-export const vhostIncludeDir = (name: string) => `${MODWSGI_D}/vhost-${name}`;
+/**
+ * The mounts attached to a vhost, read by its IncludeOptional only: outside modwsgi.d, whose `*.conf` the module
+ * includes (a vhost named `x.conf` would match, and Apache reads a matched directory recursively), and outside
+ * every other directory Apache includes.
+ */
+export const VHOST_INCLUDE_ROOT = `${APACHE_DIR}/modwsgi-vhosts`;
+export const vhostIncludeDir = (name: string) => `${VHOST_INCLUDE_ROOT}/${name}`;
+/** Where earlier releases kept a vhost's mounts: moved to vhostIncludeDir on the vhost's next update. */
+export const legacyVhostIncludeDir = (name: string) => `${MODWSGI_D}/vhost-${name}`;
 export const TLS_DIR = "/etc/modwsgi/tls";
 export const certFile = (name: string) => `${TLS_DIR}/${name}.crt`;
 export const keyFile = (name: string) => `${TLS_DIR}/${name}.key`;
@@ -82,6 +89,9 @@ export function appFile(name: string, mountPoint: string, vhost?: string): strin
     const file = `2${9 - Math.min(depth, 9)}-app-${name}.conf`;
     return vhost ? `${vhostIncludeDir(vhost)}/${file}` : `${MODWSGI_D}/${file}`;
 }
+
+/** A mount file's name (appFile's): only such files are moved out of a legacy include dir. */
+export const APP_FILE_NAME = /^2[0-9]-app-[A-Za-z0-9][A-Za-z0-9_.-]*\.conf$/;
 
 /** Server scope even when the mount is in a vhost: mod_wsgi reads <WSGIInterpreterOptions> nowhere else. */
 export const interpreterFile = (name: string) => `${MODWSGI_D}/18-interp-${name}.conf`;

@@ -23,6 +23,7 @@ import {
 } from "./resource";
 import { moduleFor } from "./registry";
 import { schemaJson, PROVIDER_VERSION } from "./schema";
+import { PartialFailure, partialStateError } from "./partial";
 
 type Handler<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 
@@ -106,9 +107,31 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Handler<Req, Res> {
         fn(call.request).then(
             (res) => cb(null, res),
             (err: Error) =>
-                cb({ code: grpc.status.UNKNOWN, details: err?.message ?? String(err) } as grpc.ServiceError, null),
+                cb(
+                    err instanceof PartialStateError
+                        ? err.grpc
+                        : ({ code: grpc.status.UNKNOWN, details: err?.message ?? String(err) } as grpc.ServiceError),
+                    null,
+                ),
         );
     };
+}
+
+/** A PartialFailure as the engine's partial-state error, its state's secrets kept secret. */
+class PartialStateError extends Error {
+    constructor(readonly grpc: grpc.ServiceError) {
+        super(grpc.details);
+    }
+}
+
+/** The step's result; when it failed after changing the host, the error tells the engine what now exists. */
+async function tracked(step: Promise<Props>, id: string, m: ResourceModule, secrets: Set<string>): Promise<Props> {
+    try {
+        return await step;
+    } catch (e) {
+        if (!(e instanceof PartialFailure)) throw e;
+        throw new PartialStateError(partialStateError(e.message, id, toStruct(e.state, secretKeys(m, secrets))));
+    }
 }
 
 /** What the program marked secret, plus what the resource always keeps secret. */
@@ -226,7 +249,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const m = mod(req.getUrn());
         const { props, secrets } = fromStruct(req.getProperties());
         const ctx = ctxFor(req.getUrn());
-        const outs = await m.create(ctx, props);
+        const outs = await tracked(m.create(ctx, props), m.id(props), m, secrets);
         const res = new pb.CreateResponse();
         res.setId(m.id(props));
         res.setProperties(toStruct(outs, secretKeys(m, secrets)));
@@ -252,7 +275,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const m = mod(req.getUrn());
         const olds = fromStruct(req.getOlds()).props;
         const { props: news, secrets } = fromStruct(req.getNews());
-        const outs = await m.update(ctxFor(req.getUrn()), olds, news);
+        const outs = await tracked(m.update(ctxFor(req.getUrn()), olds, news), req.getId(), m, secrets);
         const res = new pb.UpdateResponse();
         res.setProperties(toStruct(outs, secretKeys(m, secrets)));
         return res;

@@ -22,9 +22,11 @@ export function filesSha256(files: string[], h = createHash("sha256")): string {
     return h.digest("hex");
 }
 
-/** The files (all in one directory) as an uncompressed tar. */
+/**
+ * The files (all in one directory) as an uncompressed tar. Names go after `--`, so a file named like an
+ * option (`--use-compress-program=...`) is packed as a file, never run.
+ */
 export function tarOf(files: string[]): Buffer {
-    return execFileSync("tar", ["-cf", "-", "-C", path.dirname(files[0]), ...files.map((f) => path.basename(f))], {
-        maxBuffer: 2 ** 30,
-    });
+    const names = files.map((f) => path.basename(f));
+    return execFileSync("tar", ["-cf", "-", "-C", path.dirname(files[0]), "--", ...names], { maxBuffer: 2 ** 30 });
 }

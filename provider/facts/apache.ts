@@ -1,5 +1,5 @@
 // Facts about Apache's configuration on a host: the host probe, which file defines a daemon group, the
-// group's Unix group, and the ports Apache listens on.
+// group's Unix user and group, and the ports Apache listens on.
 import { wsgiDirective, words } from "../apache";
 import { APACHE_DIR, CONF_ENABLED, PORTS_CONF, daemonFile } from "../layout";
 import { sh } from "../remote/sh";
@@ -59,6 +59,37 @@ export const daemonUnixGroup = (group: string): Fact<string> => ({
     name: "daemon group",
     command: sh`cat ${daemonFile(group)}`,
     parse: (r) => parseDaemonUnixGroup(r.code === 0 ? r.stdout : undefined),
+});
+
+/** The user a daemon group's processes run as (a name or `#uid`), from its `user=`; Apache's (www-data) by default. */
+export function parseDaemonUser(text: string | undefined): string {
+    return (text && wsgiDirective(text, "WSGIDaemonProcess", 1)?.options.get("user")) || "www-data";
+}
+
+/** The user of the DaemonProcess `group` (its managed file). */
+export const daemonUser = (group: string): Fact<string> => ({
+    name: "daemon user",
+    command: sh`cat ${daemonFile(group)}`,
+    parse: (r) => parseDaemonUser(r.code === 0 ? r.stdout : undefined),
+});
+
+/** A file's owner as `stat -c '%u %U'` prints it ("33 www-data"); undefined for a missing file or other output. */
+export function parseOwner(text: string): { uid: number; name: string } | undefined {
+    const m = /^(\d+) (\S+)$/.exec(text.trim());
+    return m ? { uid: Number(m[1]), name: m[2] } : undefined;
+}
+
+/** Whether `owner` is `user` (a user name, or mod_wsgi's `#uid`). */
+export function ownedBy(owner: { uid: number; name: string } | undefined, user: string): boolean {
+    if (!owner) return false;
+    return user.startsWith("#") ? /^#\d+$/.test(user) && Number(user.slice(1)) === owner.uid : owner.name === user;
+}
+
+/** The owner of a file on the host (uid and name). */
+export const fileOwner = (path: string): Fact<{ uid: number; name: string } | undefined> => ({
+    name: "file owner",
+    command: sh`stat -c '%u %U' ${path}`,
+    parse: (r) => (r.code === 0 ? parseOwner(r.stdout) : undefined),
 });
 
 /**

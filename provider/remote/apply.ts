@@ -37,7 +37,8 @@ export function withHostLock<T>(host: RemoteHost, fn: () => Promise<T>): Promise
 /** Runs one transaction: stage the files, then apply-config.sh swaps, configtests, reloads or restores. */
 async function transaction(host: RemoteHost, changes: Change[], reload: Reload): Promise<void> {
     const stage = `${STAGE_ROOT}/${Date.now()}-${randomBytes(4).toString("hex")}`;
-    await host.exec(sh`mkdir -p -m 700 ${stage}`);
+    // Root-only, the stage root too when this makes it: the files may be TLS keys.
+    await host.exec(sh`umask 077 && mkdir -p -m 700 ${stage}`);
     const manifest: string[] = [];
     for (const [i, c] of changes.entries()) {
         if (c.op === "put") {
@@ -50,7 +51,8 @@ async function transaction(host: RemoteHost, changes: Change[], reload: Reload):
         }
     }
     await host.writeFile(`${stage}/manifest`, manifest.join("\n") + "\n", 0o600);
-    await runScript(host, "apply-config", [stage, reload]);
+    // The script removes the stage in every case, and older stages other operations left behind.
+    await runScript(host, "apply-config", [stage, reload, STAGE_ROOT]);
 }
 
 interface Request {

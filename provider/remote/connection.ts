@@ -147,15 +147,31 @@ function matchesName(field: string, names: string[]): boolean {
     return hit;
 }
 
-/** Fingerprints known_hosts lists for this hop (hashed and plain entries; @revoked and @cert-authority skipped). */
+/**
+ * Fingerprints known_hosts lists for this hop (hashed and plain entries), less the revoked ones;
+ * @cert-authority lines are skipped.
+ */
 export function knownFingerprints(text: string, h: Hop): string[] {
     const names = knownHostsNames(h);
+    const revoked = revokedFingerprints(text);
     const out: string[] = [];
     for (const raw of text.split("\n")) {
         const line = raw.trim();
         if (!line || line.startsWith("#") || line.startsWith("@")) continue;
         const [hostsField, , key] = line.split(/\s+/);
-        if (hostsField && key && matchesName(hostsField, names)) out.push(fingerprint(Buffer.from(key, "base64")));
+        if (!hostsField || !key || !matchesName(hostsField, names)) continue;
+        const fp = fingerprint(Buffer.from(key, "base64"));
+        if (!revoked.includes(fp)) out.push(fp);
+    }
+    return out;
+}
+
+/** Fingerprints of the keys known_hosts marks `@revoked`, whatever their host pattern (as OpenSSH: never accepted). */
+export function revokedFingerprints(text: string): string[] {
+    const out: string[] = [];
+    for (const raw of text.split("\n")) {
+        const [marker, , , key] = raw.trim().split(/\s+/);
+        if (marker === "@revoked" && key) out.push(fingerprint(Buffer.from(key, "base64")));
     }
     return out;
 }
@@ -168,7 +184,25 @@ export function defaultKnownHosts(): string {
 export function expectedFingerprints(h: Hop): string[] | "any" {
     if (h.hostKeyPolicy === "acceptAny") return "any";
     if (h.hostKey) return [pinnedFingerprint(h.hostKey)];
+    return knownFingerprints(knownHostsText(h), h);
+}
+
+function knownHostsText(h: Hop): string {
     const file = h.knownHostsFile ?? defaultKnownHosts();
-    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-    return knownFingerprints(text, h);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+}
+
+/** Why the host key `key` (a raw public key blob) offered by this hop is refused, or undefined when it is accepted. */
+export function checkHostKey(h: Hop, key: Buffer): string | undefined {
+    const expected = expectedFingerprints(h);
+    if (expected === "any") return undefined;
+    const actual = fingerprint(key);
+    if (expected.includes(actual)) return undefined;
+    const file = h.knownHostsFile ?? defaultKnownHosts();
+    if (!h.hostKey && revokedFingerprints(knownHostsText(h)).includes(actual))
+        return `host key ${actual} of ${h.host}:${h.port} is revoked (@revoked in ${file}); refusing it`;
+    return expected.length === 0
+        ? `no known host key for ${h.host}:${h.port} (server offered ${actual}): pin it with hostKey ` +
+              `(ssh-keyscan -p ${h.port} ${h.host}) or add it to ${file}`
+        : `host key mismatch for ${h.host}:${h.port}: expected ${expected.join(" or ")}, server offered ${actual}`;
 }

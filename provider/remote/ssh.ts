@@ -3,16 +3,7 @@
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import * as net from "node:net";
 import type { Duplex } from "node:stream";
-import {
-    type Connection,
-    type Hop,
-    expectedFingerprints,
-    fingerprint,
-    hopName,
-    hops,
-    poolKey,
-    defaultKnownHosts,
-} from "./connection";
+import { type Connection, type Hop, checkHostKey, hopName, hops, poolKey } from "./connection";
 import { sh } from "./sh";
 import { checked, type ExecOptions, type ExecResult, type RemoteHost } from "./host";
 
@@ -63,18 +54,9 @@ function handshake(h: Hop, sock: Duplex): Promise<Client> {
             keepaliveInterval: 15_000,
             keepaliveCountMax: 4,
             hostVerifier: (key: Buffer) => {
-                const expected = expectedFingerprints(h);
-                if (expected === "any") return true;
-                const actual = fingerprint(key);
-                if (expected.includes(actual)) return true;
-                keyError = new HostKeyError(
-                    expected.length === 0
-                        ? `no known host key for ${h.host}:${h.port} (server offered ${actual}): pin it with hostKey ` +
-                              `(ssh-keyscan -p ${h.port} ${h.host}) ` +
-                              `or add it to ${h.knownHostsFile ?? defaultKnownHosts()}`
-                        : `host key mismatch for ${h.host}:${h.port}: ` +
-                              `expected ${expected.join(" or ")}, server offered ${actual}`,
-                );
+                const refused = checkHostKey(h, key);
+                if (refused === undefined) return true;
+                keyError = new HostKeyError(refused);
                 return false;
             },
         };

@@ -576,7 +576,7 @@ export interface ApplicationArgs {
     virtualHost?: string;
     /** Interpreter within the group. %{GLOBAL} is the main interpreter (safe for C extensions). Default: `"%{GLOBAL}"`. */
     applicationGroup?: string;
-    /** Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group). */
+    /** Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's user). */
     environment?: Record<string, string>;
     /** Settings for the app's interpreter (mod_wsgi 6): written as a <WSGIInterpreterOptions process-group=… application-group=…> block at server scope. */
     interpreterOptions?: InterpreterOptionsArgs;
@@ -604,7 +604,7 @@ export class Application extends pulumi.CustomResource {
     declare readonly virtualHost: pulumi.Output<string>;
     /** Interpreter within the group. %{GLOBAL} is the main interpreter (safe for C extensions). Default: `"%{GLOBAL}"`. */
     declare readonly applicationGroup: pulumi.Output<string>;
-    /** Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's group). */
+    /** Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's user). */
     declare readonly environment: pulumi.Output<Record<string, string>>;
     /** Settings for the app's interpreter (mod_wsgi 6): written as a <WSGIInterpreterOptions process-group=… application-group=…> block at server scope. */
     declare readonly interpreterOptions: pulumi.Output<InterpreterOptionsArgs>;

@@ -48,8 +48,8 @@ describe("examples/tls-site", () => {
             ]).toString();
             expect(head).toMatch(/^HTTP\/1\.1 301 /);
             expect(head).toMatch(/^Location: https:\/\/site\.sandbox\.test\/api\/x\r?$/m);
-            // On the host only root and the daemon's group may read the environment file.
-            expect(ssh(h, "stat -c '%U:%G %a' /srv/modwsgi/main/env.json").stdout.trim()).toBe("root:www-data 640");
+            // On the host only root and the daemon's user may read the environment file.
+            expect(ssh(h, "stat -c '%U:%G %a' /srv/modwsgi/main/env.json").stdout.trim()).toBe("www-data:root 400");
             expect(s.run(["stack", "export"])).not.toContain(secret);
 
             s.run(["preview", "--refresh", "--expect-no-changes"]);

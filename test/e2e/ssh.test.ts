@@ -147,7 +147,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
                 "root:root 644 /etc/apache2/mods-available/modwsgi.conf",
                 "root:root 755 /srv/modwsgi/hello",
                 "root:root 644 /srv/modwsgi/hello/wsgi.py",
-                "root:www-data 640 /srv/modwsgi/hello/env.json",
+                "www-data:root 400 /srv/modwsgi/hello/env.json",
                 expect.stringMatching(/^root:root 755 \/srv\/modwsgi\/hello\/current\/$/),
                 "root:root 755 /opt/modwsgi/envs/hello",
             ]);

@@ -84,7 +84,7 @@ describe.each([
             expect(
                 ssh(
                     h,
-                    "ls /etc/apache2/sites-enabled/modwsgi-secure.conf /etc/apache2/sites-available/modwsgi-secure.conf /etc/modwsgi/tls/secure.key /etc/apache2/modwsgi.d/vhost-secure 2>&1",
+                    "ls /etc/apache2/sites-enabled/modwsgi-secure.conf /etc/apache2/sites-available/modwsgi-secure.conf /etc/modwsgi/tls/secure.key /etc/apache2/modwsgi-vhosts/secure /etc/apache2/modwsgi.d/vhost-secure 2>&1",
                 ).stdout,
             ).not.toMatch(/^\/etc/m);
         },

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { application } from "../../provider/resources/application";
 import { inputs, outputs } from "../../provider/resources/application/schema";
 import {
+    configSha,
     parseEnv,
     render,
     renderEnv,
@@ -13,6 +14,10 @@ import {
     renderLoader,
 } from "../../provider/resources/application/render";
 import { treeSha256 } from "../../provider/resources/application/source";
+import { virtualHost } from "../../provider/resources/virtualHost";
+import { inputs as vhostInputs, normalize as vhostNormalize } from "../../provider/resources/virtualHost/schema";
+import { render as renderVhost } from "../../provider/resources/virtualHost/render";
+import { sha256 } from "../../provider/apache";
 import { diff, secretInputs, type Props } from "../../provider/resource";
 import {
     MODULE_LOAD,
@@ -24,10 +29,12 @@ import {
     appLoader,
     daemonFile,
     interpreterFile,
+    vhostFile,
+    vhostLink,
 } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
 
-const gid = (group: string) => Number(execFileSync("getent", ["group", group]).toString().split(":")[2]);
+const uid = (user: string) => Number(execFileSync("getent", ["passwd", user]).toString().split(":")[2]);
 
 describe("Application schema and pure parts", () => {
     it("declares environment secret in the schema, and every output", () => {
@@ -85,7 +92,7 @@ describe("Application lifecycle (fake host)", () => {
         fs.utimesSync(host.local(appLoader("hello")), new Date(2000, 0, 1), new Date(2000, 0, 1));
     const loaderTouched = () => fs.statSync(host.local(appLoader("hello"))).mtime.getFullYear() > 2000;
 
-    it("create uploads the code as a release, writes the loader, env.json (640, www-data) and the mount file", async () => {
+    it("create uploads the code as a release, writes the loader, env.json (400, www-data) and the mount file", async () => {
         const i = app({ environment: { SECRET: "s3cret" } });
         const state = await application.create(host.ctx(), i);
         expect(i.sourceSha256).toBe(treeSha256(src));
@@ -97,9 +104,9 @@ describe("Application lifecycle (fake host)", () => {
         expect(host.file(appLoader("hello"))).toBe(renderLoader(i as never));
         expect(host.file(appEnvFile("hello"))).toBe(renderEnv({ SECRET: "s3cret" }));
         const env = fs.statSync(host.local(appEnvFile("hello")));
-        expect(env.mode & 0o777).toBe(0o640);
-        expect(env.uid).toBe(0);
-        expect(env.gid).toBe(gid("www-data"));
+        expect(env.mode & 0o777).toBe(0o400);
+        expect(env.uid).toBe(uid("www-data"));
+        expect(env.gid).toBe(0);
         expect(host.file(mount)).toBe(render(i as never));
         expect(host.exists(interpreterFile("hello"))).toBe(false);
         expect(host.apacheCalls()).toEqual(["-t", "start"]);
@@ -113,10 +120,45 @@ describe("Application lifecycle (fake host)", () => {
         expect(fs.readdirSync(host.local(STAGE_ROOT))).toEqual([]);
     });
 
-    it("env.json belongs to the daemon group's own Unix group when the DaemonProcess sets group=", async () => {
+    // The daemon's Unix group is shared (www-data: every Apache child, every daemon without group=): only
+    // the daemon's user may read the app's secrets.
+    it("env.json belongs to the daemon's user (root group, 400), not to its shared Unix group", async () => {
         host.put(daemonFile("hello"), "WSGIDaemonProcess hello threads=5 group=daemon\n");
         await application.create(host.ctx(), app());
-        expect(fs.statSync(host.local(appEnvFile("hello"))).gid).toBe(gid("daemon"));
+        const env = fs.statSync(host.local(appEnvFile("hello")));
+        expect([env.uid, env.gid, env.mode & 0o777]).toEqual([uid("www-data"), 0, 0o400]);
+    });
+
+    it.each([
+        ["user=nobody", uid("nobody")],
+        ["user=#65534", 65534],
+        ['user="#4242" group=daemon', 4242], // a uid without a passwd entry: resolved as a number on the host
+    ])("env.json belongs to the DaemonProcess's %s", async (opt, want) => {
+        host.put(daemonFile("hello"), `WSGIDaemonProcess hello threads=5 ${opt}\n`);
+        await application.create(host.ctx(), app({ environment: { SECRET: "s" } }));
+        const env = fs.statSync(host.local(appEnvFile("hello")));
+        expect([env.uid, env.gid, env.mode & 0o777]).toEqual([want, 0, 0o400]);
+    });
+
+    it("refuses a daemon user that does not exist on the host, and leaves no stage behind", async () => {
+        host.put(daemonFile("hello"), "WSGIDaemonProcess hello user=no-such-user\n");
+        await expect(application.create(host.ctx(), app())).rejects.toThrow(/user no-such-user .*does not exist/);
+        expect(host.exists(appEnvFile("hello"))).toBe(false);
+        expect(fs.readdirSync(host.local(STAGE_ROOT))).toEqual([]);
+    });
+
+    it("the next apply re-owns env.json after the daemon's user changed, without restarting the group", async () => {
+        const ctx = host.ctx();
+        const i = app({ environment: { SECRET: "s" } });
+        const state = await application.create(ctx, i);
+        host.put(daemonFile("hello"), "WSGIDaemonProcess hello threads=5 user=nobody\n");
+        backdateLoader();
+        await application.update(ctx, state, i); // nothing in the app changed
+        const env = fs.statSync(host.local(appEnvFile("hello")));
+        expect([env.uid, env.gid, env.mode & 0o777]).toEqual([uid("nobody"), 0, 0o400]);
+        expect(host.file(appEnvFile("hello"))).toBe(renderEnv({ SECRET: "s" }));
+        expect(loaderTouched()).toBe(false);
+        expect(fs.readdirSync(host.local(STAGE_ROOT))).toEqual([]);
     });
 
     it("read right after create finds no drift", async () => {
@@ -158,7 +200,7 @@ describe("Application lifecycle (fake host)", () => {
         const i2 = app({ environment: { A: "2", B: "x" } });
         const state2 = await application.update(ctx, state, i2);
         expect(host.file(appEnvFile("hello"))).toBe(renderEnv({ A: "2", B: "x" }));
-        expect(fs.statSync(host.local(appEnvFile("hello"))).mode & 0o777).toBe(0o640);
+        expect(fs.statSync(host.local(appEnvFile("hello"))).mode & 0o777).toBe(0o400);
         expect(loaderTouched()).toBe(true);
         expect(releases()).toEqual([String(i.sourceSha256)]);
         expect(host.apacheCalls()).toEqual(["-t", "start"]);
@@ -254,5 +296,99 @@ describe("Application lifecycle (fake host)", () => {
         host.put(STAGE_ROOT, "not a directory\n");
         await expect(application.create(host.ctx(), app())).rejects.toThrow(/^mkdir on fake: failed/);
         expect(host.exists(mount)).toBe(false);
+    });
+});
+
+describe("Application in a VirtualHost: moving from the include dir earlier releases kept in modwsgi.d", () => {
+    const OLD_DIR = "/etc/apache2/modwsgi.d/vhost-site";
+    const OLD_FILE = `${OLD_DIR}/28-app-hello.conf`;
+    const NEW_DIR = "/etc/apache2/modwsgi-vhosts/site";
+    const NEW_FILE = `${NEW_DIR}/28-app-hello.conf`;
+    let host: FakeHost;
+    let src: string;
+    beforeEach(() => {
+        host = new FakeHost();
+        src = fs.mkdtempSync(path.join(os.tmpdir(), "app-src-"));
+        fs.writeFileSync(path.join(src, "app.wsgi"), "def application(environ, start_response):\n    return []\n");
+        host.put(daemonFile("hello"), "WSGIDaemonProcess hello threads=5\n");
+    });
+    afterEach(() => {
+        host.cleanup();
+        fs.rmSync(src, { recursive: true, force: true });
+    });
+
+    const vhost = vhostNormalize(vhostInputs.parse({ name: "site", serverName: "example.org" }));
+    const app = (extra: Props = {}): Props =>
+        application.normalize!(
+            inputs.parse({ name: "hello", mountPoint: "/hello", source: src, processGroup: "hello", ...extra }),
+        );
+
+    /** The host and the states as the release before this layout left them. */
+    async function oldLayout() {
+        const ctx = host.ctx();
+        const oldText = renderVhost(vhost).replace(/IncludeOptional \S+\n/, `IncludeOptional ${OLD_DIR}/*.conf\n`);
+        host.put(vhostFile("site"), oldText);
+        fs.symlinkSync(host.local(vhostFile("site")), host.local(vhostLink("site")));
+        const oldVhost = {
+            ...vhost,
+            configFile: vhostFile("site"),
+            includeDir: OLD_DIR,
+            configSha256: sha256(oldText),
+            tlsSha256: "",
+        };
+        // The release, loader and env.json are where they always were; only the mount file moves.
+        const created = await application.create(ctx, app());
+        fs.rmSync(host.local(created.configFile as string));
+        host.put(OLD_FILE, render(app() as never));
+        const oldApp = { ...created, virtualHost: "site", configFile: OLD_FILE };
+        return { ctx, oldVhost, oldApp };
+    }
+
+    it.each([["the vhost first (the engine's order: the app depends on it)"], ["the app first"]])(
+        "read and diff plan a change for both; update with %s moves the mount and removes the old dir",
+        async (order) => {
+            const { ctx, oldVhost, oldApp } = await oldLayout();
+            const i = app({ virtualHost: "site" });
+            const liveVhost = (await virtualHost.read(ctx, "site", oldVhost))!;
+            const liveApp = (await application.read(ctx, "hello", oldApp as never))!;
+            expect(liveApp.configFile).toBe(OLD_FILE);
+            expect(diff(virtualHost, liveVhost, vhost).changed).toEqual(["configSha256"]);
+            expect(diff(application, liveApp, i).changed).toEqual(["configFile"]);
+
+            let appState: Props;
+            if (order.startsWith("the vhost")) {
+                await virtualHost.update(ctx, liveVhost as never, vhost);
+                // A refresh between the two steps still finds the app (its mount moved with the vhost).
+                const mid = (await application.read(ctx, "hello", liveApp as never))!;
+                expect(mid.configFile).toBe(NEW_FILE);
+                appState = await application.update(ctx, liveApp as never, i);
+            } else {
+                appState = await application.update(ctx, liveApp as never, i);
+                await virtualHost.update(ctx, liveVhost as never, vhost);
+            }
+
+            expect(appState.configFile).toBe(NEW_FILE);
+            expect(host.file(NEW_FILE)).toBe(render(i as never));
+            expect(host.exists(OLD_FILE)).toBe(false);
+            expect(host.exists(OLD_DIR)).toBe(false);
+            expect(host.file(vhostFile("site"))).toContain(`    IncludeOptional ${NEW_DIR}/*.conf\n`);
+            expect(host.file(vhostFile("site"))).not.toContain("modwsgi.d");
+            const vState = (await virtualHost.read(ctx, "site", undefined))!;
+            expect(vState.includeDir).toBe(NEW_DIR);
+            expect(diff(virtualHost, vState, vhost)).toEqual({ changed: [], replaces: [] });
+            const aState = (await application.read(ctx, "hello", appState as never))!;
+            expect(diff(application, aState, i)).toEqual({ changed: [], replaces: [] });
+        },
+    );
+
+    it("a mount whose file path changed counts as drift even when its text did not", () => {
+        const i = app({ virtualHost: "site" });
+        const state = { ...i, configFile: NEW_FILE, configSha256: configSha(render(i as never), "") };
+        const live = {
+            ...state,
+            loaderSha256: sha256(renderLoader(i as never)),
+        };
+        expect(diff(application, live, i)).toEqual({ changed: [], replaces: [] });
+        expect(diff(application, { ...live, configFile: OLD_FILE }, i).changed).toEqual(["configFile"]);
     });
 });

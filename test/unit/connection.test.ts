@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { configSecrets, parseConfig } from "../../provider/server";
 import {
+    checkHostKey,
     expectedFingerprints,
     fingerprint,
     knownFingerprints,
@@ -114,5 +115,38 @@ describe("host keys", () => {
         expect(knownFingerprints(text, hop())).toEqual([fp]);
         expect(knownFingerprints(text, hop({ port: 2222 }))).toEqual([fp]);
         expect(knownFingerprints(text, hop({ host: "web2" }))).toEqual([]);
+    });
+
+    it("refuses a key marked @revoked (for any host pattern), even when a plain line lists it", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kh-"));
+        const file = path.join(dir, "known_hosts");
+        const good = Buffer.from("good-key-blob");
+        fs.writeFileSync(
+            file,
+            [
+                `web1 ssh-ed25519 ${b64}`,
+                `web1 ssh-ed25519 ${good.toString("base64")}`,
+                // Revoked under another name: OpenSSH refuses the key for every host.
+                `@revoked old.example.org ssh-ed25519 ${b64}`,
+                "",
+            ].join("\n"),
+        );
+        const h = hop({ knownHostsFile: file });
+        expect(expectedFingerprints(h)).toEqual([fingerprint(good)]);
+        expect(checkHostKey(h, blob)).toContain(`host key ${fp} of web1:22 is revoked (@revoked in ${file})`);
+        expect(checkHostKey(h, good)).toBeUndefined();
+        // A hashed @revoked line counts the same.
+        fs.writeFileSync(file, `web1 ssh-ed25519 ${b64}\n@revoked |1|c2FsdA==|aGFzaA== ssh-ed25519 ${b64}\n`);
+        expect(checkHostKey(h, blob)).toMatch(/is revoked/);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("says why a key is refused: unknown, or different from the listed ones", () => {
+        const h = hop({ knownHostsFile: "/nonexistent" });
+        expect(checkHostKey(h, blob)).toMatch(/^no known host key for web1:22 \(server offered SHA256:/);
+        expect(checkHostKey(hop({ hostKey: fp }), Buffer.from("x"))).toMatch(/^host key mismatch for web1:22: /);
+        expect(checkHostKey(hop({ hostKey: fp }), Buffer.from("x"))).toContain(`expected ${fp}, server offered`);
+        expect(checkHostKey(hop({ hostKey: fp }), blob)).toBeUndefined();
+        expect(checkHostKey(hop({ hostKeyPolicy: "acceptAny" }), blob)).toBeUndefined();
     });
 });

@@ -5,6 +5,9 @@ import {
     gatherAll,
     loadedModule,
     parseDaemonUnixGroup,
+    parseDaemonUser,
+    parseOwner,
+    ownedBy,
     parseLoad,
     parseModuleBuild,
     parsePythonInfo,
@@ -97,6 +100,31 @@ describe("fact parsers", () => {
         [undefined, "www-data"],
     ])("parseDaemonUnixGroup(%j) = %s", (text, want) => {
         expect(parseDaemonUnixGroup(text)).toBe(want);
+    });
+
+    it.each([
+        ["WSGIDaemonProcess api threads=5 group=apigroup user=api\n", "api"],
+        ['WSGIDaemonProcess api user="#1001" group=x\n', "#1001"],
+        ["WSGIDaemonProcess api user=#65534\n", "#65534"],
+        ["WSGIDaemonProcess api group=apigroup\n", "www-data"],
+        ["WSGIDaemonProcess api user=\n", "www-data"],
+        ["# WSGIDaemonProcess api user=api\nWSGIDaemonProcess api threads=5\n", "www-data"],
+        [undefined, "www-data"],
+    ])("parseDaemonUser(%j) = %s", (text, want) => {
+        expect(parseDaemonUser(text)).toBe(want);
+    });
+
+    it.each([
+        ["33 www-data\n", "www-data", true],
+        ["33 www-data\n", "#33", true],
+        ["33 www-data\n", "nobody", false],
+        ["0 root\n", "www-data", false], // env.json as the old rule left it (root:www-data 640)
+        ["4242 4242\n", "#4242", true], // a uid without a name: stat prints the number
+        ["4242 4242\n", "#42", false],
+        ["33 www-data\n", "#", false],
+        ["", "www-data", false], // missing file
+    ])("ownedBy(parseOwner(%j), %s) = %s", (out, user, want) => {
+        expect(ownedBy(parseOwner(out), user)).toBe(want);
     });
 });
 

@@ -241,7 +241,7 @@ describe("application source", () => {
             "20-app-b.conf",
         ]);
         expect([...files].sort()).toEqual([...files].reverse());
-        expect(appConfigFile("x", "/api", "site")).toBe("/etc/apache2/modwsgi.d/vhost-site/28-app-x.conf");
+        expect(appConfigFile("x", "/api", "site")).toBe("/etc/apache2/modwsgi-vhosts/site/28-app-x.conf");
     });
 
     it("writes the environment with sorted keys, so equal maps give equal files", () => {

@@ -1,9 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { inputs, normalize } from "../../provider/resources/virtualHost/schema";
 import { parse, render } from "../../provider/resources/virtualHost/render";
 import { virtualHost } from "../../provider/resources/virtualHost";
+import { application } from "../../provider/resources/application";
+import { inputs as appInputs } from "../../provider/resources/application/schema";
 import { parseListenPorts } from "../../provider/facts";
 import { Claims, UNKNOWN, checkInputs, diff, secretInputs } from "../../provider/resource";
 import { sha256 } from "../../provider/apache";
@@ -11,6 +14,7 @@ import {
     certFile,
     keyFile,
     legacyVhostFile,
+    legacyVhostIncludeDir,
     MODS_ENABLED,
     SSL_MODULE_FILES,
     vhostFile,
@@ -18,11 +22,13 @@ import {
     vhostLink,
 } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
+import { throwawayTls } from "../tlsMaterial";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
 const mod = virtualHost;
-const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-const KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+// Real throwaway material: the check pairs the key with the certificate.
+const { certificate: CERT, privateKey: KEY } = throwawayTls("example.org");
+const CHAIN = throwawayTls("intermediate.example.org").certificate;
 
 const plain = normalize(
     inputs.parse({ name: "site", serverName: "example.org", serverAliases: ["www.example.org", "*.example.net"] }),
@@ -374,10 +380,10 @@ describe("VirtualHost lifecycle (fake host)", () => {
     });
 
     it("TLS create writes the certificate (644) and key (600), and enables mod_ssl", async () => {
-        const chained = { ...tls, tls: { ...tls.tls!, chain: CERT.replace("MIIB", "MIIC") } };
+        const chained = { ...tls, tls: { ...tls.tls!, chain: CHAIN } };
         const state = await virtualHost.create(host.ctx(), chained);
         expect(host.file(vhostFile("secure"))).toBe(render(chained));
-        expect(host.file(certFile("secure"))).toBe(`${CERT}${CERT.replace("MIIB", "MIIC")}`);
+        expect(host.file(certFile("secure"))).toBe(`${CERT}${CHAIN}`);
         expect(host.file(keyFile("secure"))).toBe(KEY);
         expect(mode(certFile("secure"))).toBe(0o644);
         expect(mode(keyFile("secure"))).toBe(0o600);
@@ -495,10 +501,80 @@ describe("VirtualHost lifecycle (fake host)", () => {
         host.put(`${vhostIncludeDir("site")}/29-app-shop.conf`, "# mount\n");
         host.stub(
             "rm",
-            '#!/bin/sh\nif [ "$1" = -rf ] && [ "${2##*/}" = vhost-site ]; then\n' +
+            '#!/bin/sh\nfor a; do last=$a; done\nif [ "$1" = -rf ] && [ "${last##*/}" = site ]; then\n' +
                 "    echo 'rm: cannot remove: Device or resource busy' >&2; exit 1\nfi\nexec /bin/rm \"$@\"\n",
         );
         await expect(virtualHost.delete(ctx, state)).rejects.toThrow(/Device or resource busy/);
         expect(host.exists(vhostFile("site"))).toBe(false);
+    });
+});
+
+describe("VirtualHost include dir: out of reach of the module's modwsgi.d/*.conf glob", () => {
+    let host: FakeHost;
+    let src: string;
+    beforeEach(() => {
+        host = new FakeHost();
+        src = fs.mkdtempSync(path.join(os.tmpdir(), "app-src-"));
+        fs.writeFileSync(path.join(src, "app.wsgi"), "def application(environ, start_response):\n    return []\n");
+        host.put("/etc/apache2/modwsgi.d/10-daemon-shop.conf", "WSGIDaemonProcess shop threads=5\n");
+    });
+    afterEach(() => {
+        host.cleanup();
+        fs.rmSync(src, { recursive: true, force: true });
+    });
+
+    it("a vhost named x.conf: its mounts never sit where IncludeOptional modwsgi.d/*.conf reads them", async () => {
+        const ctx = host.ctx();
+        const vhost = normalize(inputs.parse({ name: "x.conf", serverName: "tls.example.org" }));
+        await virtualHost.create(ctx, vhost);
+        const app = application.normalize!(
+            appInputs.parse({
+                name: "shop",
+                mountPoint: "/only-here",
+                source: src,
+                processGroup: "shop",
+                virtualHost: "x.conf",
+            }),
+        );
+        const state = await application.create(ctx, app);
+        expect(host.file(state.configFile as string)).toContain("WSGIScriptAlias /only-here ");
+        // Every path the module's glob matches (Apache reads a matched directory recursively).
+        const modwsgiD = host.local("/etc/apache2/modwsgi.d");
+        const globbed = fs.readdirSync(modwsgiD).filter((f) => f.endsWith(".conf"));
+        for (const f of globbed) {
+            const p = path.join(modwsgiD, f);
+            expect(fs.statSync(p).isDirectory(), `/etc/apache2/modwsgi.d/${f} is a directory`).toBe(false);
+            expect(fs.readFileSync(p, "utf8"), f).not.toContain("/only-here");
+        }
+        expect(state.configFile).toBe("/etc/apache2/modwsgi-vhosts/x.conf/28-app-shop.conf");
+        expect(host.file(vhostFile("x.conf"))).toContain(
+            "    IncludeOptional /etc/apache2/modwsgi-vhosts/x.conf/*.conf\n",
+        );
+    });
+
+    it("update moves only mount files out of the old include dir; a file not ours stays there, with a warning", async () => {
+        const ctx = host.ctx();
+        const old = "/etc/apache2/modwsgi.d/vhost-x.conf";
+        expect(legacyVhostIncludeDir("x.conf")).toBe(old);
+        const vhost = normalize(inputs.parse({ name: "x.conf", serverName: "tls.example.org" }));
+        const state = await virtualHost.create(ctx, vhost);
+        host.put(`${old}/28-app-shop.conf`, "WSGIScriptAlias /shop /srv/modwsgi/shop/wsgi.py\n");
+        host.put(`${old}/29-app-home.conf`, "# older copy\n");
+        host.put(`${vhostIncludeDir("x.conf")}/29-app-home.conf`, "# already moved\n");
+        host.put(`${old}/custom.conf`, "# by hand\n");
+        await virtualHost.update(ctx, state, vhost);
+        expect(host.file(`${vhostIncludeDir("x.conf")}/28-app-shop.conf`)).toBe(
+            "WSGIScriptAlias /shop /srv/modwsgi/shop/wsgi.py\n",
+        );
+        expect(host.file(`${vhostIncludeDir("x.conf")}/29-app-home.conf`)).toBe("# already moved\n");
+        expect(fs.readdirSync(host.local(old))).toEqual(["custom.conf"]);
+        expect(ctx.messages.join("\n")).toMatch(
+            /^VirtualHost\.name: \/etc\/apache2\/modwsgi\.d\/vhost-x\.conf still holds custom\.conf/m,
+        );
+        // Once the directory is empty, the next update (or delete) removes it.
+        fs.rmSync(host.local(`${old}/custom.conf`));
+        await virtualHost.delete(ctx, state);
+        expect(host.exists(old)).toBe(false);
+        expect(host.exists(vhostIncludeDir("x.conf"))).toBe(false);
     });
 });

@@ -17,6 +17,7 @@ import {
     MODULE_LOAD,
     MODULE_LOAD_LINK,
     MODULE_SRC,
+    STAGE_ROOT,
     moduleArchive,
 } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
@@ -140,6 +141,8 @@ case "$1" in
             *"import venv, ensurepip"*) ;;
             *'get_path("include")'*) echo /opt/modwsgi/fakepy/include ;;
             *importlib.metadata*) cat "$here/../mod_wsgi.version" 2>/dev/null || exit 1 ;;
+            # A download that fails, echoing its arguments (as Python's own errors quote the URL they got).
+            *urllib.request*) echo "download error: $*" >&2; exit 1 ;;
             *) exit 1 ;;
         esac ;;
     -m)
@@ -354,6 +357,99 @@ describe("WsgiModule lifecycle (fake host)", () => {
         expect(host.exists(venv)).toBe(false);
         expect(host.apacheCalls().slice(before)).toEqual(["-t", "stop", "start"]);
         expect(await wsgiModule.read(ctx, "mod_wsgi", state)).toBeNull();
+    });
+
+    it("a LoadModule hand-edited to point elsewhere is drift (modulePath): up and destroy never remove its tree", async () => {
+        // What happened on a sandbox host with /usr/local: here a directory in a mapped root stands in for it.
+        const sentinel = "/opt/modwsgi/usrlocal-sentinel";
+        const foreign = `${sentinel}/lib/python3.11/site-packages/mod_wsgi/server/mod_wsgi.so`;
+        const handEdit = () => host.put(MODULE_LOAD, renderLoad(foreign, "6.1.1", ABI));
+        host.put(`${sentinel}/bin/keep`, "keep\n");
+        host.put(foreign, "ELF someone else's mod_wsgi\n");
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        apacheRunning(host);
+
+        // Refresh, then up with the same program: the LoadModule file is put back, nothing of the sentinel goes.
+        handEdit();
+        const live = await wsgiModule.read(ctx, "mod_wsgi", state);
+        expect(live).toMatchObject({ venv, modulePath: foreign, moduleVersion: "6.1.1", version: "6.1.1" });
+        expect(diff(mod, { ...state, ...live! }, pypi).changed).toEqual(["modulePath"]);
+        const fixed = await wsgiModule.update(ctx, { ...state, ...live! }, pypi);
+        expect(fixed).toMatchObject({ venv, modulePath: so });
+        expect(host.file(MODULE_LOAD)).toBe(renderLoad(so, "6.1.1", ABI));
+        expect(host.exists(`${sentinel}/bin/keep`)).toBe(true);
+        expect(host.exists(so)).toBe(true);
+
+        // Refresh, then up with a new version: the old venv the program built goes, the sentinel stays.
+        handEdit();
+        const next = inputs.parse({ python: PY, version: "6.1.2" });
+        const live2 = await wsgiModule.read(ctx, "mod_wsgi", fixed);
+        const updated = await wsgiModule.update(ctx, { ...fixed, ...live2! }, next);
+        expect(updated.venv).toBe(venvFor(next));
+        expect(host.exists(venv)).toBe(false);
+        expect(host.exists(`${sentinel}/bin/keep`)).toBe(true);
+
+        // Refresh, then destroy.
+        handEdit();
+        const live3 = await wsgiModule.read(ctx, "mod_wsgi", updated);
+        expect(live3!.venv).toBe(venvFor(next));
+        await wsgiModule.delete(ctx, { ...updated, ...live3! });
+        expect(host.exists(venvFor(next))).toBe(false);
+        expect(host.exists(`${sentinel}/bin/keep`)).toBe(true);
+        expect(host.exists(foreign)).toBe(true);
+        for (const c of host.commands) expect(c.command).not.toMatch(/rm -rf[^;|&]*usrlocal-sentinel/);
+    });
+
+    it("a state whose venv was taken from the host (earlier releases) is not what delete removes", async () => {
+        const sentinel = "/opt/modwsgi/usrlocal-sentinel";
+        host.put(`${sentinel}/bin/keep`, "keep\n");
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        await wsgiModule.delete(ctx, { ...state, venv: sentinel });
+        expect(host.exists(venv)).toBe(false);
+        expect(host.exists(`${sentinel}/bin/keep`)).toBe(true);
+    });
+
+    it("url: credentials in the url never reach a command line, a log or an error", async () => {
+        const SECRET = "s3cr3t-Pa55";
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "url-"));
+        fs.mkdirSync(path.join(dir, "mod_wsgi-6.1.1"));
+        fs.writeFileSync(path.join(dir, "mod_wsgi-6.1.1", "PKG-INFO"), "Name: mod_wsgi\nVersion: 6.1.1\n");
+        const archive = path.join(dir, "mod_wsgi-6.1.1.tar.gz");
+        execFileSync("tar", ["-czf", archive, "-C", dir, "mod_wsgi-6.1.1"]);
+        const sum = createHash("sha256").update(fs.readFileSync(archive)).digest("hex");
+        fs.mkdirSync(path.dirname(host.local(moduleArchive(sum))), { recursive: true });
+        fs.copyFileSync(archive, host.local(moduleArchive(sum)));
+        fs.rmSync(dir, { recursive: true, force: true });
+        const url = `https://deploy:${SECRET}@mirror.example.org/mod_wsgi-6.1.1.tar.gz`;
+        const ctx = host.ctx();
+
+        // The archive is there already (same hash): built without a download, through a whole lifecycle.
+        const withUrl = inputs.parse({ source: "url", url, sha256: sum, python: PY });
+        const state = await wsgiModule.create(ctx, withUrl);
+        expect(state.moduleVersion).toBe("6.1.1");
+        await wsgiModule.update(ctx, { ...state, ...(await wsgiModule.read(ctx, "mod_wsgi", state))! }, withUrl);
+        await wsgiModule.delete(ctx, state);
+
+        // Another archive: the host downloads it, and the download fails.
+        for (const [bad, shown] of [
+            [url, "https://deploy:***@mirror.example.org/mod_wsgi-6.1.1.tar.gz"],
+            [`https://${SECRET}@mirror.example.org/m.tar.gz`, "https://***@mirror.example.org/m.tar.gz"],
+        ]) {
+            const failing = inputs.parse({ source: "url", url: bad, sha256: SHA, python: PY });
+            const err = await wsgiModule.create(ctx, failing).then(
+                () => new Error("created"),
+                (e: Error) => e,
+            );
+            expect(err.message).toContain(`could not download ${shown}`);
+            expect(err.message).not.toContain(SECRET);
+        }
+        expect(host.commands.length).toBeGreaterThan(0);
+        for (const c of host.commands) expect(c.command).not.toContain(SECRET);
+        expect(ctx.messages.join("\n")).not.toContain(SECRET);
+        // Nothing staged for the download is left behind.
+        expect(fs.readdirSync(host.local(STAGE_ROOT))).toEqual([]);
     });
 
     // source "distro" needs apt and dpkg's database: covered end to end (test/e2e), not on the fake.

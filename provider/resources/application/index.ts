@@ -1,15 +1,16 @@
 // Application: app code uploaded as an immutable release behind a `current` symlink, its environment in
-// a root-owned file only the daemon's group can read, and a generated loader (wsgi.py) mounted with
+// a file only the daemon's user can read, and a generated loader (wsgi.py) mounted with
 // WSGIScriptAlias into a daemon group. Code or environment changes restart only that group (loader touch).
 import { randomBytes } from "node:crypto";
 import { applyConfig, type Change } from "../../remote/apply";
+import { removeOwned } from "../../remote/remove";
 import { readFiles, runScript } from "../../remote/scripts";
 import { raw, sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
 import { compareVersions, requireSupported } from "../../versions";
 import { deepEqual, defineResource, type Ctx } from "../../resource";
 import { STAGE_ROOT, appCurrent, appDir, appEnvFile, appFile, appLoader, interpreterFile } from "../../layout";
-import { daemonGroupFile, daemonUnixGroup, gather, gatherAll, loadedModule } from "../../facts";
+import { daemonGroupFile, daemonUser, fileOwner, gather, gatherAll, loadedModule, ownedBy } from "../../facts";
 import { inputs, outputs, type ApplicationInputs, type ApplicationState } from "./schema";
 import {
     configSha,
@@ -37,9 +38,9 @@ async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
     }
     await ctx.host.writeFile(`${stage}/wsgi.py`, renderLoader(i), 0o644);
     await ctx.host.writeFile(`${stage}/env.json`, renderEnv(i.environment), 0o600);
-    // The daemon group's Unix group may read env.json.
-    const group = await gather(ctx.host, daemonUnixGroup(i.processGroup));
-    const facts = await runScript(ctx.host, "deploy-app", [appDir(i.name), stage, i.sourceSha256!, group]);
+    // Only the daemon's user may read env.json (its Unix group, www-data by default, is shared).
+    const user = await gather(ctx.host, daemonUser(i.processGroup));
+    const facts = await runScript(ctx.host, "deploy-app", [appDir(i.name), stage, i.sourceSha256!, user]);
     if (old && facts.restarted === "true")
         ctx.log.info(`daemon group ${i.processGroup} restarts on its next request (code or environment changed)`);
 }
@@ -51,8 +52,9 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
         !deepEqual(old.environment, i.environment) ||
         old.scriptFile !== i.scriptFile ||
         old.loaderSha256 !== sha256(renderLoader(i));
-    await checkHost(ctx, i);
-    if (codeOrEnv) await deploy(ctx, i, old);
+    const { envOwned } = await checkHost(ctx, i);
+    // A deploy also gives env.json to the daemon's current user, when that user changed since.
+    if (codeOrEnv || !envOwned) await deploy(ctx, i, old);
     const text = render(i);
     const interp = renderInterpreter(i);
     const file = appFile(i.name, i.mountPoint, i.virtualHost);
@@ -80,9 +82,16 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
 /**
  * What the host must offer before anything is written, in one round trip: a WSGIDaemonProcess for the
  * mount's group (by a DaemonProcess, or by hand), and for interpreter options a module and Python that know them.
+ * Also whether env.json belongs to the daemon's user (false when it is missing).
  */
-async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<void> {
-    const [groupFile, load] = await gatherAll(ctx.host, [daemonGroupFile(i.processGroup), loadedModule]);
+async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<{ envOwned: boolean }> {
+    const [groupFile, load, user, owner] = await gatherAll(ctx.host, [
+        daemonGroupFile(i.processGroup),
+        loadedModule,
+        daemonUser(i.processGroup),
+        fileOwner(appEnvFile(i.name)),
+    ]);
+    const envOwned = ownedBy(owner, user);
     if (!groupFile) {
         throw new Error(
             `Application.processGroup: no daemon process group "${i.processGroup}" on ${ctx.host.name}; ` +
@@ -90,7 +99,7 @@ async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<void> {
                 `(processGroup: daemon.name), so it exists first`,
         );
     }
-    if (!i.interpreterOptions || load === undefined) return; // no module yet: Apache's configtest has the last word
+    if (!i.interpreterOptions || load === undefined) return { envOwned }; // no module yet: configtest decides
     requireSupported("Application", i, load.version);
     const py = /^cpython-(\d)(\d+)/.exec(load.abi);
     if (i.interpreterOptions.perInterpreterGil && py && compareVersions(`${py[1]}.${py[2]}`, "3.12") < 0) {
@@ -99,6 +108,7 @@ async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<void> {
                 `the module on ${ctx.host.name} runs ${py[1]}.${py[2]} (WSGI0198)`,
         );
     }
+    return { envOwned };
 }
 
 export const application = defineResource<ApplicationInputs, ApplicationState>({
@@ -127,13 +137,16 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, id, olds) {
         const name = olds?.name ?? id;
-        const file = olds?.configFile ?? appFile(name, "/app");
+        const recorded = olds?.configFile ?? appFile(name, "/app");
+        // Where this release keeps the mount: a VirtualHost's update moves it there from an earlier layout.
+        const current = olds?.mountPoint ? appFile(name, olds.mountPoint, olds.virtualHost) : recorded;
         const read = await readFiles(
             ctx.host,
-            [file, appLoader(name), appEnvFile(name), interpreterFile(name)],
+            [recorded, appLoader(name), appEnvFile(name), interpreterFile(name), current],
             sh`cd ${appCurrent(name)} && ${raw(REMOTE_TREE_SHA)}`,
         );
-        const [text, loader = "", env = "", interp = ""] = read.files;
+        const [atRecorded, loader = "", env = "", interp = "", atCurrent] = read.files;
+        const [text, file] = atRecorded !== undefined ? [atRecorded, recorded] : [atCurrent, current];
         if (text === undefined) return null; // no config file: the app is gone
         const tree = read.extra.trim();
         return {
@@ -159,10 +172,12 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
             ],
             "graceful",
         );
-        await ctx.host.exec(sh`rm -rf ${appDir(olds.name)}`);
+        await removeOwned(ctx.host, [appDir(olds.name)], "Application.name");
     },
     drift: (olds, news) => [
         ...(olds.configSha256 !== configSha(render(news), renderInterpreter(news)) ? ["configSha256"] : []),
+        // Same text in another place (e.g. a vhost include dir of an earlier release): up moves it.
+        ...(olds.configFile !== appFile(news.name, news.mountPoint, news.virtualHost) ? ["configFile"] : []),
         ...(olds.loaderSha256 !== sha256(renderLoader(news)) ? ["loaderSha256"] : []),
     ],
 });

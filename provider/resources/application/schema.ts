@@ -115,7 +115,7 @@ export const inputs = z
             .default({})
             .describe(
                 "Environment variables set in os.environ before the app's script runs " +
-                    "(stored encrypted; on the host readable only by root and the daemon's group).",
+                    "(stored encrypted; on the host readable only by root and the daemon's user).",
             ),
         interpreterOptions: interpreterOptions
             .optional()

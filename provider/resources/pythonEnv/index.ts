@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { removeOwned } from "../../remote/remove";
 import { runScript } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { MODULE_LOAD, STAGE_ROOT, envPath } from "../../layout";
@@ -77,7 +78,7 @@ export const pythonEnv = defineResource<PythonEnvInputs, PythonEnvState>({
         };
     },
     async delete(ctx, olds) {
-        await ctx.host.exec(sh`rm -rf ${envPath(olds.name)}`);
+        await removeOwned(ctx.host, [envPath(olds.name)], "PythonEnv.name");
     },
     drift: (olds) => (olds.freezeSha256 !== olds.appliedFreezeSha256 ? ["freezeSha256"] : []),
 });

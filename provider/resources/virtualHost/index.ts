@@ -3,16 +3,19 @@
 // Daemon groups stay at server scope, so a TLS twin of a plain-HTTP vhost never defines a group twice.
 // With redirectHttp, the same file holds a second, port-80 vhost that only redirects to the HTTPS one.
 import { applyConfig, type Change } from "../../remote/apply";
+import { removeOwned } from "../../remote/remove";
 import { readFiles } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
 import {
+    APP_FILE_NAME,
     MODS_AVAILABLE,
     MODS_ENABLED,
     SSL_MODULE_FILES,
     certFile,
     keyFile,
     legacyVhostFile,
+    legacyVhostIncludeDir,
     vhostFile,
     vhostIncludeDir,
     vhostLink,
@@ -39,12 +42,53 @@ async function checkListening(ctx: Ctx, port: number): Promise<void> {
     }
 }
 
+/**
+ * The mounts an earlier release kept in modwsgi.d/vhost-<name> (where the module's `modwsgi.d/*.conf` reads a
+ * vhost named `x.conf` at server scope), moved into the include dir in the vhost's own transaction: they stay
+ * in the vhost throughout. Only mount files move (appFile's names); one already in the include dir wins.
+ */
+async function legacyMounts(ctx: Ctx, name: string): Promise<Change[]> {
+    const from = legacyVhostIncludeDir(name);
+    const to = vhostIncludeDir(name);
+    const ls = await ctx.host.exec(sh`if [ -d ${from} ]; then ls -A ${from}; fi`);
+    const files = ls.stdout.split("\n").filter((f) => APP_FILE_NAME.test(f));
+    if (files.length === 0) return [];
+    const paths = files.flatMap((f) => [`${from}/${f}`, `${to}/${f}`]);
+    const read = (await readFiles(ctx.host, paths)).files;
+    return files.flatMap((f, n): Change[] => {
+        const [text, there] = [read[2 * n], read[2 * n + 1]];
+        if (text === undefined) return []; // unreadable: left where it is (and the dir with it)
+        return [
+            ...(there === undefined ? [{ op: "put" as const, target: `${to}/${f}`, content: text }] : []),
+            { op: "del", target: `${from}/${f}` },
+        ];
+    });
+}
+
+/** The legacy include dir, once empty, goes; anything else in it is not ours, so it stays, with a warning. */
+async function removeLegacyDir(ctx: Ctx, name: string): Promise<void> {
+    const dir = legacyVhostIncludeDir(name);
+    const left = await ctx.host.exec(
+        sh`if [ -d ${dir} ]; then if [ -z "$(ls -A ${dir})" ]; then rmdir ${dir}; else ls -A ${dir}; fi; fi`,
+    );
+    const files = left.stdout.split("\n").filter(Boolean);
+    if (files.length) {
+        ctx.log.warn(
+            `VirtualHost.name: ${dir} still holds ${files.join(", ")}, which the vhost no longer includes ` +
+                `(its mounts are in ${vhostIncludeDir(name)} now); Apache reads that directory at server scope ` +
+                `when its name ends in .conf: move or remove them`,
+        );
+    }
+}
+
 async function apply(ctx: Ctx, i: VirtualHostInputs, old?: VirtualHostState): Promise<VirtualHostState> {
+    await checkListening(ctx, portOf(i));
     const text = render(i);
     const changes: Change[] = [
         { op: "put", target: vhostFile(i.name), content: text },
         { op: "link", target: vhostFile(i.name), link: vhostLink(i.name) },
         { op: "del", target: legacyVhostFile(i.name) },
+        ...(await legacyMounts(ctx, i.name)),
     ];
     if (i.tls) {
         changes.push({ op: "put", target: certFile(i.name), content: certText(i.tls), mode: 0o644 });
@@ -55,9 +99,9 @@ async function apply(ctx: Ctx, i: VirtualHostInputs, old?: VirtualHostState): Pr
     } else if (old?.tls) {
         changes.push({ op: "del", target: certFile(i.name) }, { op: "del", target: keyFile(i.name) });
     }
-    await checkListening(ctx, portOf(i));
     ctx.log.status(`writing ${vhostFile(i.name)}${i.tls ? " and its TLS files" : ""}, configtest, graceful reload`);
     await applyConfig(ctx.host, changes, "graceful");
+    await removeLegacyDir(ctx, i.name);
     return {
         ...i,
         configFile: vhostFile(i.name),
@@ -123,7 +167,8 @@ export const virtualHost = defineResource<VirtualHostInputs, VirtualHostState>({
         if (olds.tls)
             changes.push({ op: "del", target: certFile(olds.name) }, { op: "del", target: keyFile(olds.name) });
         await applyConfig(ctx.host, changes, "graceful");
-        await ctx.host.exec(sh`rm -rf ${vhostIncludeDir(olds.name)}`);
+        await removeOwned(ctx.host, [vhostIncludeDir(olds.name)], "VirtualHost.name");
+        await removeLegacyDir(ctx, olds.name);
     },
     drift: (olds, news) => [
         ...(olds.configSha256 !== sha256(render(news)) || olds.configFile !== vhostFile(news.name)

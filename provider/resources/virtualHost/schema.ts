@@ -1,5 +1,6 @@
 // VirtualHost inputs: one <VirtualHost> (optionally TLS, optionally with a port-80 redirect), and its outputs.
 // The TLS material is stored encrypted as a whole, and its private key is a secret of its own.
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { absPath, name } from "../../apache";
 import { vhostAccessLog, vhostErrorLog } from "../../layout";
@@ -121,8 +122,43 @@ export type VirtualHostState = VirtualHostInputs & z.infer<typeof outputs>;
 /** The port the vhost answers on: 443 with TLS, else 80, unless set. */
 export const portOf = (i: VirtualHostInputs) => i.port ?? (i.tls ? 443 : 80);
 
+/**
+ * Refuses TLS material Apache's configtest would pass but its reload would die on: a certificate or key
+ * OpenSSL cannot read, or a key that is not the certificate's. Errors never quote the key.
+ */
+export function checkTls(t: NonNullable<VirtualHostInputs["tls"]>): void {
+    // OpenSSL's reasons are library text; anything base64-like is cut out all the same.
+    const why = (e: unknown) => ((e as Error).message || "unknown error").replace(/[A-Za-z0-9+/=]{16,}/g, "…");
+    let cert: X509Certificate;
+    try {
+        cert = new X509Certificate(t.certificate);
+    } catch (e) {
+        throw new Error(`VirtualHost.tls: the certificate cannot be read (${why(e)})`, { cause: e });
+    }
+    // An encrypted key would make Apache ask for a passphrase at every start.
+    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4,ENCRYPTED/.test(t.privateKey))
+        throw new Error("VirtualHost.tls: the private key is encrypted; Apache needs it without a passphrase");
+    let key: ReturnType<typeof createPrivateKey>;
+    try {
+        key = createPrivateKey({ key: t.privateKey, format: "pem" });
+    } catch (e) {
+        // No cause: nothing of the key's parsing travels with the error (it is logged).
+        // eslint-disable-next-line preserve-caught-error
+        throw new Error(`VirtualHost.tls: the private key cannot be read (${why(e)})`);
+    }
+    if (!cert.checkPrivateKey(key)) {
+        const subject = cert.subject.replace(/\n/g, ", ");
+        throw new Error(
+            `VirtualHost.tls: the private key does not match the certificate (subject ${subject}, ` +
+                `${cert.publicKey.asymmetricKeyType} public key; the private key is another ` +
+                `${key.asymmetricKeyType} key): Apache would fail at reload`,
+        );
+    }
+}
+
 /** Defaults that depend on other inputs, made concrete at check so the diff compares like with like. */
 export function normalize(i: VirtualHostInputs): VirtualHostInputs {
+    if (i.tls) checkTls(i.tls);
     return {
         ...i,
         port: portOf(i),

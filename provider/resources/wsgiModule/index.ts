@@ -1,10 +1,11 @@
 // WsgiModule: mod_wsgi built by pip into its own venv against the host's Python and apxs (from the package
 // index, an uploaded source archive or a URL, both hash-checked), or Debian's package when explicitly
 // allowed; loaded through provider-owned files in mods-available (which also include modwsgi.d/).
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { applyConfig, type Change } from "../../remote/apply";
+import { ownedPathError, removeOwned } from "../../remote/remove";
 import { readFiles, runScript } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { gather, moduleBuild, parseLoad } from "../../facts";
@@ -14,7 +15,9 @@ import {
     MODULE_CONF_LINK,
     MODULE_LOAD,
     MODULE_LOAD_LINK,
+    MODULE_ROOT,
     MODULE_SRC,
+    STAGE_ROOT,
     moduleArchive,
     moduleBuildWheels,
 } from "../../layout";
@@ -55,11 +58,17 @@ export function normalize(i: WsgiModuleInputs): WsgiModuleInputs {
     return { ...i, buildWheelsSha256: filesSha256(buildWheels(i.buildWheels)) };
 }
 
-/** Puts the archive (and build wheels) on the host; returns the build script's extra arguments. */
-async function stageSources(ctx: Ctx, i: WsgiModuleInputs): Promise<string[]> {
-    if (i.source === "pypi") return [];
+/**
+ * Puts the archive (and build wheels) on the host; returns the build script's extra arguments and the stage
+ * directory to remove afterwards. A `url` goes in a root-only file there, never on a command line: it may
+ * carry credentials.
+ */
+async function stageSources(ctx: Ctx, i: WsgiModuleInputs): Promise<{ args: string[]; stage?: string }> {
+    if (i.source === "pypi") return { args: [] };
     const archive = moduleArchive(i.sha256!);
-    await ctx.host.exec(sh`mkdir -p -m 755 ${MODULE_SRC}`);
+    const stage = i.source === "url" ? `${STAGE_ROOT}/module-${randomBytes(6).toString("hex")}` : undefined;
+    await ctx.host.exec(sh`mkdir -p -m 755 ${MODULE_SRC}` + (stage ? sh` && mkdir -p -m 700 ${stage}` : ""));
+    if (stage) await ctx.host.writeFile(`${stage}/url`, i.url!, 0o600);
     if (i.source === "sdist") {
         // A read: the archive may not be there yet.
         const have = await ctx.host.exec(sh`sha256sum ${archive}`, { nothrow: true });
@@ -75,7 +84,7 @@ async function stageSources(ctx: Ctx, i: WsgiModuleInputs): Promise<string[]> {
         ctx.log.status(`uploading ${files.length} build wheel(s)`);
         await ctx.host.writeFile(wheels, tarOf(files), 0o644);
     }
-    return [archive, i.sha256!, i.source === "url" ? i.url! : "", wheels];
+    return { args: [archive, i.sha256!, stage ? `${stage}/url` : "", wheels], stage };
 }
 
 async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Promise<WsgiModuleState> {
@@ -85,18 +94,26 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
         ctx.log.status("installing Debian's libapache2-mod-wsgi-py3 (apt) if missing");
         facts = await runScript(ctx.host, "distro-module", [], { timeoutMs: 600_000 });
     } else {
-        const extra = await stageSources(ctx, i);
+        const { args, stage } = await stageSources(ctx, i);
         ctx.log.status(
             `building mod_wsgi ${i.version} (${i.source}) against ${i.python} (a first build compiles C, ~30 s)`,
         );
-        facts = await runScript(
-            ctx.host,
-            "build-module",
-            [i.version, i.python, venv, DEBIAN_MODULE_LINKS[0], ...extra],
-            {
-                timeoutMs: 900_000,
-            },
-        );
+        try {
+            facts = await runScript(
+                ctx.host,
+                "build-module",
+                [i.version, i.python, venv, DEBIAN_MODULE_LINKS[0], ...args],
+                {
+                    timeoutMs: 900_000,
+                },
+            );
+        } finally {
+            // The url file goes whether or not the build worked (a failed removal must not hide the build's error).
+            if (stage)
+                await removeOwned(ctx.host, [stage], "WsgiModule.url").catch((e: Error) =>
+                    ctx.log.warn(`WsgiModule.url: ${e.message}`),
+                );
+        }
     }
     ctx.log.info(`mod_wsgi ${facts.version} for Python ${facts.python_version}: ${BUILT[facts.built] ?? facts.built}`);
     const load = renderLoad(facts.module_path, facts.version, facts.python_abi);
@@ -113,7 +130,9 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
     const newModule = !old || old.moduleSha256 !== facts.module_sha256 || old.modulePath !== facts.module_path;
     ctx.log.status(newModule ? "loading the module: configtest, full Apache restart" : "configtest, graceful reload");
     await applyConfig(ctx.host, changes, newModule ? "restart" : "graceful");
-    if (old?.venv && old.venv !== venv) await ctx.host.exec(sh`rm -rf ${old.venv}`);
+    // The old build's venv, from the old inputs (never a path read from the host): the new one replaces it.
+    const oldVenv = old ? venvFor(old) : "";
+    if (oldVenv && oldVenv !== venv) await removeOwned(ctx.host, [oldVenv], "WsgiModule.venv");
     return {
         ...i,
         venv,
@@ -125,6 +144,16 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
         configSha256: configSha(load, conf),
     };
 }
+
+/** A venv path of this provider's builds: one directory directly in MODULE_ROOT, named as venvFor names them. */
+const ourVenv = (p: string | undefined): p is string =>
+    typeof p === "string" &&
+    p.startsWith(`${MODULE_ROOT}/mod_wsgi-`) &&
+    ownedPathError(p) === undefined &&
+    !p.slice(MODULE_ROOT.length + 1).includes("/");
+
+/** The state's venv when it is one of ours; else (a state an earlier release read from the host) the inputs'. */
+const keptVenv = (olds: WsgiModuleState) => (ourVenv(olds.venv) ? olds.venv : venvFor(olds));
 
 export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
     token: "modwsgi:index:WsgiModule",
@@ -157,10 +186,14 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
         const [load, conf] = (await readFiles(ctx.host, [MODULE_LOAD, MODULE_CONF])).files;
         if (load === undefined || conf === undefined) return null;
         const { modulePath, abi } = parseLoad(load);
-        const distro = !modulePath.includes("/site-packages/");
-        const venv = distro ? "" : modulePath.replace(/\/lib\/python[^/]+\/site-packages\/.*$/, "");
+        const distro = olds ? olds.source === "distro" : !modulePath.includes("/site-packages/");
+        // The venv is the one this resource built, kept from the state: a LoadModule line pointing elsewhere is
+        // drift (modulePath), never a venv of ours. Only an import (no state) takes it from the line, when the
+        // line points into a build of this provider's.
+        const found = modulePath.replace(/\/lib\/python[^/]+\/site-packages\/.*$/, "");
+        const venv = distro ? "" : olds ? keptVenv(olds) : ourVenv(found) ? found : "";
         // The version the host really has: pip's metadata in the venv, or dpkg's for Debian's package.
-        const build = await gather(ctx.host, moduleBuild(modulePath, venv));
+        const build = await gather(ctx.host, moduleBuild(modulePath, distro ? "" : venv || found));
         // All or nothing, as one probe: with the .so or the venv's Python gone, nothing is known.
         const known =
             build.moduleSha256 !== undefined && build.python !== undefined && (distro || build.version !== undefined);
@@ -194,8 +227,10 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
             "restart",
         );
         // Debian's package (distro) stays installed but disabled: apt owns it.
-        // One module per host: the archives and build wheels it staged go with it.
-        if (olds.venv) await ctx.host.exec(sh`rm -rf ${olds.venv} ${MODULE_SRC}`);
+        // One module per host: the archives and build wheels it staged go with it. The venv is the one the
+        // inputs name (never a path read from the host).
+        const venv = venvFor(olds);
+        if (venv) await removeOwned(ctx.host, [venv, MODULE_SRC], "WsgiModule.venv");
     },
     drift: (olds) => [
         ...(olds.configSha256 !==
@@ -203,5 +238,9 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
             ? ["configSha256"]
             : []),
         ...(olds.moduleSha256 === "missing" ? ["moduleSha256"] : []),
+        // A LoadModule line pointing outside the venv built here (edited by hand): up puts ours back.
+        ...(olds.source !== "distro" && olds.venv && !olds.modulePath.startsWith(`${olds.venv}/`)
+            ? ["modulePath"]
+            : []),
     ],
 });
