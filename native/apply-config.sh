@@ -127,6 +127,8 @@ finish() {
     [ "$phase" = committed ] && fact reloaded "$mode"
     cat "$stage/messages" >&2 2>/dev/null
     [ "$keep" = true ] || rm -rf "$stage"
+    # Last: the next holder finds every file put back (or committed) and the stage gone.
+    unlock "$rc"
     exit "$rc"
 }
 
@@ -141,7 +143,7 @@ main() {
     trap 'exit 129' HUP
     trap 'exit 130' INT
     trap 'exit 143' TERM
-    with_lock
+    with_lock apply-config own-trap
     sweep
     : >"$stage/undo"
     phase=backup

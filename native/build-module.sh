@@ -109,6 +109,7 @@ archive_args() {
 }
 
 main() {
+    with_lock build-module
     version=$1 python=$2 venv=$3 debian_load=$4 archive=${5:-} sum=${6:-} url_file=${7:-} wheels=${8:-}
     preflight "$python"
     [ -z "$archive" ] || fetch_archive "$archive" "$sum" "$url_file"

@@ -10,6 +10,7 @@
 #   USER is the daemon's user= (a name or mod_wsgi's #uid).
 #   STAGE_DIR may hold source.tgz, wsgi.py and env.json; each one present is installed.
 main() {
+    with_lock deploy-app
     dir=$1 stage=$2 hash=$3 user=$4
     changed=false
     mkdir -p "$dir/releases"

@@ -3,6 +3,7 @@
 # mods-enabled links are left to the caller's config transaction (it loads the .so through ours).
 # Usage: distro-module.sh
 main() {
+    with_lock distro-module
     command -v apache2 >/dev/null 2>&1 || die "Apache httpd not found (install the Debian package apache2)"
     need_cmd dpkg-query dpkg
     built=package
@@ -27,5 +28,6 @@ main() {
     fact built "$built"
 }
 # apt-get that waits up to 5 minutes for dpkg's lock (unattended-upgrades, a person's apt) instead of failing.
-apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+# Services a package starts must not inherit the host lock (fd 9).
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 "$@" 9>&-; }
 main "$@"

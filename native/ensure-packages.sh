@@ -2,6 +2,7 @@
 # ensure-packages: install with apt whichever of Apache and mod_wsgi's build prerequisites are missing.
 # Usage: ensure-packages.sh PACKAGE...
 main() {
+    with_lock ensure-packages
     need_cmd apt-get apt
     missing=
     for p in "$@"; do
@@ -18,5 +19,6 @@ main() {
     fact installed "${missing# }"
 }
 # apt-get that waits up to 5 minutes for dpkg's lock (unattended-upgrades, a person's apt) instead of failing.
-apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+# Services a package starts (apache2's postinst starts Apache) must not inherit the host lock (fd 9).
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 "$@" 9>&-; }
 main "$@"

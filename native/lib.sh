@@ -62,12 +62,65 @@ apache_reload_() {
     esac
 }
 
-# Serialise config changes on the host across provider processes.
+# One writer per host: every operation that changes the host holds the lock for its whole run, across provider
+# processes, stacks and machines. The provider's command line sets MODWSGI_LOCK (the lock file), MODWSGI_APPLY_LOG,
+# MODWSGI_LOCK_WAIT (seconds) and MODWSGI_HOLDER (stack, project, provider pid and machine). The lock file names
+# its holder for those waiting; the apply log gets a begin and an end line per holder. The lock is on fd 9: what
+# the script starts to run on (Apache, services apt starts) must not inherit it (`9>&-`).
+# with_lock OP [own-trap]: own-trap: the script's exit trap is its own and calls `unlock RC` last.
 with_lock() {
-    mkdir -p /run/lock
-    exec 9>/run/lock/modwsgi.lock
-    flock -w 120 9 || die "another modwsgi apply has held /run/lock/modwsgi.lock for 2 minutes (fuser -v /run/lock/modwsgi.lock shows who)"
+    lock_file=${MODWSGI_LOCK:-} lock_log=${MODWSGI_APPLY_LOG:-} lock_wait=${MODWSGI_LOCK_WAIT:-600}
+    { [ -n "$lock_file" ] && [ -n "$lock_log" ]; } ||
+        die "MODWSGI_LOCK and MODWSGI_APPLY_LOG are not set (the provider sets them)"
+    case $lock_wait in '' | *[!0-9]*) die "MODWSGI_LOCK_WAIT is not a whole number of seconds: $lock_wait" ;; esac
+    lock_who=$(printf '%s' "${MODWSGI_HOLDER:-sh pid $$ on $(uname -n)}" | tr -c 'A-Za-z0-9._@:/ -' '_' | cut -c 1-240)
+    mkdir -p "$(dirname "$lock_file")"
+    [ ! -L "$lock_file" ] || die "$lock_file is a symbolic link: not using it as the lock"
+    # Appending: opening it must not erase the holder's record.
+    exec 9>>"$lock_file"
+    if ! flock -n 9; then
+        say "waiting for $(lock_holder) (up to $lock_wait s)"
+        flock -w "$lock_wait" 9 ||
+            die "another modwsgi operation holds this host: $(lock_holder); gave up after $lock_wait s"
+    fi
+    lock_op=$1
+    if [ "${2:-}" != own-trap ]; then
+        trap 'unlock $?' EXIT
+        trap 'exit 129' HUP
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+    fi
+    lock_since=$(utc_now)
+    printf '%s %s %s\n' "$lock_since" "$lock_op" "$lock_who" >"$lock_file"
+    apply_log "$lock_since begin $lock_op holder=$lock_who"
 }
+
+# unlock RC: the end line, the holder's record cleared, the lock released (once; nothing when not held).
+unlock() {
+    [ -n "${lock_op:-}" ] || return 0
+    apply_log "$(utc_now) end $lock_op rc=$1 holder=$lock_who"
+    printf '' >"$lock_file" 2>/dev/null || true
+    exec 9>&-
+    lock_op=
+}
+
+# The lock's current holder, from its record: "OP for HOLDER, since TIME".
+lock_holder() {
+    h_since='' h_op='' h_who=''
+    read -r h_since h_op h_who 2>/dev/null <"$lock_file" || true
+    if [ -n "$h_op" ]; then
+        echo "$h_op for $h_who, since $h_since"
+    else
+        echo "a process that left no record in $lock_file (fuser -v $lock_file shows it)"
+    fi
+}
+
+apply_log() {
+    { mkdir -p "$(dirname "$lock_log")" && printf '%s\n' "$1" >>"$lock_log"; } 2>/dev/null ||
+        say "warning: could not write $lock_log"
+}
+
+utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 # Apache's main error log (Debian: /var/log/apache2/error.log), as the running config names it.
 error_log() {

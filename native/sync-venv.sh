@@ -3,6 +3,7 @@
 # With STAGE/wheels.tar, pip installs from those wheels alone (--no-index): hosts without PyPI.
 # Usage: sync-venv.sh VENV PYTHON STAGE MODULE_LOAD_FILE
 main() {
+    with_lock sync-venv
     venv=$1 python=$2 stage=$3 load=$4
     need_cmd "$python" python3
     want=$(python_fact "$python" python_version | cut -d. -f1,2)

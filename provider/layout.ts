@@ -98,3 +98,8 @@ export const interpreterFile = (name: string) => `${MODWSGI_D}/18-interp-${name}
 
 /** Staged uploads (files, archives, secrets) before a script moves them into place: root-only, per operation. */
 export const STAGE_ROOT = "/var/lib/modwsgi/stage";
+
+/** One writer per host: every native operation that changes the host holds this lock for its whole run. */
+export const HOST_LOCK = "/run/lock/modwsgi.lock";
+/** A line when an operation takes HOST_LOCK and one when it lets go: UTC time, operation, exit code, holder. */
+export const APPLY_LOG = "/var/log/modwsgi/apply.log";

@@ -1,6 +1,7 @@
 // pulumirpc.ResourceProvider over @grpc/grpc-js: configuration, check, detailed diff, CRUD with
 // secrets kept secret, and engine logging. Resource behaviour lives in resources/<name>/.
 import * as grpc from "@grpc/grpc-js";
+import * as os from "node:os";
 import type { z } from "zod";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
@@ -9,6 +10,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { fromStruct, toStruct } from "./marshal";
 import { connectionSchema, connectionSecrets, type Connection } from "./remote/connection";
 import { host, closeAll } from "./remote/ssh";
+import { holderFromUrn, setHolder } from "./remote/scripts";
 import { logger } from "./log";
 import {
     Claims,
@@ -98,6 +100,8 @@ function ctxFor(urn: string): Ctx {
             "the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey " +
                 "(or pass them to a modwsgi.Provider)",
         );
+    // Named on the host while an operation holds its lock: one provider process serves one stack.
+    setHolder(holderFromUrn(urn, process.pid, os.hostname()));
     return { host: host(connection), log: logger(urn) };
 }
 

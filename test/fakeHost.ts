@@ -2,7 +2,7 @@
 // (layout.ts's roots, Apache's run and log dirs, the lock dir) rewritten into a temp directory, and stub
 // `apache2ctl`/`apache2` first on PATH. Resources run their real commands and native scripts against it;
 // nothing outside the temp root is touched. Commands and writes are recorded for assertions.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,6 +13,7 @@ import type { Ctx } from "../provider/resource";
 const ROOTS = [
     "/var/lib/modwsgi",
     "/var/log/apache2",
+    "/var/log/modwsgi",
     "/var/run/apache2",
     "/etc/apache2",
     "/etc/modwsgi",
@@ -66,7 +67,22 @@ export class FakeHost implements RemoteHost {
     readonly commands: Recorded[] = [];
     readonly writes: string[] = [];
 
-    constructor() {
+    /** With `concurrent`, commands run asynchronously (two operations can overlap, as over SSH). */
+    private readonly concurrent: boolean;
+    private readonly owner: boolean;
+
+    /**
+     * `sameHostAs`: a second handle on another fake's root, the way a second provider process (its own
+     * in-process queues) reaches the same machine. Only the first one's cleanup() removes the root.
+     */
+    constructor(opts: { concurrent?: boolean; sameHostAs?: FakeHost } = {}) {
+        this.concurrent = opts.concurrent ?? false;
+        this.owner = !opts.sameHostAs;
+        if (opts.sameHostAs) {
+            this.root = opts.sameHostAs.root;
+            this.stubs = opts.sameHostAs.stubs;
+            return;
+        }
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "modwsgi-fake-"));
         this.stubs = path.join(this.root, ".stubs");
         fs.mkdirSync(this.stubs);
@@ -145,16 +161,15 @@ export class FakeHost implements RemoteHost {
         this.commands.push({ command, stdin });
         // A private mount namespace where the system's own directories are read-only: a path the rewrite
         // missed fails loudly instead of changing this machine.
-        const r = spawnSync(
-            "unshare",
-            ["--mount", "--propagation", "private", "/bin/sh", "-c", SEALED, "sealed", this.rewrite(command)],
-            {
-                input: stdin === undefined ? "" : this.rewrite(stdin),
-                encoding: "utf8",
-                env: { ...process.env, FAKE_ROOT: this.root, PATH: `${this.stubs}:${process.env.PATH}` },
-                timeout: opts.timeoutMs ?? 60_000,
-            },
-        );
+        const args = ["--mount", "--propagation", "private", "/bin/sh", "-c", SEALED, "sealed", this.rewrite(command)];
+        const run = {
+            input: stdin === undefined ? "" : this.rewrite(stdin),
+            env: { ...process.env, FAKE_ROOT: this.root, PATH: `${this.stubs}:${process.env.PATH}` },
+            timeout: opts.timeoutMs ?? 60_000,
+        };
+        const r = this.concurrent
+            ? await spawnAsync(args, run)
+            : spawnSync("unshare", args, { ...run, encoding: "utf8" });
         const result = { code: r.status ?? 128, stdout: this.unrewrite(r.stdout), stderr: this.unrewrite(r.stderr) };
         return checked(this.name, command, result, opts);
     }
@@ -175,6 +190,27 @@ export class FakeHost implements RemoteHost {
     }
 
     cleanup(): void {
-        fs.rmSync(this.root, { recursive: true, force: true });
+        if (this.owner) fs.rmSync(this.root, { recursive: true, force: true });
     }
+}
+
+/** spawnSync's result, without blocking the event loop (FakeHost's concurrent mode). */
+function spawnAsync(
+    args: string[],
+    run: { input: string; env: NodeJS.ProcessEnv; timeout: number },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn("unshare", args, { env: run.env });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        const timer = setTimeout(() => child.kill("SIGTERM"), run.timeout);
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout, stderr });
+        });
+        child.stdin.on("error", () => undefined); // a command that does not read its stdin
+        child.stdin.end(run.input);
+    });
 }

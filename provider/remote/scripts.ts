@@ -1,10 +1,12 @@
-// Runs native/<op>.sh on a host: lib.sh + the operation on stdin to `sh -s -- <quoted args>`; and reads
-// several files in one round trip.
+// Runs native/<op>.sh on a host: lib.sh + the operation on stdin to `sh -s -- <quoted args>` (an operation
+// that changes the host also gets its lock's environment); and reads several files in one round trip.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { sh } from "./sh";
 import { tail, type RemoteHost } from "./host";
+import { APPLY_LOG, HOST_LOCK } from "../layout";
 
 /** native/ at the repository root, whether this runs compiled (dist/provider/remote) or from source. */
 const NATIVE_DIR = ((): string => {
@@ -39,16 +41,57 @@ export function parseFacts(stdout: string): Record<string, string> {
 /** The command line that runs an operation (its source goes on stdin). */
 export const scriptCommand = (args: string[]) => sh`sh -s -- ${args}`;
 
-/** Runs an operation; a non-zero exit throws a RemoteError named after it. Returns its `key=value` facts. */
+/** How long an operation waits for the host lock by default: a pip install or a module build holds it minutes. */
+export const LOCK_WAIT_S = 600;
+/** How long an operation may run once it holds the lock, unless its caller says (the SSH layer's default). */
+const RUN_TIMEOUT_MS = 15 * 60_000;
+const PROCESS_NAME = "pulumi-resource-modwsgi";
+const UNSAFE = /[^A-Za-z0-9._@:/ -]/g;
+const clean = (s: string, max: number) => s.replace(UNSAFE, "_").slice(0, max);
+
+/**
+ * Who holds the host lock, for the messages of those waiting for it and for the host's apply log: the stack and
+ * project of a resource URN (`urn:pulumi:STACK::PROJECT::TYPE::NAME`), this process and its machine; the
+ * process alone when `urn` is not a resource URN. Only [A-Za-z0-9._@:/ -], at most 240 characters.
+ */
+export function holderFromUrn(urn: string, pid: number, hostname: string): string {
+    const proc = `${PROCESS_NAME} pid ${pid} on ${clean(hostname, 48) || "unknown"}`;
+    const parts = urn.startsWith("urn:pulumi:") ? urn.slice("urn:pulumi:".length).split("::") : [];
+    const [stack, project] = parts.map((p) => clean(p, 48));
+    return parts.length >= 4 && stack && project ? `stack ${stack} of project ${project} by ${proc}` : proc;
+}
+
+/** The holder this process names on the host (provider/server.ts sets it from the URNs it serves). */
+let holder = holderFromUrn("", process.pid, os.hostname());
+export function setHolder(h: string): void {
+    holder = clean(h, 240);
+}
+
+/** MODWSGI_LOCK_WAIT in this process's environment (seconds), else LOCK_WAIT_S. */
+function lockWaitS(): number {
+    const v = process.env.MODWSGI_LOCK_WAIT;
+    if (v === undefined || v === "") return LOCK_WAIT_S;
+    if (!/^[0-9]{1,6}$/.test(v))
+        throw new Error(`MODWSGI_LOCK_WAIT: not a whole number of seconds: ${JSON.stringify(v)}`);
+    return Number(v);
+}
+
+/**
+ * Runs an operation that changes the host; a non-zero exit throws a RemoteError named after it. Returns its
+ * `key=value` facts. The script holds the host lock for its whole run (native/lib.sh `with_lock`): its command
+ * line names the lock, the apply log, the wait and this process as the holder. The wait adds to the timeout.
+ */
 export async function runScript(
     host: RemoteHost,
     op: string,
     args: string[],
     opts: { timeoutMs?: number } = {},
 ): Promise<Record<string, string>> {
-    const result = await host.exec(scriptCommand(args), {
+    const wait = lockWaitS();
+    const env = sh`MODWSGI_LOCK=${HOST_LOCK} MODWSGI_APPLY_LOG=${APPLY_LOG} MODWSGI_LOCK_WAIT=${wait} `;
+    const result = await host.exec(env + sh`MODWSGI_HOLDER=${holder} ` + scriptCommand(args), {
         stdin: scriptSource(op),
-        timeoutMs: opts.timeoutMs,
+        timeoutMs: (opts.timeoutMs ?? RUN_TIMEOUT_MS) + wait * 1000,
         step: op,
     });
     return parseFacts(result.stdout);

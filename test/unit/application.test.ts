@@ -33,6 +33,7 @@ import {
     vhostLink,
 } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
+import { PartialFailure } from "../../provider/partial";
 
 const uid = (user: string) => Number(execFileSync("getent", ["passwd", user]).toString().split(":")[2]);
 
@@ -290,6 +291,41 @@ describe("Application lifecycle (fake host)", () => {
         expect(host.commands[0].command).toMatch(/WSGIDaemonProcess/);
         expect(host.commands[0].command).toContain(MODULE_LOAD);
         expect(host.exists(appDir("hello"))).toBe(false);
+    });
+
+    it("a create whose mount Apache rejects reports what it left (code and secrets) as partial state", async () => {
+        const ctx = host.ctx();
+        const i = app({ environment: { TOKEN: "s3cret" } });
+        host.put("/.configtest-fail", "AH00526: Syntax error on line 2 of 28-app-hello.conf\n");
+        const err = await application.create(ctx, i).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(PartialFailure);
+        const partial = (err as PartialFailure).state;
+        expect((err as PartialFailure).message).toMatch(/AH00526/);
+        expect(partial).toMatchObject({ name: "hello", environment: { TOKEN: "s3cret" }, configSha256: "" });
+        expect(host.exists(appEnvFile("hello"))).toBe(true);
+        expect(host.exists(mount)).toBe(false);
+        // Refresh still finds it (unmounted), the next up mounts it, and destroy would remove the code.
+        const live = (await application.read(ctx, "hello", partial as never))!;
+        expect(live).not.toBeNull();
+        expect(live.configSha256).toBe("missing");
+        expect(diff(application, live, i).changed.length).toBeGreaterThan(0);
+        fs.rmSync(host.local("/.configtest-fail"));
+        await application.update(ctx, live as never, i);
+        expect(host.file(mount)).toBe(render(i as never));
+    });
+
+    it("an update whose mount Apache rejects never switches the code or the environment first", async () => {
+        const ctx = host.ctx();
+        const i = app({ environment: { V: "1" } });
+        const state = await application.create(ctx, i);
+        const before = { current: currentTarget(), env: host.file(appEnvFile("hello")) };
+        fs.writeFileSync(path.join(src, "app.wsgi"), "def application(environ, start_response):\n    return [b'2']\n");
+        host.put("/.configtest-fail", "AH00526: Syntax error on line 2 of 28-app-hello.conf\n");
+        const next = app({ environment: { V: "2" }, passAuthorization: true });
+        await expect(application.update(ctx, state, next)).rejects.toThrow(/AH00526/);
+        expect(currentTarget()).toBe(before.current);
+        expect(host.file(appEnvFile("hello"))).toBe(before.env);
+        expect(host.file(mount)).toBe(render(i as never));
     });
 
     it("a stage directory that cannot be made fails the deploy", async () => {

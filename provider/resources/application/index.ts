@@ -9,6 +9,7 @@ import { raw, sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
 import { compareVersions, requireSupported } from "../../versions";
 import { deepEqual, defineResource, type Ctx } from "../../resource";
+import { PartialFailure } from "../../partial";
 import { STAGE_ROOT, appCurrent, appDir, appEnvFile, appFile, appLoader, interpreterFile } from "../../layout";
 import { daemonGroupFile, daemonUser, fileOwner, gather, gatherAll, loadedModule, ownedBy } from "../../facts";
 import { inputs, outputs, type ApplicationInputs, type ApplicationState } from "./schema";
@@ -45,38 +46,68 @@ async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
         ctx.log.info(`daemon group ${i.processGroup} restarts on its next request (code or environment changed)`);
 }
 
-async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Promise<ApplicationState> {
-    const codeOrEnv =
-        !old ||
-        old.sourceSha256 !== i.sourceSha256 ||
-        !deepEqual(old.environment, i.environment) ||
-        old.scriptFile !== i.scriptFile ||
-        old.loaderSha256 !== sha256(renderLoader(i));
-    const { envOwned } = await checkHost(ctx, i);
-    // A deploy also gives env.json to the daemon's current user, when that user changed since.
-    if (codeOrEnv || !envOwned) await deploy(ctx, i, old);
-    const text = render(i);
+/** The mount and interpreter files, configtested and reloaded as one transaction. */
+async function mount(ctx: Ctx, i: ApplicationInputs, file: string, old?: ApplicationState): Promise<void> {
     const interp = renderInterpreter(i);
+    const changes: Change[] = [
+        { op: "put", target: file, content: render(i) },
+        interp
+            ? { op: "put", target: interpreterFile(i.name), content: interp }
+            : { op: "del", target: interpreterFile(i.name) },
+    ];
+    if (old && old.configFile !== file) changes.push({ op: "del", target: old.configFile });
+    ctx.log.status(`writing ${file}, configtest, graceful reload`);
+    await applyConfig(ctx.host, changes, "graceful");
+}
+
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Promise<ApplicationState> {
     const file = appFile(i.name, i.mountPoint, i.virtualHost);
-    if (!old || old.configSha256 !== configSha(text, interp) || old.configFile !== file) {
-        const changes: Change[] = [
-            { op: "put", target: file, content: text },
-            interp
-                ? { op: "put", target: interpreterFile(i.name), content: interp }
-                : { op: "del", target: interpreterFile(i.name) },
-        ];
-        if (old && old.configFile !== file) changes.push({ op: "del", target: old.configFile });
-        ctx.log.status(`writing ${file}, configtest, graceful reload`);
-        await applyConfig(ctx.host, changes, "graceful");
-    }
-    return {
+    const applied: ApplicationState = {
         ...i,
         appDir: appDir(i.name),
         configFile: file,
-        configSha256: configSha(text, interp),
+        configSha256: configSha(render(i), renderInterpreter(i)),
         loaderSha256: sha256(renderLoader(i)),
         interpreterFile: interpreterFile(i.name),
     };
+    const { envOwned } = await checkHost(ctx, i);
+    if (!old) {
+        // Create: the code first, so the mount never serves an app that is not there. When Apache then rejects
+        // the mount, the code and its secrets are on the host: the engine must track them (and destroy removes them).
+        await deploy(ctx, i);
+        try {
+            await mount(ctx, i, file);
+        } catch (e) {
+            throw new PartialFailure(reason(e), { ...applied, configSha256: "" }, { cause: e });
+        }
+        return applied;
+    }
+    const configChanged = old.configSha256 !== applied.configSha256 || old.configFile !== file;
+    const codeOrEnv =
+        old.sourceSha256 !== i.sourceSha256 ||
+        !deepEqual(old.environment, i.environment) ||
+        old.scriptFile !== i.scriptFile ||
+        old.loaderSha256 !== applied.loaderSha256;
+    // Update: the mount first, then the code. A config Apache rejects leaves the running release and its
+    // environment untouched, so the live code never runs ahead of the live config.
+    if (configChanged) await mount(ctx, i, file, old);
+    // A deploy also gives env.json to the daemon's current user, when that user changed since.
+    if (codeOrEnv || !envOwned) {
+        try {
+            await deploy(ctx, i, old);
+        } catch (e) {
+            if (!configChanged) throw e;
+            const code = {
+                sourceSha256: old.sourceSha256,
+                environment: old.environment,
+                loaderSha256: old.loaderSha256,
+            };
+            throw new PartialFailure(reason(e), { ...applied, ...code }, { cause: e });
+        }
+    }
+    return applied;
 }
 
 /**
@@ -147,18 +178,20 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         );
         const [atRecorded, loader = "", env = "", interp = "", atCurrent] = read.files;
         const [text, file] = atRecorded !== undefined ? [atRecorded, recorded] : [atCurrent, current];
-        if (text === undefined) return null; // no config file: the app is gone
+        // Gone when neither the mount nor the loader is there; code without a mount (a create Apache rejected)
+        // is still ours: it reads as unmounted, and up mounts it (or destroy removes it).
+        if (text === undefined && read.files[1] === undefined) return null;
         const tree = read.extra.trim();
         return {
             ...olds,
-            ...parse(text, loader, name),
+            ...parse(text ?? "", loader, name),
             interpreterOptions: parseInterpreter(interp),
             environment: parseEnv(env),
             source: olds?.source ?? "",
             sourceSha256: /^[0-9a-f]{64}$/.test(tree) ? tree : "missing",
             appDir: appDir(name),
             configFile: file,
-            configSha256: configSha(text, interp),
+            configSha256: text === undefined ? "missing" : configSha(text, interp),
             loaderSha256: sha256(loader),
             interpreterFile: interpreterFile(name),
         };
