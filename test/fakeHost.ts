@@ -156,6 +156,12 @@ export class FakeHost implements RemoteHost {
         return text.split(this.root).join("");
     }
 
+    /**
+     * When set (concurrent mode), every command's channel drops after this long, the way sshd ends a session whose
+     * connection is gone: its pipes are closed, nothing is killed; the command's next write gets SIGPIPE.
+     */
+    channelDropMs?: number;
+
     async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
         const stdin = opts.stdin === undefined ? undefined : opts.stdin.toString();
         this.commands.push({ command, stdin });
@@ -166,7 +172,10 @@ export class FakeHost implements RemoteHost {
             input: stdin === undefined ? "" : this.rewrite(stdin),
             env: { ...process.env, FAKE_ROOT: this.root, PATH: `${this.stubs}:${process.env.PATH}` },
             timeout: opts.timeoutMs ?? 60_000,
+            dropMs: this.channelDropMs,
         };
+        if (run.dropMs !== undefined && !this.concurrent)
+            throw new Error("FakeHost: channelDropMs needs concurrent mode");
         const r = this.concurrent
             ? await spawnAsync(args, run)
             : spawnSync("unshare", args, { ...run, encoding: "utf8" });
@@ -197,7 +206,7 @@ export class FakeHost implements RemoteHost {
 /** spawnSync's result, without blocking the event loop (FakeHost's concurrent mode). */
 function spawnAsync(
     args: string[],
-    run: { input: string; env: NodeJS.ProcessEnv; timeout: number },
+    run: { input: string; env: NodeJS.ProcessEnv; timeout: number; dropMs?: number },
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn("unshare", args, { env: run.env });
@@ -206,8 +215,19 @@ function spawnAsync(
         child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
         child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
         const timer = setTimeout(() => child.kill("SIGTERM"), run.timeout);
+        const drop =
+            run.dropMs === undefined
+                ? undefined
+                : setTimeout(() => {
+                      clearTimeout(timer);
+                      child.stdout.destroy();
+                      child.stderr.destroy();
+                      child.stdin.destroy();
+                      resolve({ status: 255, stdout, stderr: `${stderr}\nchannel dropped` });
+                  }, run.dropMs);
         child.on("close", (status) => {
             clearTimeout(timer);
+            if (drop) clearTimeout(drop);
             resolve({ status, stdout, stderr });
         });
         child.stdin.on("error", () => undefined); // a command that does not read its stdin

@@ -29,6 +29,7 @@ const EXIT_MEANING: Record<number, string> = {
     1: "failed",
     2: "usage error",
     3: "Apache rejected the configuration",
+    124: "timed out on the host (it was stopped there, and rolled back where it changes config)",
     126: "command cannot execute",
     127: "command not found",
 };

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { sh } from "./sh";
 import { tail, type RemoteHost } from "./host";
-import { APPLY_LOG, HOST_LOCK } from "../layout";
+import { APPLY_LOG, HOST_LOCK, STAGE_ROOT } from "../layout";
 
 /** native/ at the repository root, whether this runs compiled (dist/provider/remote) or from source. */
 const NATIVE_DIR = ((): string => {
@@ -77,9 +77,31 @@ function lockWaitS(): number {
 }
 
 /**
+ * Host side of runScript: the operation (on stdin) is saved in a root-only directory and run in a session of
+ * its own, its output going to files, bounded by `timeout` on the host. The SSH channel's shell only waits for
+ * it and then prints what it printed and exits with its code. A lost channel (a dropped link, Cancel, a timeout
+ * here) ends the waiting shell, never the operation: it finishes or rolls back on the host, holding the host
+ * lock until then, so the next run finds its result. Arguments: DIR LIMIT_S OP_ARGS...
+ */
+const DETACHED = `d=$1 limit=$2
+shift 2
+umask 077
+mkdir -p "\${d%/*}" && mkdir "$d" && cat >"$d/op.sh" || exit 1
+setsid sh -c 'd=$1 limit=$2; shift 2
+timeout -s TERM "$limit" sh "$d/op.sh" "$@" </dev/null >"$d/out" 2>"$d/err"
+echo $? >"$d/rc.new" && mv "$d/rc.new" "$d/rc"' sh "$d" "$limit" "$@" </dev/null >/dev/null 2>&1 &
+wait $!
+cat "$d/out"
+cat "$d/err" >&2
+rc=$(cat "$d/rc" 2>/dev/null || echo 255)
+rm -rf "$d"
+exit "$rc"`;
+
+/**
  * Runs an operation that changes the host; a non-zero exit throws a RemoteError named after it. Returns its
- * `key=value` facts. The script holds the host lock for its whole run (native/lib.sh `with_lock`): its command
- * line names the lock, the apply log, the wait and this process as the holder. The wait adds to the timeout.
+ * `key=value` facts. It runs detached from the SSH channel (DETACHED above) and holds the host lock for its
+ * whole run (native/lib.sh `with_lock`): its command line names the lock, the apply log, the wait and this
+ * process as the holder. The wait adds to the timeout.
  */
 export async function runScript(
     host: RemoteHost,
@@ -88,10 +110,13 @@ export async function runScript(
     opts: { timeoutMs?: number } = {},
 ): Promise<Record<string, string>> {
     const wait = lockWaitS();
+    const limitS = Math.ceil((opts.timeoutMs ?? RUN_TIMEOUT_MS) / 1000) + wait;
+    const dir = `${STAGE_ROOT}/op-${op}-${randomBytes(6).toString("hex")}`;
     const env = sh`MODWSGI_LOCK=${HOST_LOCK} MODWSGI_APPLY_LOG=${APPLY_LOG} MODWSGI_LOCK_WAIT=${wait} `;
-    const result = await host.exec(env + sh`MODWSGI_HOLDER=${holder} ` + scriptCommand(args), {
+    const result = await host.exec(env + sh`MODWSGI_HOLDER=${holder} sh -c ${DETACHED} sh ${dir} ${limitS} ${args}`, {
         stdin: scriptSource(op),
-        timeoutMs: (opts.timeoutMs ?? RUN_TIMEOUT_MS) + wait * 1000,
+        // The host's own limit ends it first; this one only covers a host that stopped answering.
+        timeoutMs: limitS * 1000 + 30_000,
         step: op,
     });
     return parseFacts(result.stdout);
