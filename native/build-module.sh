@@ -116,6 +116,8 @@ main() {
     built=existing
     if [ ! -x "$venv/bin/python" ] || [ "$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("mod_wsgi"))' 2>/dev/null)" != "$version" ]; then
         # The path names version, Python and archive, so the module Apache runs now is never touched here.
+        need_space "${TMPDIR:-/tmp}" 64 "pip's build of mod_wsgi" || exit 1
+        need_space "$venv" 64 "mod_wsgi's venv" || exit 1
         rm -rf "$venv"
         "$python" -m venv "$venv" || { rm -rf "$venv"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
         if "$venv/bin/pip" cache list --disable-pip-version-check "mod_wsgi-$version-*" 2>/dev/null | grep -q "mod_wsgi-$version-" && [ -z "$archive" ]; then

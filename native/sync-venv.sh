@@ -13,9 +13,15 @@ main() {
         [ "$have" = "$want" ] || { say "venv $venv has Python $have, want $want: recreating"; rm -rf "$venv"; }
     fi
     if [ ! -x "$venv/bin/python" ]; then
+        need_space "$venv" 64 "the venv $venv" || { rm -rf "$stage"; exit 1; }
         say "creating venv $venv with $python"
         mkdir -p "$(dirname "$venv")"
         "$python" -m venv "$venv" || { rm -rf "$stage"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
+    fi
+    # pip unpacks and builds under TMPDIR and installs into the venv: check both before it changes anything.
+    if ! need_space "${TMPDIR:-/tmp}" 64 "pip's temporary files" || ! need_space "$venv" 64 "the venv $venv"; then
+        rm -rf "$stage"
+        exit 1
     fi
     set -- --disable-pip-version-check -q --use-pep517 -r "$stage/requirements.txt"
     if [ -f "$stage/wheels.tar" ]; then

@@ -86,7 +86,13 @@ function lockWaitS(): number {
 const DETACHED = `d=$1 limit=$2
 shift 2
 umask 077
-mkdir -p "\${d%/*}" && mkdir "$d" && cat >"$d/op.sh" || exit 1
+mkdir -p "\${d%/*}" && mkdir "$d" && cat >"$d/op.sh" || {
+    rm -rf "$d"
+    s=\${d%/*}
+    df -Pk "$s" | awk -v d="$s" 'NR == 2 {
+        printf "the filesystem of %s (mounted on %s) has %d KiB free\\n", d, $6, $4 }' >&2
+    exit 1
+}
 setsid sh -c 'd=$1 limit=$2; shift 2
 timeout -s TERM "$limit" sh "$d/op.sh" "$@" </dev/null >"$d/out" 2>"$d/err"
 echo $? >"$d/rc.new" && mv "$d/rc.new" "$d/rc"' sh "$d" "$limit" "$@" </dev/null >/dev/null 2>&1 &

@@ -2,6 +2,7 @@
 // stdin, file writes, sudo for non-root users. Secrets travel only inside the SSH session (stdin, auth).
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import * as net from "node:net";
+import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
 import { type Connection, type Hop, checkHostKey, hopName, hops, poolKey } from "./connection";
 import { sh } from "./sh";
@@ -84,6 +85,15 @@ function forward(via: Client, to: Hop): Promise<Duplex> {
             err ? reject(new Error(`jump to ${to.host}:${to.port} failed: ${err.message}`)) : resolve(stream),
         ),
     );
+}
+
+/** A failed write's message; on a full disk it names the filesystem (the last stderr line is `MOUNT FREE_KIB`). */
+export function writeFailure(stderr: string, path: string): string {
+    const lines = stderr.trim().split("\n");
+    const df = /^(\/\S*) (\d+)$/.exec(lines[lines.length - 1] ?? "");
+    const message = (df ? lines.slice(0, -1) : lines).join("\n").trim();
+    if (!df || !/No space left on device/.test(message)) return message;
+    return `${message} (the filesystem of ${dirname(path)}, mounted on ${df[1]}, has ${df[2]} KiB free)`;
 }
 
 class Host implements RemoteHost {
@@ -270,11 +280,13 @@ class Host implements RemoteHost {
     /** Writes a file as root, atomically (temp + rename), content on stdin: never on a command line. */
     async writeFile(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
         const tmp = `${path}.modwsgi-tmp`;
+        // A failed write leaves no partial file behind; a full disk is named with what it has left.
         const r = await this.exec(
-            sh`umask 077 && cat >${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${path}`,
+            sh`umask 077 && { cat >${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${path}; } ` +
+                sh`|| { rc=$?; rm -f ${tmp}; df -Pk ${dirname(path)} | awk 'NR == 2 { print $6, $4 }' >&2; exit $rc; }`,
             { stdin: data, nothrow: true },
         );
-        if (r.code !== 0) throw new Error(`writing ${path} on ${this.name} failed: ${r.stderr.trim()}`);
+        if (r.code !== 0) throw new Error(`writing ${path} on ${this.name} failed: ${writeFailure(r.stderr, path)}`);
     }
 
     close() {

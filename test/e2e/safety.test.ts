@@ -2,6 +2,9 @@
 // still tracked by the engine, so the next up mounts it and destroy removes it; and an app's secret environment is
 // readable by its own daemon's user only, not by another daemon that shares Apache's Unix group.
 import { afterAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { REPO, Stack, destroyStacks, get, sandboxHost, ssh } from "./harness";
 
@@ -48,6 +51,29 @@ describe("failed steps stay tracked; secrets stay with their app", () => {
             expect(other.code).not.toBe(0);
             expect(other.stdout).not.toContain("tok-4f1c9e2a");
             expect(ssh(h, "runuser -u www-data -- cat /srv/modwsgi/safe/env.json").stdout).toContain("tok-4f1c9e2a");
+
+            // The stage filesystem full (a 512 KiB tmpfs): an upload of 2 MiB fails naming it; the app keeps its release.
+            const big = fs.mkdtempSync(path.join(os.tmpdir(), "big-app-"));
+            fs.cpSync(path.join(REPO, "test/e2e/programs/sources/app"), big, { recursive: true });
+            fs.writeFileSync(path.join(big, "blob.bin"), randomBytes(2 * 1024 * 1024));
+            s.config("source", big);
+            const release = ssh(h, "readlink /srv/modwsgi/safe/current").stdout;
+            const stage = "/var/lib/modwsgi/stage";
+            expect(ssh(h, `mkdir -p ${stage} && mount -t tmpfs -o size=512k,mode=700 tmpfs ${stage}`).code).toBe(0);
+            try {
+                const full = s.run(["up", "--yes", "--skip-preview"], "fail");
+                expect(full).toMatch(/No space left on device/);
+                expect(full).toMatch(
+                    /the filesystem of \/var\/lib\/modwsgi\/stage\/app-safe-[0-9a-f]+, mounted on \/var\/lib\/modwsgi\/stage, has \d+ KiB free/,
+                );
+                expect(ssh(h, "readlink /srv/modwsgi/safe/current").stdout).toBe(release);
+                expect((await get(`${url}/`)).status).toBe(200);
+                expect(ssh(h, `ls -A ${stage}`).stdout.trim()).toBe("");
+            } finally {
+                ssh(h, `umount ${stage}`);
+            }
+            s.up();
+            expect(ssh(h, "readlink /srv/modwsgi/safe/current").stdout).not.toBe(release);
 
             s.run(["destroy", "--yes", "--skip-preview"]);
             expect(ssh(h, "test -e /srv/modwsgi/safe").code).not.toBe(0);

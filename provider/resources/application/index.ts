@@ -29,6 +29,16 @@ import { archive, REMOTE_TREE_SHA, resolveSource, treeSha256 } from "./source";
 async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
     const stage = `${STAGE_ROOT}/app-${i.name}-${randomBytes(6).toString("hex")}`;
     await ctx.host.exec(sh`mkdir -p -m 700 ${stage}`);
+    try {
+        await stageAndRun(ctx, i, stage, old);
+    } catch (e) {
+        // deploy-app removes its stage itself; an upload that failed (a full disk) leaves it to us.
+        await removeOwned(ctx.host, [stage], "Application.source").catch(() => undefined);
+        throw e;
+    }
+}
+
+async function stageAndRun(ctx: Ctx, i: ApplicationInputs, stage: string, old?: ApplicationState) {
     if (!old || old.sourceSha256 !== i.sourceSha256) {
         const dir = resolveSource(i.source);
         const tgz = archive(dir);
