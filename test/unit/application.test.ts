@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { application } from "../../provider/resources/application";
@@ -33,6 +32,7 @@ import {
     vhostLink,
 } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
+import { appSource } from "../fixtures";
 import { PartialFailure } from "../../provider/partial";
 
 const uid = (user: string) => Number(execFileSync("getent", ["passwd", user]).toString().split(":")[2]);
@@ -68,10 +68,7 @@ describe("Application lifecycle (fake host)", () => {
     let src: string;
     beforeEach(() => {
         host = new FakeHost();
-        src = fs.mkdtempSync(path.join(os.tmpdir(), "app-src-"));
-        fs.writeFileSync(path.join(src, "app.wsgi"), "def application(environ, start_response):\n    return []\n");
-        fs.mkdirSync(path.join(src, "static"));
-        fs.writeFileSync(path.join(src, "static/site.css"), "body {}\n");
+        src = appSource(true);
         host.put(daemonFile("hello"), "WSGIDaemonProcess hello threads=5\n");
     });
     afterEach(() => {
@@ -344,8 +341,7 @@ describe("Application in a VirtualHost: moving from the include dir earlier rele
     let src: string;
     beforeEach(() => {
         host = new FakeHost();
-        src = fs.mkdtempSync(path.join(os.tmpdir(), "app-src-"));
-        fs.writeFileSync(path.join(src, "app.wsgi"), "def application(environ, start_response):\n    return []\n");
+        src = appSource();
         host.put(daemonFile("hello"), "WSGIDaemonProcess hello threads=5\n");
     });
     afterEach(() => {

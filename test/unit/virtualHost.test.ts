@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { inputs, normalize } from "../../provider/resources/virtualHost/schema";
 import { parse, render } from "../../provider/resources/virtualHost/render";
@@ -22,6 +21,7 @@ import {
     vhostLink,
 } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
+import { appSource } from "../fixtures";
 import { throwawayTls } from "../tlsMaterial";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
@@ -514,8 +514,7 @@ describe("VirtualHost include dir: out of reach of the module's modwsgi.d/*.conf
     let src: string;
     beforeEach(() => {
         host = new FakeHost();
-        src = fs.mkdtempSync(path.join(os.tmpdir(), "app-src-"));
-        fs.writeFileSync(path.join(src, "app.wsgi"), "def application(environ, start_response):\n    return []\n");
+        src = appSource();
         host.put("/etc/apache2/modwsgi.d/10-daemon-shop.conf", "WSGIDaemonProcess shop threads=5\n");
     });
     afterEach(() => {

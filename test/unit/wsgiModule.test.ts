@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { inputs } from "../../provider/resources/wsgiModule/schema";
 import { renderConf, renderLoad, venvFor } from "../../provider/resources/wsgiModule/render";
@@ -21,6 +20,7 @@ import {
     moduleArchive,
 } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
+import { modWsgiSdist } from "../fixtures";
 
 const mod = wsgiModule;
 const SHA = "a42d11ba45d2050ab456a474d034e938605ca76386233ef404daa8b0388ca60e";
@@ -325,12 +325,7 @@ describe("WsgiModule lifecycle (fake host)", () => {
     });
 
     it("sdist: uploads the archive once, builds from it, and delete removes the files, the venv and the archive", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdist-"));
-        fs.mkdirSync(path.join(dir, "mod_wsgi-6.1.1"));
-        fs.writeFileSync(path.join(dir, "mod_wsgi-6.1.1", "PKG-INFO"), "Name: mod_wsgi\nVersion: 6.1.1\n");
-        const archive = path.join(dir, "mod_wsgi-6.1.1.tar.gz");
-        execFileSync("tar", ["-czf", archive, "-C", dir, "mod_wsgi-6.1.1"]);
-        const sum = createHash("sha256").update(fs.readFileSync(archive)).digest("hex");
+        const { archive, sha256: sum } = modWsgiSdist("6.1.1");
         const sdist = inputs.parse({ source: "sdist", archive, sha256: sum, python: PY });
         const ctx = host.ctx();
         const state = await wsgiModule.create(ctx, sdist);
@@ -342,7 +337,7 @@ describe("WsgiModule lifecycle (fake host)", () => {
         await wsgiModule.delete(ctx, state);
         expect(host.exists(venvFor(sdist))).toBe(false);
         expect(host.exists(MODULE_SRC)).toBe(false);
-        fs.rmSync(dir, { recursive: true, force: true });
+        fs.rmSync(path.dirname(archive), { recursive: true, force: true });
     });
 
     it("delete removes both files, both links and the venv, with a full restart; read then says gone", async () => {
@@ -413,15 +408,10 @@ describe("WsgiModule lifecycle (fake host)", () => {
 
     it("url: credentials in the url never reach a command line, a log or an error", async () => {
         const SECRET = "s3cr3t-Pa55";
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "url-"));
-        fs.mkdirSync(path.join(dir, "mod_wsgi-6.1.1"));
-        fs.writeFileSync(path.join(dir, "mod_wsgi-6.1.1", "PKG-INFO"), "Name: mod_wsgi\nVersion: 6.1.1\n");
-        const archive = path.join(dir, "mod_wsgi-6.1.1.tar.gz");
-        execFileSync("tar", ["-czf", archive, "-C", dir, "mod_wsgi-6.1.1"]);
-        const sum = createHash("sha256").update(fs.readFileSync(archive)).digest("hex");
+        const { archive, sha256: sum } = modWsgiSdist("6.1.1", "url-");
         fs.mkdirSync(path.dirname(host.local(moduleArchive(sum))), { recursive: true });
         fs.copyFileSync(archive, host.local(moduleArchive(sum)));
-        fs.rmSync(dir, { recursive: true, force: true });
+        fs.rmSync(path.dirname(archive), { recursive: true, force: true });
         const url = `https://deploy:${SECRET}@mirror.example.org/mod_wsgi-6.1.1.tar.gz`;
         const ctx = host.ctx();
 
