@@ -195,7 +195,7 @@ export interface WsgiModuleArgs {
     version?: string;
     /** source `sdist`: local path of the mod_wsgi source archive (mod_wsgi-X.Y.Z.tar.gz). */
     archive?: string;
-    /** source `url`: where the host downloads the source archive from. */
+    /** source `url`: where the host downloads the source archive from (stored encrypted). */
     url?: string;
     /** SHA-256 of the archive (`sdist`, `url`): checked here at preview and on the host before building. */
     sha256?: string;
@@ -215,7 +215,7 @@ export class WsgiModule extends pulumi.CustomResource {
     declare readonly version: pulumi.Output<string>;
     /** source `sdist`: local path of the mod_wsgi source archive (mod_wsgi-X.Y.Z.tar.gz). */
     declare readonly archive: pulumi.Output<string>;
-    /** source `url`: where the host downloads the source archive from. */
+    /** source `url`: where the host downloads the source archive from (stored encrypted). */
     declare readonly url: pulumi.Output<string>;
     /** SHA-256 of the archive (`sdist`, `url`): checked here at preview and on the host before building. */
     declare readonly sha256: pulumi.Output<string>;
@@ -241,7 +241,7 @@ export class WsgiModule extends pulumi.CustomResource {
     declare readonly pythonAbi: pulumi.Output<string>;
     /** SHA-256 of the managed LoadModule and include files. */
     declare readonly configSha256: pulumi.Output<string>;
-    static readonly secrets = [] as const;
+    static readonly secrets = ["url"] as const;
     static readonly outputs = [
         "buildWheelsSha256",
         "venv",

@@ -36,6 +36,7 @@ describe("declared secrets", () => {
                 "Hop.privateKeyPassphrase",
                 "Tls.privateKey",
                 "VirtualHost.tls",
+                "WsgiModule.url",
                 "config.password",
                 "config.privateKey",
                 "config.privateKeyPassphrase",
@@ -48,7 +49,7 @@ describe("declared secrets", () => {
         const byType = Object.fromEntries(resources.map((r) => [r.token.split(":")[2], secretInputs(r)]));
         expect(byType).toEqual({
             ApacheHost: [],
-            WsgiModule: [],
+            WsgiModule: ["url"],
             PythonEnv: [],
             DaemonProcess: [],
             VirtualHost: ["tls"],

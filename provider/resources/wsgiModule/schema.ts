@@ -1,6 +1,7 @@
 // WsgiModule inputs and outputs: where mod_wsgi comes from (the package index, an uploaded or downloaded
 // source archive, or Debian's package), the Python it is built against, and what the host reports back.
 import { z } from "zod";
+import { secret } from "../../zodwalk";
 import { absPath } from "../../apache";
 
 const SOURCES = ["pypi", "sdist", "url", "distro"] as const;
@@ -37,15 +38,18 @@ export const inputs = z
             .min(1)
             .optional()
             .describe("source `sdist`: local path of the mod_wsgi source archive (mod_wsgi-X.Y.Z.tar.gz)."),
-        url: z
-            .string()
-            .max(2048)
-            .regex(
-                /^https?:\/\/[A-Za-z0-9._~:/?#[\]@!$&'()*+,;=%-]+$/,
-                "must be an http(s) URL without spaces or quotes",
-            )
+        // Secret: a URL may carry credentials (https://user:token@host/...); state keeps it encrypted.
+        url: secret(
+            z
+                .string()
+                .max(2048)
+                .regex(
+                    /^https?:\/\/[A-Za-z0-9._~:/?#[\]@!$&'()*+,;=%-]+$/,
+                    "must be an http(s) URL without spaces or quotes",
+                ),
+        )
             .optional()
-            .describe("source `url`: where the host downloads the source archive from."),
+            .describe("source `url`: where the host downloads the source archive from (stored encrypted)."),
         sha256: sha256Hex()
             .optional()
             .describe(
