@@ -101,5 +101,10 @@ export const STAGE_ROOT = "/var/lib/modwsgi/stage";
 
 /** One writer per host: every native operation that changes the host holds this lock for its whole run. */
 export const HOST_LOCK = "/run/lock/modwsgi.lock";
+/**
+ * Where a running operation keeps its script and output (runtime state: tmpfs, gone at reboot, never on the disk a
+ * failed preflight must leave unchanged). Each operation removes its own directory.
+ */
+export const OPS_DIR = "/run/modwsgi/ops";
 /** A line when an operation takes HOST_LOCK and one when it lets go: UTC time, operation, exit code, holder. */
 export const APPLY_LOG = "/var/log/modwsgi/apply.log";

@@ -20,6 +20,7 @@ const ROOTS = [
     "/opt/modwsgi",
     "/srv/modwsgi",
     "/run/lock",
+    "/run/modwsgi",
     // Off in the fake: lib.sh then drives the apache2ctl stub, never a real systemctl.
     "/run/systemd",
 ];

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { sh } from "./sh";
 import { tail, type RemoteHost } from "./host";
-import { APPLY_LOG, HOST_LOCK, STAGE_ROOT } from "../layout";
+import { APPLY_LOG, HOST_LOCK, OPS_DIR } from "../layout";
 
 /** native/ at the repository root, whether this runs compiled (dist/provider/remote) or from source. */
 const NATIVE_DIR = ((): string => {
@@ -79,12 +79,15 @@ function lockWaitS(): number {
 /**
  * Host side of runScript: the operation (on stdin) is saved in a root-only directory and run in a session of
  * its own, its output going to files, bounded by `timeout` on the host. The SSH channel's shell only waits for
- * it and then prints what it printed and exits with its code. A lost channel (a dropped link, Cancel, a timeout
+ * it and then prints what it printed and exits with its code (when that shell is gone, the operation removes
+ * its directory itself). A lost channel (a dropped link, Cancel, a timeout
  * here) ends the waiting shell, never the operation: it finishes or rolls back on the host, holding the host
  * lock until then, so the next run finds its result. Arguments: DIR LIMIT_S OP_ARGS...
  */
 const DETACHED = `d=$1 limit=$2
 shift 2
+# A closed channel must not stop this shell before it removed the operation's directory.
+trap '' PIPE HUP
 umask 077
 mkdir -p "\${d%/*}" && mkdir "$d" && cat >"$d/op.sh" || {
     rm -rf "$d"
@@ -93,9 +96,10 @@ mkdir -p "\${d%/*}" && mkdir "$d" && cat >"$d/op.sh" || {
         printf "the filesystem of %s (mounted on %s) has %d KiB free\\n", d, $6, $4 }' >&2
     exit 1
 }
-setsid sh -c 'd=$1 limit=$2; shift 2
+setsid sh -c 'd=$1 limit=$2 waiter=$3; shift 3
 timeout -s TERM "$limit" sh "$d/op.sh" "$@" </dev/null >"$d/out" 2>"$d/err"
-echo $? >"$d/rc.new" && mv "$d/rc.new" "$d/rc"' sh "$d" "$limit" "$@" </dev/null >/dev/null 2>&1 &
+echo $? >"$d/rc.new" && mv "$d/rc.new" "$d/rc"
+kill -0 "$waiter" 2>/dev/null || rm -rf "$d"' sh "$d" "$limit" "$$" "$@" </dev/null >/dev/null 2>&1 &
 wait $!
 cat "$d/out"
 cat "$d/err" >&2
@@ -117,7 +121,7 @@ export async function runScript(
 ): Promise<Record<string, string>> {
     const wait = lockWaitS();
     const limitS = Math.ceil((opts.timeoutMs ?? RUN_TIMEOUT_MS) / 1000) + wait;
-    const dir = `${STAGE_ROOT}/op-${op}-${randomBytes(6).toString("hex")}`;
+    const dir = `${OPS_DIR}/${op}-${randomBytes(6).toString("hex")}`;
     const env = sh`MODWSGI_LOCK=${HOST_LOCK} MODWSGI_APPLY_LOG=${APPLY_LOG} MODWSGI_LOCK_WAIT=${wait} `;
     const result = await host.exec(env + sh`MODWSGI_HOLDER=${holder} sh -c ${DETACHED} sh ${dir} ${limitS} ${args}`, {
         stdin: scriptSource(op),

@@ -2,7 +2,7 @@
 // timeout), the operation still finishes on the host, releases the lock and leaves nothing behind.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
-import { APPLY_LOG, STAGE_ROOT } from "../../provider/layout";
+import { APPLY_LOG, OPS_DIR, STAGE_ROOT } from "../../provider/layout";
 import { runScript } from "../../provider/remote/scripts";
 import { FakeHost } from "../fakeHost";
 
@@ -79,7 +79,8 @@ describe("detached host operations", () => {
 function stages(host: FakeHost): string[] {
     const out: string[] = [];
     try {
-        for (const e of fs.readdirSync(host.local(STAGE_ROOT))) out.push(e);
+        for (const dir of [STAGE_ROOT, OPS_DIR])
+            if (fs.existsSync(host.local(dir))) for (const e of fs.readdirSync(host.local(dir))) out.push(e);
     } catch {
         /* no stage root yet */
     }
