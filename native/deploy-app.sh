@@ -13,6 +13,10 @@ main() {
     with_lock deploy-app
     dir=$1 stage=$2 hash=$3 user=$4
     changed=false
+    # Resolved before anything changes: an unknown user must not leave a new release switched in.
+    if [ -f "$stage/env.json" ]; then
+        uid=$(uid_of "$user") || { rm -rf "$stage"; die "user $user of the daemon process does not exist"; }
+    fi
     mkdir -p "$dir/releases"
     chmod 755 "$dir" "$dir/releases"
     if [ -f "$stage/source.tgz" ]; then
@@ -35,7 +39,6 @@ main() {
         changed=true
     fi
     if [ -f "$stage/env.json" ]; then
-        uid=$(uid_of "$user") || { rm -rf "$stage"; die "user $user of the daemon process does not exist"; }
         if ! cmp -s "$stage/env.json" "$dir/env.json"; then changed=true; fi
         install -m 400 -o "$uid" -g 0 "$stage/env.json" "$dir/env.json"
     fi

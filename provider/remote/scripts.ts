@@ -71,8 +71,9 @@ export function setHolder(h: string): void {
 function lockWaitS(): number {
     const v = process.env.MODWSGI_LOCK_WAIT;
     if (v === undefined || v === "") return LOCK_WAIT_S;
-    if (!/^[0-9]{1,6}$/.test(v))
-        throw new Error(`MODWSGI_LOCK_WAIT: not a whole number of seconds: ${JSON.stringify(v)}`);
+    // Below an hour: apply-config sweeps stage directories older than that, and a waiting operation's stage must stay.
+    if (!/^[0-9]{1,4}$/.test(v) || Number(v) > 3000)
+        throw new Error(`MODWSGI_LOCK_WAIT: not a whole number of seconds up to 3000: ${JSON.stringify(v)}`);
     return Number(v);
 }
 
@@ -96,7 +97,7 @@ mkdir -p "\${d%/*}" && mkdir "$d" && cat >"$d/op.sh" || {
         printf "the filesystem of %s (mounted on %s) has %d KiB free\\n", d, $6, $4 }' >&2
     exit 1
 }
-setsid sh -c 'd=$1 limit=$2 waiter=$3; shift 3
+setsid -w sh -c 'd=$1 limit=$2 waiter=$3; shift 3
 timeout -s TERM "$limit" sh "$d/op.sh" "$@" </dev/null >"$d/out" 2>"$d/err"
 echo $? >"$d/rc.new" && mv "$d/rc.new" "$d/rc"
 kill -0 "$waiter" 2>/dev/null || rm -rf "$d"' sh "$d" "$limit" "$$" "$@" </dev/null >/dev/null 2>&1 &
@@ -125,8 +126,9 @@ export async function runScript(
     const env = sh`MODWSGI_LOCK=${HOST_LOCK} MODWSGI_APPLY_LOG=${APPLY_LOG} MODWSGI_LOCK_WAIT=${wait} `;
     const result = await host.exec(env + sh`MODWSGI_HOLDER=${holder} sh -c ${DETACHED} sh ${dir} ${limitS} ${args}`, {
         stdin: scriptSource(op),
-        // The host's own limit ends it first; this one only covers a host that stopped answering.
-        timeoutMs: limitS * 1000 + 30_000,
+        // The host's own limit ends it first, and a stopped config transaction still rolls back and restarts Apache
+        // (up to about a minute): this one only covers a host that stopped answering.
+        timeoutMs: limitS * 1000 + 120_000,
         step: op,
     });
     return parseFacts(result.stdout);

@@ -145,6 +145,16 @@ describe("Application lifecycle (fake host)", () => {
         expect(fs.readdirSync(host.local(STAGE_ROOT))).toEqual([]);
     });
 
+    it("a create whose deploy fails is tracked as partial state; an unknown user switches no release in", async () => {
+        host.put(daemonFile("hello"), "WSGIDaemonProcess hello user=no-such-user\n");
+        const err = await application.create(host.ctx(), app()).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(PartialFailure);
+        expect((err as PartialFailure).state).toMatchObject({ sourceSha256: "missing", configSha256: "" });
+        // The user is resolved before anything changes: no release, no `current`, nothing for read to find.
+        expect(host.exists(appCurrent("hello"))).toBe(false);
+        expect(await application.read(host.ctx(), "hello", undefined)).toBeNull();
+    });
+
     it("the next apply re-owns env.json after the daemon's user changed, without restarting the group", async () => {
         const ctx = host.ctx();
         const i = app({ environment: { SECRET: "s" } });

@@ -62,6 +62,17 @@ describe("detached host operations", () => {
         }
     });
 
+    it("refuses a lock wait the stage sweep could overtake (an hour), or one that is not a number", async () => {
+        for (const bad of ["3601", "abc", "-1"]) {
+            process.env.MODWSGI_LOCK_WAIT = bad;
+            try {
+                await expect(runScript(host, "ensure-packages", [])).rejects.toThrow(/MODWSGI_LOCK_WAIT/);
+            } finally {
+                delete process.env.MODWSGI_LOCK_WAIT;
+            }
+        }
+    });
+
     it("an operation still running past its limit is stopped on the host, and its transaction rolled back", async () => {
         const args = slowTransaction(30);
         const started = Date.now();

@@ -86,7 +86,17 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
     if (!old) {
         // Create: the code first, so the mount never serves an app that is not there. When Apache then rejects
         // the mount, the code and its secrets are on the host: the engine must track them (and destroy removes them).
-        await deploy(ctx, i);
+        // A deploy that failed may still have put code and env.json there (or may still finish on the host after a
+        // lost connection): tracked too, unmounted; Read says gone when nothing is there.
+        try {
+            await deploy(ctx, i);
+        } catch (e) {
+            throw new PartialFailure(
+                reason(e),
+                { ...applied, sourceSha256: "missing", configSha256: "" },
+                { cause: e },
+            );
+        }
         try {
             await mount(ctx, i, file);
         } catch (e) {
