@@ -23,20 +23,21 @@ print("python_shared=%s" % (1 if sysconfig.get_config_var("Py_ENABLE_SHARED") el
 # python_fact PYTHON KEY: one of python_info's facts (empty when the interpreter cannot run).
 python_fact() { python_info "$1" 2>/dev/null | sed -n "s/^$2=//p"; }
 
-# disk_free DIR: "the filesystem of DIR (mounted on M) has N MiB free", for messages (DIR may not exist yet).
-disk_free() {
+# df_of DIR: "FREE_KIB MOUNT_POINT" of the filesystem DIR is on (or would be: DIR may not exist yet).
+df_of() {
     d=$1
     while [ ! -d "$d" ]; do d=$(dirname "$d"); done
-    df -Pk "$d" 2>/dev/null | awk -v d="$1" 'NR == 2 { printf "the filesystem of %s (mounted on %s) has %d MiB free", d, $6, $4 / 1024 }'
+    df -Pk "$d" 2>/dev/null | awk 'NR == 2 { print $4, $6 }'
 }
 
 # need_space DIR MIB WHAT: succeeds when DIR's filesystem has MIB free; else says so, naming the filesystem.
 need_space() {
-    d=$1
-    while [ ! -d "$d" ]; do d=$(dirname "$d"); done
-    kib=$(df -Pk "$d" 2>/dev/null | awk 'NR == 2 { print $4 }')
-    [ "${kib:-0}" -ge $(($2 * 1024)) ] && return 0
-    printf 'error: not enough disk space for %s: %s, %s MiB needed\n' "$3" "$(disk_free "$1")" "$2" >&2
+    free=$(df_of "$1")
+    kib=${free%% *} mnt=${free#* }
+    case $kib in '' | *[!0-9]*) kib=0 mnt='?' ;; esac
+    [ "$kib" -ge $(($2 * 1024)) ] && return 0
+    printf 'error: not enough disk space for %s: the filesystem of %s (mounted on %s) has %d MiB free, %s MiB needed\n' \
+        "$3" "$1" "$mnt" $((kib / 1024)) "$2" >&2
     return 1
 }
 

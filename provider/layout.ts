@@ -96,6 +96,23 @@ export const APP_FILE_NAME = /^2[0-9]-app-[A-Za-z0-9][A-Za-z0-9_.-]*\.conf$/;
 /** Server scope even when the mount is in a vhost: mod_wsgi reads <WSGIInterpreterOptions> nowhere else. */
 export const interpreterFile = (name: string) => `${MODWSGI_D}/18-interp-${name}.conf`;
 
+/** Letters, digits and `_ . @ + -` in each component: what every path above is made of. */
+const COMPONENT = /^[A-Za-z0-9_.@+-]+$/;
+
+/**
+ * Why `p` is not a path this provider may hand to a host script (a manifest line, a removal), or undefined:
+ * absolute, no empty, `.` or `..` component, and only characters that need no quoting anywhere.
+ */
+export function hostPathError(p: string): string | undefined {
+    if (typeof p !== "string" || !p.startsWith("/")) return `${JSON.stringify(p)} is not an absolute path`;
+    const parts = p.slice(1).split("/");
+    if (parts.some((c) => c === "" || c === "." || c === ".."))
+        return `${JSON.stringify(p)} has an empty, . or .. component (a trailing or double slash, or a way up)`;
+    if (!parts.every((c) => COMPONENT.test(c)))
+        return `${JSON.stringify(p)} has characters other than letters, digits and _ . @ + -`;
+    return undefined;
+}
+
 /** Staged uploads (files, archives, secrets) before a script moves them into place: root-only, per operation. */
 export const STAGE_ROOT = "/var/lib/modwsgi/stage";
 

@@ -49,18 +49,6 @@ export const daemonGroupFile = (group: string): Fact<string | undefined> => {
     };
 };
 
-/** The Unix group a daemon group's processes run as, from its `group=` option; Apache's (www-data) by default. */
-export function parseDaemonUnixGroup(text: string | undefined): string {
-    return (text && wsgiDirective(text, "WSGIDaemonProcess", 1)?.options.get("group")) || "www-data";
-}
-
-/** The Unix group of the DaemonProcess `group` (its managed file). */
-export const daemonUnixGroup = (group: string): Fact<string> => ({
-    name: "daemon group",
-    command: sh`cat ${daemonFile(group)}`,
-    parse: (r) => parseDaemonUnixGroup(r.code === 0 ? r.stdout : undefined),
-});
-
 /** The user a daemon group's processes run as (a name or `#uid`), from its `user=`; Apache's (www-data) by default. */
 export function parseDaemonUser(text: string | undefined): string {
     return (text && wsgiDirective(text, "WSGIDaemonProcess", 1)?.options.get("user")) || "www-data";

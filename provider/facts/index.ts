@@ -4,13 +4,11 @@ export { loadedModule, moduleBuild, parseLoad, parseModuleBuild, type LoadedModu
 export { parsePythonInfo, parseVenv, venvState, type PythonInfo, type VenvState } from "./python";
 export {
     daemonGroupFile,
-    daemonUnixGroup,
     daemonUser,
     fileOwner,
     hostFacts,
     ownedBy,
     listenPorts,
-    parseDaemonUnixGroup,
     parseDaemonUser,
     parseOwner,
     parseListenPorts,

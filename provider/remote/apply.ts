@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { runScript } from "./scripts";
 import { RemoteError, type RemoteHost } from "./host";
 import { sh } from "./sh";
-import { STAGE_ROOT } from "../layout";
+import { STAGE_ROOT, hostPathError } from "../layout";
 
 export type Change =
     | { op: "put"; target: string; content: string; mode?: number }
@@ -14,10 +14,10 @@ export type Change =
 
 export type Reload = "graceful" | "restart" | "none";
 
-const SAFE_PATH = /^\/[A-Za-z0-9_./@+-]+$/;
-
+/** A manifest path: the script reads its lines as space-separated words, so a path must be one plain word. */
 function checkPath(p: string): string {
-    if (!SAFE_PATH.test(p) || p.includes("/../")) throw new Error(`unsafe remote path ${JSON.stringify(p)}`);
+    const why = hostPathError(p);
+    if (why) throw new Error(`unsafe remote path: ${why}`);
     return p;
 }
 

@@ -4,7 +4,6 @@ import {
     gather,
     gatherAll,
     loadedModule,
-    parseDaemonUnixGroup,
     parseDaemonUser,
     parseOwner,
     ownedBy,
@@ -91,15 +90,6 @@ describe("fact parsers", () => {
         ["version=\nmodule_sha256=ff00\n", { version: undefined, python: undefined, moduleSha256: "ff00" }],
     ])("parseModuleBuild(%j)", (out, want) => {
         expect(parseModuleBuild(parseFacts(out))).toEqual(want);
-    });
-
-    it.each([
-        ["WSGIDaemonProcess api threads=5 group=apigroup user=api\n", "apigroup"],
-        ['WSGIDaemonProcess api group="#1001"\n', "#1001"],
-        ["WSGIDaemonProcess api threads=5\n", "www-data"],
-        [undefined, "www-data"],
-    ])("parseDaemonUnixGroup(%j) = %s", (text, want) => {
-        expect(parseDaemonUnixGroup(text)).toBe(want);
     });
 
     it.each([

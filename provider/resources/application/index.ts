@@ -11,7 +11,7 @@ import { compareVersions, requireSupported } from "../../versions";
 import { deepEqual, defineResource, type Ctx } from "../../resource";
 import { PartialFailure } from "../../partial";
 import { STAGE_ROOT, appCurrent, appDir, appEnvFile, appFile, appLoader, interpreterFile } from "../../layout";
-import { daemonGroupFile, daemonUser, fileOwner, gather, gatherAll, loadedModule, ownedBy } from "../../facts";
+import { daemonGroupFile, daemonUser, fileOwner, gatherAll, loadedModule, ownedBy } from "../../facts";
 import { inputs, outputs, type ApplicationInputs, type ApplicationState } from "./schema";
 import {
     configSha,
@@ -26,11 +26,12 @@ import {
 } from "./render";
 import { archive, REMOTE_TREE_SHA, resolveSource, treeSha256 } from "./source";
 
-async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
+/** `user`: the daemon group's user, who alone may read env.json (checkHost read it). */
+async function deploy(ctx: Ctx, i: ApplicationInputs, user: string, old?: ApplicationState) {
     const stage = `${STAGE_ROOT}/app-${i.name}-${randomBytes(6).toString("hex")}`;
     await ctx.host.exec(sh`mkdir -p -m 700 ${stage}`);
     try {
-        await stageAndRun(ctx, i, stage, old);
+        await stageAndRun(ctx, i, stage, user, old);
     } catch (e) {
         // deploy-app removes its stage itself; an upload that failed (a full disk) leaves it to us.
         await removeOwned(ctx.host, [stage], "Application.source").catch(() => undefined);
@@ -38,7 +39,7 @@ async function deploy(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState) {
     }
 }
 
-async function stageAndRun(ctx: Ctx, i: ApplicationInputs, stage: string, old?: ApplicationState) {
+async function stageAndRun(ctx: Ctx, i: ApplicationInputs, stage: string, user: string, old?: ApplicationState) {
     if (!old || old.sourceSha256 !== i.sourceSha256) {
         const dir = resolveSource(i.source);
         const tgz = archive(dir);
@@ -49,8 +50,6 @@ async function stageAndRun(ctx: Ctx, i: ApplicationInputs, stage: string, old?: 
     }
     await ctx.host.writeFile(`${stage}/wsgi.py`, renderLoader(i), 0o644);
     await ctx.host.writeFile(`${stage}/env.json`, renderEnv(i.environment), 0o600);
-    // Only the daemon's user may read env.json (its Unix group, www-data by default, is shared).
-    const user = await gather(ctx.host, daemonUser(i.processGroup));
     const facts = await runScript(ctx.host, "deploy-app", [appDir(i.name), stage, i.sourceSha256!, user]);
     if (old && facts.restarted === "true")
         ctx.log.info(`daemon group ${i.processGroup} restarts on its next request (code or environment changed)`);
@@ -82,14 +81,14 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
         loaderSha256: sha256(renderLoader(i)),
         interpreterFile: interpreterFile(i.name),
     };
-    const { envOwned } = await checkHost(ctx, i);
+    const { envOwned, user } = await checkHost(ctx, i);
     if (!old) {
         // Create: the code first, so the mount never serves an app that is not there. When Apache then rejects
         // the mount, the code and its secrets are on the host: the engine must track them (and destroy removes them).
         // A deploy that failed may still have put code and env.json there (or may still finish on the host after a
         // lost connection): tracked too, unmounted; Read says gone when nothing is there.
         try {
-            await deploy(ctx, i);
+            await deploy(ctx, i, user);
         } catch (e) {
             throw new PartialFailure(
                 reason(e),
@@ -116,7 +115,7 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
     // A deploy also gives env.json to the daemon's current user, when that user changed since.
     if (codeOrEnv || !envOwned) {
         try {
-            await deploy(ctx, i, old);
+            await deploy(ctx, i, user, old);
         } catch (e) {
             if (!configChanged) throw e;
             const code = {
@@ -135,7 +134,7 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
  * mount's group (by a DaemonProcess, or by hand), and for interpreter options a module and Python that know them.
  * Also whether env.json belongs to the daemon's user (false when it is missing).
  */
-async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<{ envOwned: boolean }> {
+async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<{ envOwned: boolean; user: string }> {
     const [groupFile, load, user, owner] = await gatherAll(ctx.host, [
         daemonGroupFile(i.processGroup),
         loadedModule,
@@ -150,7 +149,7 @@ async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<{ envOwned: bo
                 `(processGroup: daemon.name), so it exists first`,
         );
     }
-    if (!i.interpreterOptions || load === undefined) return { envOwned }; // no module yet: configtest decides
+    if (!i.interpreterOptions || load === undefined) return { envOwned, user }; // no module yet: configtest decides
     requireSupported("Application", i, load.version);
     const py = /^cpython-(\d)(\d+)/.exec(load.abi);
     if (i.interpreterOptions.perInterpreterGil && py && compareVersions(`${py[1]}.${py[2]}`, "3.12") < 0) {
@@ -159,7 +158,7 @@ async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<{ envOwned: bo
                 `the module on ${ctx.host.name} runs ${py[1]}.${py[2]} (WSGI0198)`,
         );
     }
-    return { envOwned };
+    return { envOwned, user };
 }
 
 export const application = defineResource<ApplicationInputs, ApplicationState>({
