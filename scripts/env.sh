@@ -17,7 +17,7 @@ if [ ! -x "$REPO/node_modules/.bin/node" ] || [ "$REPO/package-lock.json" -nt "$
 fi
 
 missing=()
-for pair in debootstrap:debootstrap nft:nftables zstd:zstd ssh:openssh-client curl:curl shellcheck:shellcheck; do
+for pair in debootstrap:debootstrap nft:nftables zstd:zstd ssh:openssh-client curl:curl shellcheck:shellcheck wrk:wrk; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

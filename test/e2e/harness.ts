@@ -244,3 +244,39 @@ export class Stack {
         return this.run(["stack", "output", name]).trim();
     }
 }
+
+export interface WrkResult {
+    requests: number;
+    /** Responses outside 2xx/3xx. */
+    non2xx: number;
+    /** wrk's socket errors: connect + read + write + timeout. */
+    socketErrors: number;
+    text: string;
+}
+
+/** Parses wrk's summary (it prints the error lines only when they are not zero). */
+export function parseWrk(text: string): WrkResult {
+    const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN);
+    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
+    const s = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+    const socketErrors = s ? s.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+    return { requests, non2xx, socketErrors, text };
+}
+
+/**
+ * Starts wrk (Debian's package) against `url` with keep-alive connections until stop(), which interrupts it
+ * (wrk prints its summary on SIGINT) and returns the parsed summary. Bounded by `maxSeconds` either way.
+ */
+export function startWrk(url: string, connections = 16, maxSeconds = 900): { stop: () => Promise<WrkResult> } {
+    const child = spawn("wrk", ["-t2", `-c${connections}`, `-d${maxSeconds}s`, url]);
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const done = new Promise<WrkResult>((resolve) => child.on("close", () => resolve(parseWrk(out))));
+    return {
+        stop: () => {
+            child.kill("SIGINT");
+            return done;
+        },
+    };
+}

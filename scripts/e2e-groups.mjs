@@ -1,0 +1,28 @@
+// Prints the end-to-end test files in groups that share no sandbox host, one group per line (file paths separated
+// by spaces). A file's hosts are the "hN" string literals it names; files that share a host, directly or through
+// another file, land in one group and run one after another, while the groups run side by side (scripts/test.sh).
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const dir = path.resolve(import.meta.dirname, "../test/e2e");
+const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".test.ts"))
+    .sort();
+const parent = new Map();
+const find = (x) => {
+    while (parent.get(x) !== x) x = parent.get(x);
+    return x;
+};
+const union = (a, b) => parent.set(find(a), find(b));
+for (const f of files) {
+    parent.set(f, f);
+    const hosts = new Set(fs.readFileSync(path.join(dir, f), "utf8").match(/(?<=["'`])h\d+(?=["'`])/g) ?? []);
+    for (const h of hosts) {
+        if (!parent.has(h)) parent.set(h, h);
+        union(f, h);
+    }
+}
+const groups = new Map();
+for (const f of files) groups.set(find(f), [...(groups.get(find(f)) ?? []), `test/e2e/${f}`]);
+for (const g of groups.values()) console.log(g.join(" "));
