@@ -1,58 +1,168 @@
 # shellcheck shell=sh
-# deploy-app: put an application's files in place and restart only its daemon group when any changed.
-#   - a new release from an uploaded archive (verified against its tree hash), switched in atomically
-#     through the `current` symlink;
-#   - the generated loader wsgi.py (what WSGIScriptAlias points at);
-#   - env.json with the app's environment: mode 400, owned by the daemon's user (group root), as its Unix
-#     group (www-data by default) is shared by every Apache child and every daemon without a group of its own.
-#     The owner is set again on every deploy, unchanged content or not, so a changed user can read it.
-# Usage: deploy-app.sh APP_DIR STAGE_DIR TREE_SHA256 USER
-#   USER is the daemon's user= (a name or mod_wsgi's #uid).
-#   STAGE_DIR may hold source.tgz, wsgi.py and env.json; each one present is installed.
+# deploy-app: prepare a release completely, switch to it, check it, and switch back when the check fails.
+#   1. the release: from an uploaded archive (verified against its tree hash), or one already on the host (an
+#      instant rollback, no upload). A new release gets links to the app's data directories and runs its release
+#      commands (as the daemon's user) before anything live changes; a command that fails removes the release.
+#   2. the switch: the loader wsgi.py, env.json (mode 400, owned by the daemon's user, set again on every deploy so
+#      a changed user can read it) and the `current` symlink, the earlier ones kept as *.prev; then the loader is
+#      touched: mod_wsgi restarts only this app's daemon group, re-queueing the requests it interrupts.
+#   3. the health check (when given): GET through Apache on loopback; on failure the previous release, loader and
+#      environment come back and the error shows the tail of Apache's error log.
+#   4. releases beyond KEEP are removed, never the current or the previous one.
+# Usage: deploy-app.sh APP_DIR STAGE_DIR TREE_SHA256 USER PYTHON_HOME KEEP DATA_DIRS [URL HOST EXPECT TIMEOUT]
+#   USER is the daemon's user= (a name or mod_wsgi's #uid); PYTHON_HOME its python-home ("" for none);
+#   DATA_DIRS names separated by spaces ("" for none). STAGE_DIR may hold source.tgz, commands.json, wsgi.py
+#   and env.json. EXPECT is a status code or "" (any status below 500).
 main() {
     with_lock deploy-app
-    dir=$1 stage=$2 hash=$3 user=$4
-    changed=false
+    dir=$1 stage=$2 hash=$3 user=$4 home=$5 keep=$6 data=$7
+    shift 7
+    rel="$dir/releases/$hash"
     # Resolved before anything changes: an unknown user must not leave a new release switched in.
-    if [ -f "$stage/env.json" ]; then
-        uid=$(uid_of "$user") || { rm -rf "$stage"; die "user $user of the daemon process does not exist"; }
-    fi
+    uid=$(uid_of "$user") || { rm -rf "$stage"; die "user $user of the daemon process does not exist"; }
+    gid=$(gid_of "$uid")
     mkdir -p "$dir/releases"
     chmod 755 "$dir" "$dir/releases"
+    for d in $data; do
+        mkdir -p "$dir/data/$d"
+        chown "$uid:$gid" "$dir/data/$d"
+        chmod 750 "$dir/data/$d"
+    done
+    [ ! -d "$dir/data" ] || chmod 755 "$dir/data"
+
+    # A release whose commands never finished (a lost host, a killed run) is not a release.
+    if [ -e "$rel.pending" ]; then rm -rf "$rel" "$rel.pending"; fi
     if [ -f "$stage/source.tgz" ]; then
-        rel="$dir/releases/$hash"
-        if [ ! -d "$rel" ]; then
-            rm -rf "$rel.tmp" && mkdir -p "$rel.tmp"
-            tar -xzf "$stage/source.tgz" -C "$rel.tmp" --no-same-owner
-            chmod -R u=rwX,go=rX "$rel.tmp"
-            got=$(tree_sha256 "$rel.tmp")
-            [ "$got" = "$hash" ] || { rm -rf "$rel.tmp" "$stage"; die "uploaded tree hash $got does not match $hash"; }
-            mv "$rel.tmp" "$rel"
-        fi
+        [ -d "$rel" ] || new_release
+    elif [ ! -d "$rel" ]; then
+        rm -rf "$stage"
+        die "release $hash is not on the host any more: run the update again to upload it"
+    else
+        say "release $hash is already on the host: switching to it without an upload"
+    fi
+
+    prev=$(readlink "$dir/current" 2>/dev/null || true)
+    changed=false
+    [ "$prev" = "releases/$hash" ] || changed=true
+    if [ -f "$stage/wsgi.py" ] && ! cmp -s "$stage/wsgi.py" "$dir/wsgi.py"; then changed=true; fi
+    if [ -f "$stage/env.json" ] && ! cmp -s "$stage/env.json" "$dir/env.json"; then changed=true; fi
+    # The environment and the loader first, the release link last: a daemon that starts at any moment in between
+    # runs the old code (the link decides) until the touch below restarts the group.
+    [ "$changed" = false ] || keep_previous
+    [ ! -f "$stage/env.json" ] || install -m 400 -o "$uid" -g 0 "$stage/env.json" "$dir/env.json"
+    if [ "$changed" = true ]; then
+        [ ! -f "$stage/wsgi.py" ] || install -m 644 "$stage/wsgi.py" "$dir/wsgi.py"
         ln -sfn "releases/$hash" "$dir/current.new"
         mv -T "$dir/current.new" "$dir/current"
-        changed=true
-        prune "$hash"
-    fi
-    if [ -f "$stage/wsgi.py" ] && ! cmp -s "$stage/wsgi.py" "$dir/wsgi.py"; then
-        install -m 644 "$stage/wsgi.py" "$dir/wsgi.py"
-        changed=true
-    fi
-    if [ -f "$stage/env.json" ]; then
-        if ! cmp -s "$stage/env.json" "$dir/env.json"; then changed=true; fi
-        install -m 400 -o "$uid" -g 0 "$stage/env.json" "$dir/env.json"
     fi
     rm -rf "$stage"
     # Daemon mode reloads on the script's mtime: only the group serving this app restarts.
-    if [ "$changed" = true ]; then touch "$dir/wsgi.py"; fi
+    if [ "$changed" = true ]; then
+        touch "$dir/wsgi.py"
+        if [ $# -ge 4 ] && ! health_check "$1" "$2" "$3" "$4"; then
+            switch_back
+            die "the health check of $1 failed after the switch; the previous release serves again"
+        fi
+    fi
+    prune "$hash" "${prev#releases/}"
     fact restarted "$changed"
 }
 
-# Keep the three newest releases for a quick manual rollback (names are hex hashes: ls is safe).
+# The uploaded tree, verified, its data links, its release commands: all before it can go live.
+new_release() {
+    rm -rf "$rel.tmp" && mkdir -p "$rel.tmp"
+    tar -xzf "$stage/source.tgz" -C "$rel.tmp" --no-same-owner
+    chmod -R u=rwX,go=rX "$rel.tmp"
+    got=$(tree_sha256 "$rel.tmp")
+    [ "$got" = "$hash" ] || { rm -rf "$rel.tmp" "$stage"; die "uploaded tree hash $got does not match $hash"; }
+    for d in $data; do
+        if [ -e "$rel.tmp/$d" ] || [ -L "$rel.tmp/$d" ]; then
+            rm -rf "$rel.tmp" "$stage"
+            die "the source has a path named $d, which dataDirs links to the app's data directory"
+        fi
+        ln -s "../../data/$d" "$rel.tmp/$d"
+    done
+    : >"$rel.pending"
+    mv "$rel.tmp" "$rel"
+    if [ -f "$stage/commands.json" ]; then
+        # The commands may write into the release (collectstatic): theirs while they run, root's afterwards.
+        chown -R "$uid:$gid" "$rel"
+        if ! run_release_commands; then
+            rm -rf "$rel" "$rel.pending" "$stage"
+            die "a release command failed; nothing was switched"
+        fi
+        chown -R 0:0 "$rel"
+        chmod -R go-w "$rel"
+    fi
+    # What the release holds once its commands ran: Read compares the live tree with it.
+    tree_sha256 "$rel" >"$rel.tree"
+    rm -f "$rel.pending"
+}
+
+# Each command as the daemon's user, in the release, with the venv first on PATH and the app's environment
+# (read from the staged env.json: never on a command line). Output: the tail, with the environment's values
+# masked, on failure; one line per command otherwise.
+run_release_commands() {
+    python3 - "$stage/commands.json" "$stage/env.json" "$uid" "$gid" "$rel" "$home" <<'EOF'
+import json, os, shlex, subprocess, sys
+cmds = json.load(open(sys.argv[1], encoding="utf-8"))
+app_env = json.load(open(sys.argv[2], encoding="utf-8")) if os.path.exists(sys.argv[2]) else {}
+uid, gid, rel, home = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": rel}
+if home:
+    env["VIRTUAL_ENV"] = home
+    env["PATH"] = home + "/bin:" + env["PATH"]
+env.update(app_env)
+secrets = [v for v in app_env.values() if len(v) >= 4]
+
+def mask(text):
+    for v in secrets:
+        text = text.replace(v, "***")
+    return text
+
+def demote():
+    os.setgroups([gid])
+    os.setgid(gid)
+    os.setuid(uid)
+
+for argv in cmds:
+    shown = mask(" ".join(shlex.quote(a) for a in argv))
+    try:
+        p = subprocess.run(argv, cwd=rel, env=env, preexec_fn=demote, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=3600)
+        code, out = p.returncode, p.stdout.decode("utf-8", "replace")
+    except (OSError, subprocess.SubprocessError) as e:
+        code, out = 127, str(e)
+    lines = mask(out).rstrip("\n").split("\n")
+    if code != 0:
+        print("release command `%s` exited %d; its output ends:" % (shown, code), file=sys.stderr)
+        print("\n".join("  " + l for l in lines[-25:]), file=sys.stderr)
+        sys.exit(1)
+    print("release command `%s`: ok%s" % (shown, (": " + lines[-1][:200]) if lines[-1] else ""), file=sys.stderr)
+EOF
+}
+
+keep_previous() {
+    [ ! -f "$dir/wsgi.py" ] || cp -p "$dir/wsgi.py" "$dir/wsgi.py.prev"
+    [ ! -f "$dir/env.json" ] || cp -p "$dir/env.json" "$dir/env.json.prev"
+}
+
+# Back to the release, loader and environment that served before this deploy (none on a first deploy).
+switch_back() {
+    [ -n "$prev" ] || { say "no previous release to switch back to"; return 0; }
+    ln -sfn "$prev" "$dir/current.new"
+    mv -T "$dir/current.new" "$dir/current"
+    [ ! -f "$dir/wsgi.py.prev" ] || cp -p "$dir/wsgi.py.prev" "$dir/wsgi.py"
+    [ ! -f "$dir/env.json.prev" ] || cp -p "$dir/env.json.prev" "$dir/env.json"
+    touch "$dir/wsgi.py"
+    say "switched back to $prev"
+}
+
+# Keeps the KEEP newest releases, and always the current and the previous one (names are hex hashes: ls is safe).
 prune() {
-    # shellcheck disable=SC2012
-    ls -1t "$dir/releases" | tail -n +4 | while read -r old; do
-        [ "$old" = "$1" ] || rm -rf "${dir:?}/releases/$old"
+    # shellcheck disable=SC2010,SC2012
+    ls -1t "$dir/releases" | grep -E '^[0-9a-f]{64}$' | tail -n +"$((keep + 1))" | while read -r old; do
+        [ "$old" = "$1" ] || [ "$old" = "$2" ] || rm -rf "${dir:?}/releases/$old" "${dir:?}/releases/$old.tree"
     done
 }
 
@@ -69,6 +179,9 @@ uid_of() {
             echo "$entry" | cut -d: -f3 ;;
     esac
 }
+
+# gid_of UID: the primary group of that uid, or the same number for a uid the passwd database does not know.
+gid_of() { getent passwd "$1" | cut -d: -f4 | grep . || echo "$1"; }
 
 tree_sha256() {
     (cd "$1" && find . -type f ! -path '*/__pycache__/*' ! -path './.git/*' -print0 | sort -z | xargs -0r sha256sum | sha256sum | cut -d' ' -f1)

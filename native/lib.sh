@@ -158,3 +158,48 @@ wait_resumed() {
     done
     say "warning: no 'resuming normal operations' in $1 after 15 s; going on"
 }
+
+# health_check URL HOST EXPECT TIMEOUT: GET URL (Apache on loopback) with Host: HOST (and, for https, HOST as the
+# TLS server name, certificate not verified: it is our own server) until it answers EXPECT (or, when EXPECT is "",
+# any status below 500), retrying for TIMEOUT seconds. On failure: the last answer, and the tail of Apache's
+# error log since the check began (where mod_wsgi writes the app's traceback).
+health_check() {
+    log=$(error_log)
+    from=$(wc -c <"$log" 2>/dev/null || echo 0)
+    if python3 - "$@" <<'PY'
+import http.client, socket, ssl, sys, time, urllib.parse
+url, host, expect, timeout = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+u = urllib.parse.urlsplit(url)
+ctx = ssl._create_unverified_context()
+
+def get():
+    if u.scheme == "https":
+        sock = socket.create_connection((u.hostname, u.port or 443), timeout=10)
+        conn = http.client.HTTPSConnection(host, u.port or 443, timeout=10, context=ctx)
+        conn.sock = ctx.wrap_socket(sock, server_hostname=host)
+    else:
+        conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=10)
+    conn.request("GET", u.path or "/", headers={"Host": host, "User-Agent": "modwsgi-health-check"})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+deadline, last = time.monotonic() + timeout, "no answer"
+while True:
+    try:
+        status = get()
+        if (expect and status == int(expect)) or (not expect and status < 500):
+            sys.exit(0)
+        last = "HTTP %d%s" % (status, "" if not expect else " (expected %s)" % expect)
+    except (OSError, http.client.HTTPException) as e:
+        last = str(e)
+    if time.monotonic() > deadline:
+        print("health check: GET %s (Host: %s) answered %s for %d s" % (url, host, last, timeout), file=sys.stderr)
+        sys.exit(1)
+    time.sleep(0.5)
+PY
+    then return 0; fi
+    say "Apache's error log ($log) since the check began ends:"
+    tail -c +"$((from + 1))" "$log" 2>/dev/null | tail -n 30 >&2 || true
+    return 1
+}

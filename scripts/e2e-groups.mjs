@@ -3,6 +3,7 @@
 // another file, land in one group and run one after another, while the groups run side by side (scripts/test.sh).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 
 const dir = path.resolve(import.meta.dirname, "../test/e2e");
 const files = fs
@@ -25,4 +26,4 @@ for (const f of files) {
 }
 const groups = new Map();
 for (const f of files) groups.set(find(f), [...(groups.get(find(f)) ?? []), `test/e2e/${f}`]);
-for (const g of groups.values()) console.log(g.join(" "));
+for (const g of groups.values()) process.stdout.write(g.join(" ") + "\n");

@@ -73,6 +73,25 @@ export function ownedBy(owner: { uid: number; name: string } | undefined, user: 
     return user.startsWith("#") ? /^#\d+$/.test(user) && Number(user.slice(1)) === owner.uid : owner.name === user;
 }
 
+/** A daemon group's python-home (its venv), or "" when the group runs the module's own Python. */
+export function parseDaemonHome(text: string | undefined): string {
+    return (text && wsgiDirective(text, "WSGIDaemonProcess", 1)?.options.get("python-home")) || "";
+}
+
+/** The python-home of the DaemonProcess `group` (its managed file). */
+export const daemonHome = (group: string): Fact<string> => ({
+    name: "daemon python-home",
+    command: sh`cat ${daemonFile(group)}`,
+    parse: (r) => parseDaemonHome(r.code === 0 ? r.stdout : undefined),
+});
+
+/** A file's text, or undefined when it is missing or unreadable. */
+export const fileText = (path: string): Fact<string | undefined> => ({
+    name: "file",
+    command: sh`cat ${path}`,
+    parse: (r) => (r.code === 0 ? r.stdout : undefined),
+});
+
 /** The owner of a file on the host (uid and name). */
 export const fileOwner = (path: string): Fact<{ uid: number; name: string } | undefined> => ({
     name: "file owner",

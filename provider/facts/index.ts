@@ -4,11 +4,14 @@ export { loadedModule, moduleBuild, parseLoad, parseModuleBuild, type LoadedModu
 export { parsePythonInfo, parseVenv, venvState, type PythonInfo, type VenvState } from "./python";
 export {
     daemonGroupFile,
+    daemonHome,
     daemonUser,
+    fileText,
     fileOwner,
     hostFacts,
     ownedBy,
     listenPorts,
+    parseDaemonHome,
     parseDaemonUser,
     parseOwner,
     parseListenPorts,

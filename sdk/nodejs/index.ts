@@ -75,6 +75,18 @@ export interface InterpreterOptionsArgs {
     restrictSignal?: boolean;
 }
 
+/** The check an Application must pass after each switch of release. */
+export interface HealthCheckArgs {
+    /** Off: no check after a switch. Default: `true`. */
+    enabled?: boolean;
+    /** URL path to GET (default: the mount point). Sent to Apache on the host with the app's Host. */
+    path?: string;
+    /** The status that means healthy. Default: any status below 500. */
+    expectStatus?: number;
+    /** How long the check retries before it fails (seconds). Default: `30`. */
+    timeoutSeconds?: number;
+}
+
 /** How to reach one Apache host over SSH. */
 export interface ProviderArgs extends HopArgs {
     /** Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous. */
@@ -564,7 +576,7 @@ export interface ApplicationArgs {
     source: string;
     /** WSGI script inside source, defining `application`. Default `app.wsgi` unless entryPoint is set. */
     scriptFile?: string;
-    /** The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile. */
+    /** The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile; `module:factory()` calls an application factory (e.g. Flask's create_app) once at import. */
     entryPoint?: string;
     /** Pass the Authorization header to the app (HTTP_AUTHORIZATION); Apache withholds it otherwise. Default: `false`. */
     passAuthorization?: boolean;
@@ -580,6 +592,16 @@ export interface ApplicationArgs {
     environment?: Record<string, string>;
     /** Settings for the app's interpreter (mod_wsgi 6): written as a <WSGIInterpreterOptions process-group=… application-group=…> block at server scope. */
     interpreterOptions?: InterpreterOptionsArgs;
+    /** Commands run on the host in each new release before it goes live, as argument vectors (no shell), e.g. ["python", "manage.py", "migrate", "--noinput"]: as the daemon's user, in the release directory, with the daemon group's pythonHome first on PATH (VIRTUAL_ENV set) and the app's environment. One that fails stops the deploy: the live release is untouched. */
+    releaseCommands?: string[][];
+    /** Persistent directories (e.g. data, media) in <appDir>/data/<name>, owned by the daemon's user, kept across releases and by destroy (unless deleteDataOnDestroy), linked into every release as <release>/<name>. */
+    dataDirs?: string[];
+    /** Let `pulumi destroy` remove the data directories too. Off: destroy keeps them. Default: `false`. */
+    deleteDataOnDestroy?: boolean;
+    /** Checked from the host itself through Apache after each switch; a failure switches back to the previous release and fails the update with the tail of Apache's error log. */
+    healthCheck?: HealthCheckArgs;
+    /** Releases kept on the host. A source tree whose release is still there is switched to without an upload (an instant rollback). Default: `5`. */
+    keepReleases?: number;
 }
 
 /** A WSGI application: local code uploaded as an atomic release and mounted with WSGIScriptAlias in a daemon group. */
@@ -592,7 +614,7 @@ export class Application extends pulumi.CustomResource {
     declare readonly source: pulumi.Output<string>;
     /** WSGI script inside source, defining `application`. Default `app.wsgi` unless entryPoint is set. */
     declare readonly scriptFile: pulumi.Output<string>;
-    /** The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile. */
+    /** The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile; `module:factory()` calls an application factory (e.g. Flask's create_app) once at import. */
     declare readonly entryPoint: pulumi.Output<string>;
     /** Pass the Authorization header to the app (HTTP_AUTHORIZATION); Apache withholds it otherwise. Default: `false`. */
     declare readonly passAuthorization: pulumi.Output<boolean>;
@@ -608,6 +630,16 @@ export class Application extends pulumi.CustomResource {
     declare readonly environment: pulumi.Output<Record<string, string>>;
     /** Settings for the app's interpreter (mod_wsgi 6): written as a <WSGIInterpreterOptions process-group=… application-group=…> block at server scope. */
     declare readonly interpreterOptions: pulumi.Output<InterpreterOptionsArgs>;
+    /** Commands run on the host in each new release before it goes live, as argument vectors (no shell), e.g. ["python", "manage.py", "migrate", "--noinput"]: as the daemon's user, in the release directory, with the daemon group's pythonHome first on PATH (VIRTUAL_ENV set) and the app's environment. One that fails stops the deploy: the live release is untouched. */
+    declare readonly releaseCommands: pulumi.Output<string[][]>;
+    /** Persistent directories (e.g. data, media) in <appDir>/data/<name>, owned by the daemon's user, kept across releases and by destroy (unless deleteDataOnDestroy), linked into every release as <release>/<name>. */
+    declare readonly dataDirs: pulumi.Output<string[]>;
+    /** Let `pulumi destroy` remove the data directories too. Off: destroy keeps them. Default: `false`. */
+    declare readonly deleteDataOnDestroy: pulumi.Output<boolean>;
+    /** Checked from the host itself through Apache after each switch; a failure switches back to the previous release and fails the update with the tail of Apache's error log. */
+    declare readonly healthCheck: pulumi.Output<HealthCheckArgs>;
+    /** Releases kept on the host. A source tree whose release is still there is switched to without an upload (an instant rollback). Default: `5`. */
+    declare readonly keepReleases: pulumi.Output<number>;
     /** SHA-256 of the app tree: computed from source at preview, read from the host at refresh. */
     declare readonly sourceSha256: pulumi.Output<string>;
     /** Directory on the host holding releases/ and the `current` symlink. */

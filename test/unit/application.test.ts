@@ -79,12 +79,24 @@ describe("Application lifecycle (fake host)", () => {
     /** Checked and normalized inputs, as the engine hands them to create/update. */
     const app = (extra: Props = {}): Props =>
         application.normalize!(
-            inputs.parse({ name: "hello", mountPoint: "/hello", source: src, processGroup: "hello", ...extra }),
+            // The fake host has no Apache to answer a health check: the tests of the check turn it on.
+            inputs.parse({
+                name: "hello",
+                mountPoint: "/hello",
+                source: src,
+                processGroup: "hello",
+                healthCheck: { enabled: false },
+                ...extra,
+            }),
         );
     const mount = appFile("hello", "/hello");
     const release = (sha: unknown) => `${appDir("hello")}/releases/${String(sha)}`;
     const currentTarget = () => fs.readlinkSync(host.local(appCurrent("hello")));
-    const releases = () => fs.readdirSync(host.local(`${appDir("hello")}/releases`)).sort();
+    const releases = () =>
+        fs
+            .readdirSync(host.local(`${appDir("hello")}/releases`))
+            .filter((f) => /^[0-9a-f]{64}$/.test(f))
+            .sort();
     /** Backdates the loader, so a later touch shows. */
     const backdateLoader = () =>
         fs.utimesSync(host.local(appLoader("hello")), new Date(2000, 0, 1), new Date(2000, 0, 1));
@@ -362,7 +374,15 @@ describe("Application in a VirtualHost: moving from the include dir earlier rele
     const vhost = vhostNormalize(vhostInputs.parse({ name: "site", serverName: "example.org" }));
     const app = (extra: Props = {}): Props =>
         application.normalize!(
-            inputs.parse({ name: "hello", mountPoint: "/hello", source: src, processGroup: "hello", ...extra }),
+            // The fake host has no Apache to answer a health check: the tests of the check turn it on.
+            inputs.parse({
+                name: "hello",
+                mountPoint: "/hello",
+                source: src,
+                processGroup: "hello",
+                healthCheck: { enabled: false },
+                ...extra,
+            }),
         );
 
     /** The host and the states as the release before this layout left them. */

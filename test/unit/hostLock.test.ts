@@ -42,7 +42,9 @@ function recording(host: FakeHost): RemoteHost & { results: ExecResult[] } {
 function deployArgs(host: FakeHost, name: string): string[] {
     const stage = `${STAGE_ROOT}/test-${name}`;
     host.put(`${stage}/wsgi.py`, `# loader of ${name}\n`);
-    return [appDir(name), stage, "0".repeat(64), "www-data"];
+    // The release is already on the host: deploy-app switches to it without an upload.
+    host.put(`${appDir(name)}/releases/${"0".repeat(64)}/app.wsgi`, "application = None\n");
+    return [appDir(name), stage, "0".repeat(64), "www-data", "", "5", ""];
 }
 
 /** apache2ctl -t marks that a transaction is inside its configtest, then takes `seconds`. */

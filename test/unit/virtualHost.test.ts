@@ -533,6 +533,7 @@ describe("VirtualHost include dir: out of reach of the module's modwsgi.d/*.conf
                 source: src,
                 processGroup: "shop",
                 virtualHost: "x.conf",
+                healthCheck: { enabled: false }, // no Apache to answer on the fake host
             }),
         );
         const state = await application.create(ctx, app);

@@ -5,16 +5,27 @@ import { randomBytes } from "node:crypto";
 import { applyConfig, type Change } from "../../remote/apply";
 import { removeOwned } from "../../remote/remove";
 import { readFiles, runScript } from "../../remote/scripts";
-import { raw, sh } from "../../remote/sh";
+import { sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
 import { compareVersions, requireSupported } from "../../versions";
 import { deepEqual, defineResource, type Ctx } from "../../resource";
 import { PartialFailure } from "../../partial";
-import { STAGE_ROOT, appCurrent, appDir, appEnvFile, appFile, appLoader, interpreterFile } from "../../layout";
-import { daemonGroupFile, daemonUser, fileOwner, gatherAll, loadedModule, ownedBy } from "../../facts";
+import { STAGE_ROOT, appDir, appEnvFile, appFile, appLoader, interpreterFile, vhostFile } from "../../layout";
+import {
+    daemonGroupFile,
+    daemonHome,
+    daemonUser,
+    fileOwner,
+    fileText,
+    gatherAll,
+    listenPorts,
+    loadedModule,
+    ownedBy,
+} from "../../facts";
 import { inputs, outputs, type ApplicationInputs, type ApplicationState } from "./schema";
 import {
     configSha,
+    healthTarget,
     normalizeEntry,
     parse,
     parseEnv,
@@ -24,14 +35,26 @@ import {
     renderInterpreter,
     renderLoader,
 } from "./render";
-import { archive, REMOTE_TREE_SHA, resolveSource, treeSha256 } from "./source";
+import { archive, remoteReleaseSha, resolveSource, treeSha256 } from "./source";
+import type { HealthTarget } from "./render";
 
-/** `user`: the daemon group's user, who alone may read env.json (checkHost read it). */
-async function deploy(ctx: Ctx, i: ApplicationInputs, user: string, old?: ApplicationState) {
+/** What a deploy needs from the host, read once per apply (checkHost). */
+interface HostView {
+    /** The daemon group's user, who alone may read env.json. */
+    user: string;
+    /** The daemon group's python-home: release commands run with it first on PATH. */
+    home: string;
+    /** Where the host checks the app after a switch. */
+    health: HealthTarget;
+    envOwned: boolean;
+}
+
+/** `check`: whether deploy-app checks the app after the switch (only once it is mounted). */
+async function deploy(ctx: Ctx, i: ApplicationInputs, view: HostView, check: boolean, old?: ApplicationState) {
     const stage = `${STAGE_ROOT}/app-${i.name}-${randomBytes(6).toString("hex")}`;
     await ctx.host.exec(sh`mkdir -p -m 700 ${stage}`);
     try {
-        await stageAndRun(ctx, i, stage, user, old);
+        await stageAndRun(ctx, i, stage, view, check, old);
     } catch (e) {
         // deploy-app removes its stage itself; an upload that failed (a full disk) leaves it to us.
         await removeOwned(ctx.host, [stage], "Application.source").catch(() => undefined);
@@ -39,20 +62,69 @@ async function deploy(ctx: Ctx, i: ApplicationInputs, user: string, old?: Applic
     }
 }
 
-async function stageAndRun(ctx: Ctx, i: ApplicationInputs, stage: string, user: string, old?: ApplicationState) {
-    if (!old || old.sourceSha256 !== i.sourceSha256) {
+/** Whether the release of this tree is complete on the host (then a switch needs no upload). */
+async function releaseOnHost(ctx: Ctx, i: ApplicationInputs): Promise<boolean> {
+    const rel = `${appDir(i.name)}/releases/${i.sourceSha256}`;
+    return (await ctx.host.exec(sh`test -d ${rel} && test ! -e ${rel + ".pending"}`, { nothrow: true })).code === 0;
+}
+
+async function stageAndRun(
+    ctx: Ctx,
+    i: ApplicationInputs,
+    stage: string,
+    view: HostView,
+    check: boolean,
+    old?: ApplicationState,
+) {
+    const short = i.sourceSha256!.slice(0, 12);
+    if (old?.sourceSha256 === i.sourceSha256) {
+        // The live release: nothing to upload.
+    } else if (await releaseOnHost(ctx, i)) {
+        ctx.log.status(`release ${short} is already on the host: switching to it without an upload`);
+    } else {
         const dir = resolveSource(i.source);
         const tgz = archive(dir);
-        ctx.log.status(
-            `uploading ${dir} (${Math.ceil(tgz.length / 1024)} KiB) as release ${i.sourceSha256!.slice(0, 12)}`,
-        );
+        ctx.log.status(`uploading ${dir} (${Math.ceil(tgz.length / 1024)} KiB) as release ${short}`);
         await ctx.host.writeFile(`${stage}/source.tgz`, tgz, 0o600);
+        if (i.releaseCommands.length) {
+            await ctx.host.writeFile(`${stage}/commands.json`, JSON.stringify(i.releaseCommands), 0o600);
+            ctx.log.status(
+                `release ${short}: running ${i.releaseCommands.length} release command(s) before the switch`,
+            );
+        }
     }
     await ctx.host.writeFile(`${stage}/wsgi.py`, renderLoader(i), 0o644);
     await ctx.host.writeFile(`${stage}/env.json`, renderEnv(i.environment), 0o600);
-    const facts = await runScript(ctx.host, "deploy-app", [appDir(i.name), stage, i.sourceSha256!, user]);
+    const h = i.healthCheck;
+    const health =
+        check && h.enabled
+            ? [view.health.url, view.health.host, String(h.expectStatus ?? ""), String(h.timeoutSeconds)]
+            : [];
+    const args = [
+        appDir(i.name),
+        stage,
+        i.sourceSha256!,
+        view.user,
+        view.home,
+        String(i.keepReleases),
+        i.dataDirs.join(" "),
+    ];
+    const facts = await runScript(ctx.host, "deploy-app", [...args, ...health]);
     if (old && facts.restarted === "true")
         ctx.log.info(`daemon group ${i.processGroup} restarts on its next request (code or environment changed)`);
+}
+
+/** The check deploy-app makes after a switch, for an app whose first release just went live with its mount. */
+async function healthCheck(ctx: Ctx, i: ApplicationInputs, view: HostView) {
+    const h = i.healthCheck;
+    if (!h.enabled) return;
+    ctx.log.status(`health check: GET ${view.health.url} (Host: ${view.health.host})`);
+    await runScript(ctx.host, "health-check", [
+        view.health.url,
+        view.health.host,
+        String(h.expectStatus ?? ""),
+        String(h.timeoutSeconds),
+    ]);
 }
 
 /** The mount and interpreter files, configtested and reloaded as one transaction. */
@@ -81,14 +153,14 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
         loaderSha256: sha256(renderLoader(i)),
         interpreterFile: interpreterFile(i.name),
     };
-    const { envOwned, user } = await checkHost(ctx, i);
+    const view = await checkHost(ctx, i);
     if (!old) {
         // Create: the code first, so the mount never serves an app that is not there. When Apache then rejects
         // the mount, the code and its secrets are on the host: the engine must track them (and destroy removes them).
         // A deploy that failed may still have put code and env.json there (or may still finish on the host after a
         // lost connection): tracked too, unmounted; Read says gone when nothing is there.
         try {
-            await deploy(ctx, i, user);
+            await deploy(ctx, i, view, false);
         } catch (e) {
             throw new PartialFailure(
                 reason(e),
@@ -100,6 +172,12 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
             await mount(ctx, i, file);
         } catch (e) {
             throw new PartialFailure(reason(e), { ...applied, configSha256: "" }, { cause: e });
+        }
+        // Nothing served before: a failed check leaves the app as it is (tracked), for the next release to fix.
+        try {
+            await healthCheck(ctx, i, view);
+        } catch (e) {
+            throw new PartialFailure(reason(e), applied, { cause: e });
         }
         return applied;
     }
@@ -113,9 +191,9 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
     // environment untouched, so the live code never runs ahead of the live config.
     if (configChanged) await mount(ctx, i, file, old);
     // A deploy also gives env.json to the daemon's current user, when that user changed since.
-    if (codeOrEnv || !envOwned) {
+    if (codeOrEnv || !view.envOwned) {
         try {
-            await deploy(ctx, i, user, old);
+            await deploy(ctx, i, view, true, old);
         } catch (e) {
             if (!configChanged) throw e;
             const code = {
@@ -132,16 +210,20 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
 /**
  * What the host must offer before anything is written, in one round trip: a WSGIDaemonProcess for the
  * mount's group (by a DaemonProcess, or by hand), and for interpreter options a module and Python that know them.
- * Also whether env.json belongs to the daemon's user (false when it is missing).
+ * Also what a deploy needs: the group's user and python-home, whether env.json belongs to that user (false when
+ * it is missing), and where the health check finds the app.
  */
-async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<{ envOwned: boolean; user: string }> {
-    const [groupFile, load, user, owner] = await gatherAll(ctx.host, [
+async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<HostView> {
+    const [groupFile, load, user, home, owner, ports, vhost] = await gatherAll(ctx.host, [
         daemonGroupFile(i.processGroup),
         loadedModule,
         daemonUser(i.processGroup),
+        daemonHome(i.processGroup),
         fileOwner(appEnvFile(i.name)),
+        listenPorts,
+        fileText(i.virtualHost ? vhostFile(i.virtualHost) : "/dev/null"),
     ]);
-    const envOwned = ownedBy(owner, user);
+    const view = { user, home, envOwned: ownedBy(owner, user), health: healthTarget(i, vhost, ports) };
     if (!groupFile) {
         throw new Error(
             `Application.processGroup: no daemon process group "${i.processGroup}" on ${ctx.host.name}; ` +
@@ -149,7 +231,7 @@ async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<{ envOwned: bo
                 `(processGroup: daemon.name), so it exists first`,
         );
     }
-    if (!i.interpreterOptions || load === undefined) return { envOwned, user }; // no module yet: configtest decides
+    if (!i.interpreterOptions || load === undefined) return view; // no module yet: configtest decides
     requireSupported("Application", i, load.version);
     const py = /^cpython-(\d)(\d+)/.exec(load.abi);
     if (i.interpreterOptions.perInterpreterGil && py && compareVersions(`${py[1]}.${py[2]}`, "3.12") < 0) {
@@ -158,7 +240,7 @@ async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<{ envOwned: bo
                 `the module on ${ctx.host.name} runs ${py[1]}.${py[2]} (WSGI0198)`,
         );
     }
-    return { envOwned, user };
+    return view;
 }
 
 export const application = defineResource<ApplicationInputs, ApplicationState>({
@@ -193,7 +275,7 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         const read = await readFiles(
             ctx.host,
             [recorded, appLoader(name), appEnvFile(name), interpreterFile(name), current],
-            sh`cd ${appCurrent(name)} && ${raw(REMOTE_TREE_SHA)}`,
+            remoteReleaseSha(appDir(name)),
         );
         const [atRecorded, loader = "", env = "", interp = "", atCurrent] = read.files;
         const [text, file] = atRecorded !== undefined ? [atRecorded, recorded] : [atCurrent, current];
@@ -224,7 +306,16 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
             ],
             "graceful",
         );
-        await removeOwned(ctx.host, [appDir(olds.name)], "Application.name");
+        const dir = appDir(olds.name);
+        if (olds.deleteDataOnDestroy) return removeOwned(ctx.host, [dir], "Application.name");
+        // Everything but the data directories, which destroy keeps unless deleteDataOnDestroy says otherwise.
+        const parts = ["releases", "current", "current.new", "wsgi.py", "wsgi.py.prev", "env.json", "env.json.prev"];
+        await removeOwned(
+            ctx.host,
+            parts.map((p) => `${dir}/${p}`),
+            "Application.name",
+        );
+        await ctx.host.exec(sh`rmdir ${dir} 2>/dev/null || true`);
     },
     drift: (olds, news) => [
         ...(olds.configSha256 !== configSha(render(news), renderInterpreter(news)) ? ["configSha256"] : []),

@@ -57,7 +57,8 @@ export function render(i: ApplicationInputs): string {
 /** The loader mod_wsgi runs: environment first, then the app's script (its `__file__` stays its own) or entry point. */
 export function renderLoader(i: ApplicationInputs): string {
     const current = appCurrent(i.name);
-    const entry = i.entryPoint?.split(":");
+    const entry = i.entryPoint?.replace(/\(\)$/, "").split(":");
+    const factory = i.entryPoint?.endsWith("()") ? "()" : "";
     const script = `${current}/${i.scriptFile ?? "app.wsgi"}`;
     return [
         HEADER.trimEnd(),
@@ -73,7 +74,7 @@ export function renderLoader(i: ApplicationInputs): string {
                   `sys.path.insert(0, ${JSON.stringify(current)})`,
                   "from importlib import import_module  # noqa: E402",
                   "",
-                  `application = getattr(import_module(${JSON.stringify(entry[0])}), ${JSON.stringify(entry[1])})`,
+                  `application = getattr(import_module(${JSON.stringify(entry[0])}), ${JSON.stringify(entry[1])})${factory}`,
               ]
             : [`application = runpy.run_path(${JSON.stringify(script)})["application"]`]),
         "",
@@ -111,13 +112,13 @@ export function parse(text: string, loader: string, name: string): Partial<Appli
     const opts = d?.options ?? new Map<string, string>();
     const current = `${appCurrent(name)}/`;
     const script = /runpy\.run_path\("([^"]*)"\)/.exec(loader)?.[1];
-    const entry = /getattr\(import_module\("([^"]*)"\), "([^"]*)"\)/.exec(loader);
+    const entry = /getattr\(import_module\("([^"]*)"\), "([^"]*)"\)(\(\))?/.exec(loader);
     return {
         name,
         mountPoint: args[0],
         scriptFile:
             script === undefined ? undefined : script.startsWith(current) ? script.slice(current.length) : script,
-        entryPoint: entry ? `${entry[1]}:${entry[2]}` : undefined,
+        entryPoint: entry ? `${entry[1]}:${entry[2]}${entry[3] ?? ""}` : undefined,
         processGroup: opts.get("process-group"),
         applicationGroup: opts.get("application-group"),
         passAuthorization: /^on$/i.test(opts.get("pass-authorization") ?? ""),
@@ -135,3 +136,27 @@ export function normalizeEntry(i: ApplicationInputs): ApplicationInputs {
 
 /** Both managed config files as one hash ("" for a missing interpreter file). */
 export const configSha = (text: string, interp: string) => sha256(text + interp);
+
+/** Where the host checks the app after a switch: Apache on loopback, as the app's virtual host or the default one. */
+export interface HealthTarget {
+    url: string;
+    host: string;
+}
+
+/**
+ * The target for an app in the virtual host whose file reads `vhostText` (its first <VirtualHost *:N> block: the
+ * one that serves, a redirect block comes after it), or, without one, the default server on port 80 (or the lowest
+ * port Apache listens on).
+ */
+export function healthTarget(i: ApplicationInputs, vhostText: string | undefined, ports: number[]): HealthTarget {
+    const path = i.healthCheck.path ?? i.mountPoint;
+    if (i.virtualHost && vhostText) {
+        const port = /<VirtualHost\s+\*:(\d+)>/.exec(vhostText)?.[1] ?? "80";
+        const block = vhostText.slice(0, vhostText.indexOf("</VirtualHost>") + 1 || undefined);
+        const name = /^\s*ServerName\s+"?([^"\s]+)"?/m.exec(block)?.[1] ?? "localhost";
+        const tls = /^\s*SSLEngine\s+on\b/im.test(block);
+        return { url: `${tls ? "https" : "http"}://127.0.0.1:${port}${path}`, host: name };
+    }
+    const port = ports.includes(80) || ports.length === 0 ? 80 : ports[0];
+    return { url: `http://127.0.0.1:${port}${path}`, host: "localhost" };
+}

@@ -52,6 +52,48 @@ const interpreterOptions = z
             "mod_wsgi 6).",
     });
 
+/** One element of a release command's argument vector: any text but NUL (it never meets a shell). */
+const arg = z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((v) => !v.includes("\0"), "must not contain a NUL byte");
+
+const dataDir = z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, "must be a plain directory name like data or media")
+    .refine((d) => !["current", "releases", "wsgi.py", "env.json"].includes(d), "must not be a name the app dir uses");
+
+const healthCheck = z
+    .object({
+        enabled: z.boolean().default(true).describe("Off: no check after a switch."),
+        path: z
+            .string()
+            .max(1024)
+            .regex(
+                /^\/[A-Za-z0-9._~/-]*(\?[A-Za-z0-9._~=&%+-]*)?$/,
+                "must be a URL path like /healthz or /notes/ (an optional ?query)",
+            )
+            .optional()
+            .describe("URL path to GET (default: the mount point). Sent to Apache on the host with the app's Host."),
+        expectStatus: z
+            .number()
+            .int()
+            .min(100)
+            .max(599)
+            .optional()
+            .describe("The status that means healthy. Default: any status below 500."),
+        timeoutSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(600)
+            .default(30)
+            .describe("How long the check retries before it fails (seconds)."),
+    })
+    .strict()
+    .meta({ id: "HealthCheck", description: "The check an Application must pass after each switch of release." });
+
 export const inputs = z
     .object({
         name: name().describe("Application name; code lives in /srv/modwsgi/<name>. Changing it replaces the app."),
@@ -70,12 +112,13 @@ export const inputs = z
         entryPoint: z
             .string()
             .regex(
-                /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$/,
-                "must be module:callable, like hello:app",
+                /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\(\))?$/,
+                "must be module:callable or module:factory(), like hello:app or shop:create_app()",
             )
             .optional()
             .describe(
-                "The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile.",
+                "The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile; " +
+                    "`module:factory()` calls an application factory (e.g. Flask's create_app) once at import.",
             ),
         passAuthorization: z
             .boolean()
@@ -122,6 +165,46 @@ export const inputs = z
             .describe(
                 "Settings for the app's interpreter (mod_wsgi 6): written as a " +
                     "<WSGIInterpreterOptions process-group=… application-group=…> block at server scope.",
+            ),
+        releaseCommands: z
+            .array(z.array(arg).min(1).max(64))
+            .max(20)
+            .default([])
+            .describe(
+                "Commands run on the host in each new release before it goes live, as argument vectors (no shell), " +
+                    'e.g. ["python", "manage.py", "migrate", "--noinput"]: as the daemon\'s user, in the ' +
+                    "release directory, with the daemon group's pythonHome first on PATH (VIRTUAL_ENV set) and the " +
+                    "app's environment. One that fails stops the deploy: the live release is untouched.",
+            ),
+        dataDirs: z
+            .array(dataDir)
+            .max(16)
+            .default([])
+            .refine((d) => new Set(d).size === d.length, "must not repeat a name")
+            .describe(
+                "Persistent directories (e.g. data, media) in <appDir>/data/<name>, owned by the daemon's user, " +
+                    "kept across releases and by destroy (unless deleteDataOnDestroy), linked into every release " +
+                    "as <release>/<name>.",
+            ),
+        deleteDataOnDestroy: z
+            .boolean()
+            .default(false)
+            .describe("Let `pulumi destroy` remove the data directories too. Off: destroy keeps them."),
+        healthCheck: healthCheck
+            .default({ enabled: true, timeoutSeconds: 30 })
+            .describe(
+                "Checked from the host itself through Apache after each switch; a failure switches back to the " +
+                    "previous release and fails the update with the tail of Apache's error log.",
+            ),
+        keepReleases: z
+            .number()
+            .int()
+            .min(1)
+            .max(100)
+            .default(5)
+            .describe(
+                "Releases kept on the host. A source tree whose release is still there is switched to " +
+                    "without an upload (an instant rollback).",
             ),
         sourceSha256: z
             .string()

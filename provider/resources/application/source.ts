@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
+import { raw, sh } from "../../remote/sh";
 
 const SKIP_DIRS = new Set(["__pycache__", ".git"]);
 
@@ -50,6 +51,15 @@ export function treeSha256(dir: string): string {
 export const REMOTE_TREE_SHA =
     "find . -type f ! -path '*/__pycache__/*' ! -path './.git/*' -print0 | " +
     "sort -z | xargs -0r sha256sum | sha256sum | cut -d' ' -f1";
+
+/**
+ * The live release's source hash, as a shell command run in `dir` (an app dir): the release's name when its tree
+ * still holds what it held after its release commands ran (its `.tree` file; those commands may add files, e.g.
+ * collected static files), else the tree's own hash (an edited release shows as another source).
+ */
+export const remoteReleaseSha = (dir: string) =>
+    sh`cd ${dir} && rel=$(readlink current) && h=$(cd current && ${raw(REMOTE_TREE_SHA)}) && ` +
+    `if [ "$(cat "$rel.tree" 2>/dev/null)" = "$h" ]; then basename "$rel"; else echo "$h"; fi`;
 
 export function archive(dir: string): Buffer {
     return execFileSync("tar", ["-czf", "-", "--exclude=__pycache__", "--exclude=.git", "-C", dir, "."], {
