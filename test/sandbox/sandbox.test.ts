@@ -1,5 +1,5 @@
-// The sandbox tool itself: hosts come up reachable and isolated, `up` is idempotent, `down` leaves
-// nothing behind, and non-root users get a clear refusal.
+// The sandbox tool itself: hosts come up reachable and isolated, `up` is idempotent, a host boots systemd as
+// its PID 1 on request, `down` leaves nothing behind, and non-root users get a clear refusal.
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -24,10 +24,24 @@ function leftovers() {
         nft: sh("nft list tables 2>/dev/null | grep modwsgi_sandbox || true"),
         // The bracket keeps this sh's own command line from matching.
         processes: sh("pgrep -f '/run/modwsgi-sandbo[x]' || true"),
+        // systemd hosts: their cgroups (in the cgroup v2 tree); any namespace still holding a mount under the state.
+        cgroups: sh(
+            "ls -d $(awk '$3 == \"cgroup2\" { print $2; exit }' /proc/self/mounts)/modwsgi-sandbox-* 2>/dev/null || true",
+        ),
+        mounts: sh("grep -c /run/modwsgi-sandbox/ /proc/*/mounts 2>/dev/null | grep -v ':0$' || true"),
         state: fs.existsSync("/run/modwsgi-sandbox"),
     };
 }
-const NOTHING = { netns: "", links: "", nft: "", processes: "", state: false };
+const NOTHING = { netns: "", links: "", nft: "", processes: "", cgroups: "", mounts: "", state: false };
+
+interface Host {
+    name: string;
+    address: string;
+    hostKey: string;
+    running: boolean;
+    init: string;
+}
+const status = () => JSON.parse(sandbox("status", "--json")) as Host[];
 
 describe("sandbox hosts", () => {
     it("down leaves no namespace, link, nft table, process or state behind", { timeout: STEP }, () => {
@@ -37,10 +51,10 @@ describe("sandbox hosts", () => {
 
     it("up 2 starts two hosts, each its own hostname, PID 1 sshd, Apache, verified host key", { timeout: STEP }, () => {
         sandbox("up", "2");
-        const hosts = JSON.parse(sandbox("status", "--json")) as { name: string; address: string; running: boolean }[];
-        expect(hosts.map((h) => [h.name, h.running])).toEqual([
-            ["h1", true],
-            ["h2", true],
+        const hosts = status();
+        expect(hosts.map((h) => [h.name, h.running, h.init])).toEqual([
+            ["h1", true, "sshd"],
+            ["h2", true, "sshd"],
         ]);
         expect(new Set(hosts.map((h) => h.address)).size).toBe(2);
         for (const h of hosts) {
@@ -71,7 +85,43 @@ describe("sandbox hosts", () => {
         expect(out).toMatch(/^six-1\.16\.0-py2\.py3-none-any\.whl$/m);
     });
 
-    it("down again cleans up completely", { timeout: STEP }, () => {
+    it(
+        "up-systemd 10 boots systemd as PID 1: apache2.service and ssh.service active, the pinned host key",
+        { timeout: STEP },
+        () => {
+            sandbox("up-systemd", "10");
+            const h = status().find((x) => x.name === "h10");
+            expect(h && [h.address, h.running, h.init]).toEqual(["10.219.73.20", true, "systemd"]);
+            // sshd offers exactly the key status pins (sandbox.sh ssh then logs in with StrictHostKeyChecking).
+            const offered = sh(`ssh-keyscan -T 5 -t ed25519 ${h!.address} 2>/dev/null | cut -d' ' -f2,3`);
+            expect(offered).toBe(h!.hostKey);
+            const out = sandbox(
+                "ssh",
+                "h10",
+                [
+                    "hostname",
+                    "readlink /proc/1/exe",
+                    "systemd-detect-virt",
+                    "systemctl is-system-running",
+                    "systemctl is-active apache2 ssh | paste -sd ' '",
+                    "test -d /run/systemd/system && echo has-systemd",
+                    "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1/",
+                ].join("; "),
+            );
+            const [hostname, pid1, virt, state, units, marker, http] = out.trim().split("\n");
+            expect([hostname, pid1, virt]).toEqual(["h10", "/usr/lib/systemd/systemd", "container-other"]);
+            expect(state).toMatch(/^(running|degraded)$/);
+            expect([units, marker, http]).toEqual(["active active", "has-systemd", "200"]);
+            // Its processes live in its own cgroup, which down must remove.
+            expect(leftovers().cgroups).toMatch(/modwsgi-sandbox-h10$/);
+            // Idempotent like up: the same PID 1 keeps running.
+            const before = fs.readFileSync("/run/modwsgi-sandbox/h10/pid", "utf8");
+            sandbox("up-systemd", "10");
+            expect(fs.readFileSync("/run/modwsgi-sandbox/h10/pid", "utf8")).toBe(before);
+        },
+    );
+
+    it("down again cleans up completely (the systemd host too)", { timeout: STEP }, () => {
         sandbox("down");
         expect(leftovers()).toEqual(NOTHING);
     });
