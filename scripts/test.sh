@@ -14,7 +14,7 @@ vitest run test/unit --reporter=default --reporter=json --outputFile.json="$resu
 step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
 vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
-step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5, h7 Debian 13, h8-h12"
+step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5, h7 Debian 13, h8-h14 (h10 systemd, h13 Debian 13)"
 start=$(date +%s)
 test/sandbox/sandbox.sh down
 test/sandbox/sandbox.sh up 4
@@ -26,9 +26,12 @@ SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 7
 test/sandbox/sandbox.sh up 8
 test/sandbox/sandbox.sh up 9
 # h10: a host whose Apache runs under systemd as PID 1; h11: connection cuts; h12: load under reloads.
-test/sandbox/sandbox.sh up 10
+test/sandbox/sandbox.sh up-systemd 10
 test/sandbox/sandbox.sh up 11
 test/sandbox/sandbox.sh up 12
+# h13: Debian 13 for examples/django; h14: releases (h1-h12 are running, so only the new one starts each time).
+SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 13
+test/sandbox/sandbox.sh up 14
 echo "sandbox ready in $(( $(date +%s) - start )) s" >&2
 
 step "end-to-end tests with the real Pulumi CLI, in groups that share no sandbox host, side by side"

@@ -79,6 +79,7 @@ describe("SDK", () => {
                 "node",
                 "examples/flask-hello/index.ts",
                 "examples/tls-site/index.ts",
+                "examples/django/index.ts",
                 "test/e2e/programs/fleet/index.ts",
                 "test/e2e/programs/duplicate/index.ts",
                 "test/e2e/programs/twoapps/index.ts",
