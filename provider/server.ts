@@ -9,7 +9,7 @@ import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { fromStruct, toStruct } from "./marshal";
 import { connectionSchema, connectionSecrets, type Connection } from "./remote/connection";
-import { host, closeAll } from "./remote/ssh";
+import { host, cancelAll } from "./remote/ssh";
 import { holderFromUrn, setHolder } from "./remote/scripts";
 import { logger } from "./log";
 import {
@@ -292,7 +292,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
     }),
 
     cancel: unary(async () => {
-        closeAll();
+        cancelAll();
         return new Empty();
     }),
 

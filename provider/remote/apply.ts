@@ -2,6 +2,7 @@
 // native/apply-config.sh swaps them in, configtests the whole tree, reloads, or restores everything.
 // Changes several resources ask for at the same time share one transaction (one reload).
 import { randomBytes } from "node:crypto";
+import { removeOwned } from "./remove";
 import { runScript } from "./scripts";
 import { RemoteError, type RemoteHost } from "./host";
 import { sh } from "./sh";
@@ -37,20 +38,25 @@ export function withHostLock<T>(host: RemoteHost, fn: () => Promise<T>): Promise
 /** Runs one transaction: stage the files, then apply-config.sh swaps, configtests, reloads or restores. */
 async function transaction(host: RemoteHost, changes: Change[], reload: Reload): Promise<void> {
     const stage = `${STAGE_ROOT}/${Date.now()}-${randomBytes(4).toString("hex")}`;
+    const manifest = changes.map((c, i) =>
+        c.op === "put"
+            ? `put f${i} ${checkPath(c.target)} ${(c.mode ?? 0o644).toString(8)}`
+            : c.op === "del"
+              ? `del ${checkPath(c.target)}`
+              : `link ${checkPath(c.target)} ${checkPath(c.link)}`,
+    );
     // Root-only, the stage root too when this makes it: the files may be TLS keys.
     await host.exec(sh`umask 077 && mkdir -p -m 700 ${stage}`);
-    const manifest: string[] = [];
-    for (const [i, c] of changes.entries()) {
-        if (c.op === "put") {
-            await host.writeFile(`${stage}/f${i}`, c.content, 0o600);
-            manifest.push(`put f${i} ${checkPath(c.target)} ${(c.mode ?? 0o644).toString(8)}`);
-        } else if (c.op === "del") {
-            manifest.push(`del ${checkPath(c.target)}`);
-        } else {
-            manifest.push(`link ${checkPath(c.target)} ${checkPath(c.link)}`);
-        }
+    try {
+        for (const [i, c] of changes.entries())
+            if (c.op === "put") await host.writeFile(`${stage}/f${i}`, c.content, 0o600);
+        await host.writeFile(`${stage}/manifest`, manifest.join("\n") + "\n", 0o600);
+    } catch (e) {
+        // Staging cut short (a lost connection, a full disk): nothing will run these files, which may be TLS keys,
+        // and the sweep would keep them an hour. Over a new connection when the old one died.
+        await removeOwned(host, [stage], "config stage").catch(() => undefined);
+        throw e;
     }
-    await host.writeFile(`${stage}/manifest`, manifest.join("\n") + "\n", 0o600);
     // The script removes the stage in every case, and older stages other operations left behind.
     await runScript(host, "apply-config", [stage, reload, STAGE_ROOT]);
 }

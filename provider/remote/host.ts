@@ -45,6 +45,32 @@ export class RemoteError extends Error {
     }
 }
 
+/**
+ * The SSH connection died while a command ran: its channel closed without an exit status. Nothing is known about
+ * the command's result; it may still be running on the host (the provider's operations are detached and go on).
+ * Never an answer to parse, so a read that lost its channel fails instead of reporting what is "missing".
+ */
+export class ConnectionLost extends Error {}
+
+/**
+ * A closed channel's result, from what ssh2 reports at its close: an exit code, or a signal that ended the
+ * command; neither means the channel was cut off by a lost connection (ConnectionLost).
+ */
+export function channelResult(
+    host: string,
+    code: number | null | undefined,
+    signal: string | undefined,
+    stdout: string,
+    stderr: string,
+): ExecResult | ConnectionLost {
+    if (typeof code === "number") return { code, stdout, stderr };
+    if (signal) return { code: 128, stdout, stderr };
+    return new ConnectionLost(
+        `the SSH connection to ${host} was lost while the command ran (it may still be running there)` +
+            (stderr.trim() ? `\n${tail(stderr)}` : ""),
+    );
+}
+
 /** The last lines of a command's output, enough to see the error without flooding the CLI. */
 export function tail(text: string, lines = 25): string {
     return text.trimEnd().split("\n").slice(-lines).join("\n");

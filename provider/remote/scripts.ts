@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { sh } from "./sh";
-import { tail, type RemoteHost } from "./host";
+import { ConnectionLost, tail, type RemoteHost } from "./host";
 import { APPLY_LOG, HOST_LOCK, OPS_DIR } from "../layout";
 
 /** native/ at the repository root, whether this runs compiled (dist/provider/remote) or from source. */
@@ -112,7 +112,9 @@ exit "$rc"`;
  * Runs an operation that changes the host; a non-zero exit throws a RemoteError named after it. Returns its
  * `key=value` facts. It runs detached from the SSH channel (DETACHED above) and holds the host lock for its
  * whole run (native/lib.sh `with_lock`): its command line names the lock, the apply log, the wait and this
- * process as the holder. The wait adds to the timeout.
+ * process as the holder. The wait adds to the timeout. A connection lost meanwhile throws ConnectionLost, but only
+ * once the operation has ended on the host (or the host stayed unreachable): until then its caller could remove a
+ * stage it still reads, or the next step read the host half-way through it.
  */
 export async function runScript(
     host: RemoteHost,
@@ -124,14 +126,53 @@ export async function runScript(
     const limitS = Math.ceil((opts.timeoutMs ?? RUN_TIMEOUT_MS) / 1000) + wait;
     const dir = `${OPS_DIR}/${op}-${randomBytes(6).toString("hex")}`;
     const env = sh`MODWSGI_LOCK=${HOST_LOCK} MODWSGI_APPLY_LOG=${APPLY_LOG} MODWSGI_LOCK_WAIT=${wait} `;
-    const result = await host.exec(env + sh`MODWSGI_HOLDER=${holder} sh -c ${DETACHED} sh ${dir} ${limitS} ${args}`, {
-        stdin: scriptSource(op),
-        // The host's own limit ends it first, and a stopped config transaction still rolls back and restarts Apache
-        // (up to about a minute): this one only covers a host that stopped answering.
-        timeoutMs: limitS * 1000 + 120_000,
-        step: op,
-    });
+    const timeoutMs = limitS * 1000 + 120_000;
+    let result;
+    try {
+        result = await host.exec(env + sh`MODWSGI_HOLDER=${holder} sh -c ${DETACHED} sh ${dir} ${limitS} ${args}`, {
+            stdin: scriptSource(op),
+            // The host's own limit ends it first, and a stopped config transaction still rolls back and restarts
+            // Apache (up to about a minute): this one only covers a host that stopped answering.
+            timeoutMs,
+            step: op,
+        });
+    } catch (e) {
+        if (!(e instanceof ConnectionLost)) throw e;
+        // The operation goes on (or rolls back) on the host. Its caller must not act as if it had stopped (remove
+        // its stage, retry, read the host half-way through it): wait until it has ended there, then fail.
+        const ended = await operationEnded(host, dir, timeoutMs);
+        throw new ConnectionLost(
+            `${op} on ${host.name}: the SSH connection was lost while it ran; it went on on the host, ` +
+                (ended
+                    ? "and has ended there (the next run reads what it did)"
+                    : `holding the host lock until it ends (${dir} is there until then; the next run waits for it)`),
+        );
+    }
     return parseFacts(result.stdout);
+}
+
+/** How often, and how long at most without an answer, operationEnded asks the host. */
+export const ENDED_POLL = { intervalMs: 1000, unreachableMs: 90_000 };
+
+/**
+ * Waits until the operation's directory is gone from the host (its waiting shell, or the operation itself when
+ * the waiter is gone, removes it once the operation has ended), over a new connection. False when the host did
+ * not answer for ENDED_POLL.unreachableMs, or the operation outlived `limitMs`.
+ */
+export async function operationEnded(host: RemoteHost, dir: string, limitMs: number): Promise<boolean> {
+    const end = Date.now() + limitMs;
+    let answered = Date.now();
+    while (Date.now() < end && Date.now() - answered < ENDED_POLL.unreachableMs) {
+        const r = await host
+            .exec(sh`test -d ${dir}`, { nothrow: true, timeoutMs: 30_000, step: "test" })
+            .catch(() => undefined);
+        if (r !== undefined) {
+            answered = Date.now();
+            if (r.code === 1) return true;
+        }
+        await new Promise((res) => setTimeout(res, ENDED_POLL.intervalMs));
+    }
+    return false;
 }
 
 /**

@@ -6,7 +6,15 @@ import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
 import { type Connection, type Hop, checkHostKey, hopName, hops, poolKey } from "./connection";
 import { sh } from "./sh";
-import { checked, type ExecOptions, type ExecResult, type RemoteHost } from "./host";
+import {
+    ConnectionLost,
+    channelResult,
+    checked,
+    stepOf,
+    type ExecOptions,
+    type ExecResult,
+    type RemoteHost,
+} from "./host";
 
 /** Counters for tests and debug logs: one handshake per hop per provider process is the contract. */
 export const stats = { handshakes: 0, execs: 0, reconnects: 0 };
@@ -216,11 +224,15 @@ class Host implements RemoteHost {
             });
             channel.on("close", (code: number | null, signal?: string) => {
                 clearTimeout(timer);
-                resolve({
-                    code: code ?? (signal ? 128 : 255),
-                    stdout: Buffer.concat(out).toString("utf8"),
-                    stderr: Buffer.concat(errs).toString("utf8"),
-                });
+                const r = channelResult(
+                    this.name,
+                    code,
+                    signal,
+                    Buffer.concat(out).toString("utf8"),
+                    Buffer.concat(errs).toString("utf8"),
+                );
+                if (r instanceof ConnectionLost) reject(r);
+                else resolve(r);
             });
             channel.end(stdin);
         });
@@ -248,7 +260,19 @@ class Host implements RemoteHost {
 
     /** Runs `command` as root; a non-zero exit throws unless `opts.nothrow`. */
     async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-        return checked(this.name, command, await this.execAsRoot(command, opts), opts);
+        // After Cancel, work still queued in this process is dropped; what already runs on a host finishes (or
+        // rolls back) there by itself.
+        if (cancelled)
+            throw new Error(`${opts.step ?? stepOf(command)} on ${this.name}: not started, the update was cancelled`);
+        let r: ExecResult;
+        try {
+            r = await this.execAsRoot(command, opts);
+        } catch (e) {
+            // Name the step: "lost while the command ran" alone does not say which one.
+            if (e instanceof ConnectionLost) throw new ConnectionLost(`${opts.step ?? stepOf(command)}: ${e.message}`);
+            throw e;
+        }
+        return checked(this.name, command, r, opts);
     }
 
     private execAsRoot(command: string, opts: ExecOptions): Promise<ExecResult> {
@@ -312,4 +336,12 @@ export type { RemoteHost };
 export function closeAll() {
     for (const h of pool.values()) h.close();
     pool.clear();
+}
+
+let cancelled = false;
+
+/** The engine's Cancel: every connection closed, and no command started by this process from now on. */
+export function cancelAll() {
+    cancelled = true;
+    closeAll();
 }
