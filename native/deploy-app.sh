@@ -49,9 +49,9 @@ main() {
     # The environment and the loader first, the release link last: a daemon that starts at any moment in between
     # runs the old code (the link decides) until the touch below restarts the group.
     [ "$changed" = false ] || keep_previous
-    [ ! -f "$stage/env.json" ] || install -m 400 -o "$uid" -g 0 "$stage/env.json" "$dir/env.json"
+    [ ! -f "$stage/env.json" ] || swap_in "$dir/env.json" install -m 400 -o "$uid" -g 0 "$stage/env.json"
     if [ "$changed" = true ]; then
-        [ ! -f "$stage/wsgi.py" ] || install -m 644 "$stage/wsgi.py" "$dir/wsgi.py"
+        [ ! -f "$stage/wsgi.py" ] || swap_in "$dir/wsgi.py" install -m 644 "$stage/wsgi.py"
         ln -sfn "releases/$hash" "$dir/current.new"
         mv -T "$dir/current.new" "$dir/current"
     fi
@@ -101,7 +101,7 @@ new_release() {
 
 # Each command as the daemon's user, in the release, with the venv first on PATH and the app's environment
 # (read from the staged env.json: never on a command line). Output: the tail, with the environment's values
-# masked, on failure; one line per command otherwise.
+# masked, on failure; otherwise a fact per command with its last line (masked too).
 run_release_commands() {
     python3 - "$stage/commands.json" "$stage/env.json" "$uid" "$gid" "$rel" "$home" <<'EOF'
 import json, os, shlex, subprocess, sys
@@ -125,7 +125,7 @@ def demote():
     os.setgid(gid)
     os.setuid(uid)
 
-for argv in cmds:
+for n, argv in enumerate(cmds, 1):
     shown = mask(" ".join(shlex.quote(a) for a in argv))
     try:
         p = subprocess.run(argv, cwd=rel, env=env, preexec_fn=demote, stdin=subprocess.DEVNULL,
@@ -138,8 +138,18 @@ for argv in cmds:
         print("release command `%s` exited %d; its output ends:" % (shown, code), file=sys.stderr)
         print("\n".join("  " + l for l in lines[-25:]), file=sys.stderr)
         sys.exit(1)
-    print("release command `%s`: ok%s" % (shown, (": " + lines[-1][:200]) if lines[-1] else ""), file=sys.stderr)
+    # A fact per command (stdout): the provider shows them as progress.
+    print("command_%d=release command `%s`: ok%s" % (n, shown, (": " + lines[-1][:200]) if lines[-1] else ""))
 EOF
+}
+
+# swap_in FILE COMMAND...: COMMAND... FILE.new, then FILE replaced by a rename, so a daemon (re)starting at any
+# moment reads the old file or the new one. install unlinks FILE and cp truncates it first: meanwhile mod_wsgi
+# answers 404 (WSGI0135, no script) or the loader finds no env.json.
+swap_in() {
+    swap_file=$1
+    shift
+    "$@" "$swap_file.new" && mv -f "$swap_file.new" "$swap_file"
 }
 
 keep_previous() {
@@ -152,8 +162,8 @@ switch_back() {
     [ -n "$prev" ] || { say "no previous release to switch back to"; return 0; }
     ln -sfn "$prev" "$dir/current.new"
     mv -T "$dir/current.new" "$dir/current"
-    [ ! -f "$dir/wsgi.py.prev" ] || cp -p "$dir/wsgi.py.prev" "$dir/wsgi.py"
-    [ ! -f "$dir/env.json.prev" ] || cp -p "$dir/env.json.prev" "$dir/env.json"
+    [ ! -f "$dir/wsgi.py.prev" ] || swap_in "$dir/wsgi.py" cp -p "$dir/wsgi.py.prev"
+    [ ! -f "$dir/env.json.prev" ] || swap_in "$dir/env.json" cp -p "$dir/env.json.prev"
     touch "$dir/wsgi.py"
     say "switched back to $prev"
 }

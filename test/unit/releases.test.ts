@@ -85,7 +85,11 @@ describe("releases (fake host)", () => {
                 ],
             ],
         });
-        const state = await application.create(host.ctx(), i);
+        const ctx = host.ctx();
+        const state = await application.create(ctx, i);
+        expect(ctx.messages).toContain(
+            "release command `sh -c 'id -un > whoami; echo \"$GREETING\" > data/greeting; mkdir -p staticfiles; echo x > staticfiles/a.css'`: ok",
+        );
         const rel = `${appDir("hello")}/releases/${String(i.sourceSha256)}`;
         expect(current()).toBe(`releases/${String(i.sourceSha256)}`);
         expect(host.file(`${rel}/whoami`)).toBe("www-data\n");

@@ -110,6 +110,7 @@ async function stageAndRun(
         i.dataDirs.join(" "),
     ];
     const facts = await runScript(ctx.host, "deploy-app", [...args, ...health]);
+    for (const [key, line] of Object.entries(facts)) if (/^command_\d+$/.test(key)) ctx.log.info(line);
     if (old && facts.restarted === "true")
         ctx.log.info(`daemon group ${i.processGroup} restarts on its next request (code or environment changed)`);
 }
@@ -309,7 +310,18 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         const dir = appDir(olds.name);
         if (olds.deleteDataOnDestroy) return removeOwned(ctx.host, [dir], "Application.name");
         // Everything but the data directories, which destroy keeps unless deleteDataOnDestroy says otherwise.
-        const parts = ["releases", "current", "current.new", "wsgi.py", "wsgi.py.prev", "env.json", "env.json.prev"];
+        // (*.new: a swap deploy-app did not finish.)
+        const parts = [
+            "releases",
+            "current",
+            "current.new",
+            "wsgi.py",
+            "wsgi.py.prev",
+            "wsgi.py.new",
+            "env.json",
+            "env.json.prev",
+            "env.json.new",
+        ];
         await removeOwned(
             ctx.host,
             parts.map((p) => `${dir}/${p}`),
