@@ -72,6 +72,8 @@ main() {
 new_release() {
     rm -rf "$rel.tmp" && mkdir -p "$rel.tmp"
     tar -xzf "$stage/source.tgz" -C "$rel.tmp" --no-same-owner
+    # tar gave the directory the source dir's mtime: prune keeps the newest releases by theirs, so make it now.
+    touch "$rel.tmp"
     chmod -R u=rwX,go=rX "$rel.tmp"
     got=$(tree_sha256 "$rel.tmp")
     [ "$got" = "$hash" ] || { rm -rf "$rel.tmp" "$stage"; die "uploaded tree hash $got does not match $hash"; }
