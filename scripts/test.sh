@@ -38,7 +38,10 @@ step "end-to-end tests with the real Pulumi CLI, in groups that share no sandbox
 # Each group is one vitest run (its files one after another); its output is printed when it ends.
 group=0
 pids=()
+# At most E2E_JOBS groups at once (default 4): the load tests measure clients under wrk, which a machine of 2
+# cores running every group at once would starve.
 while read -r files; do
+    while [ "$(jobs -rp | wc -l)" -ge "${E2E_JOBS:-4}" ]; do wait -n || true; done
     group=$((group + 1))
     # shellcheck disable=SC2086 # the group's file names, split on purpose
     vitest run $files --reporter=default --reporter=json --outputFile.json="$results/e2e-$group.json" \
