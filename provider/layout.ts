@@ -123,5 +123,7 @@ export const HOST_LOCK = "/run/lock/modwsgi.lock";
  * failed preflight must leave unchanged). Each operation removes its own directory.
  */
 export const OPS_DIR = "/run/modwsgi/ops";
+/** Which stack owns each claim on the host (native/own.sh): a file per claim, named by its hash. */
+export const OWNERS_DIR = "/var/lib/modwsgi/owners";
 /** A line when an operation takes HOST_LOCK and one when it lets go: UTC time, operation, exit code, holder. */
 export const APPLY_LOG = "/var/log/modwsgi/apply.log";

@@ -26,6 +26,7 @@ import {
 import { moduleFor } from "./registry";
 import { schemaJson, PROVIDER_VERSION } from "./schema";
 import { PartialFailure, partialStateError } from "./partial";
+import { claimOwnership, foreignOwner, releaseOwnership, takeOwnership } from "./owners";
 
 type Handler<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 
@@ -143,6 +144,10 @@ function secretKeys(m: ResourceModule, fromProgram: Set<string>): string[] {
     return [...fromProgram, ...secretInputs(m)];
 }
 
+/** The claims a resource makes on its host (recorded there as this stack's: provider/owners.ts). */
+const claimsOf = (m: ResourceModule, props: Props) => m.claims?.(props as never) ?? [];
+const shortType = (m: ResourceModule) => m.token.split(":")[2];
+
 function mod(urn: string): ResourceModule {
     return moduleFor(typeOf(urn));
 }
@@ -253,7 +258,18 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const m = mod(req.getUrn());
         const { props, secrets } = fromStruct(req.getProperties());
         const ctx = ctxFor(req.getUrn());
-        const outs = await tracked(m.create(ctx, props), m.id(props), m, secrets);
+        // Another stack's daemon group, app, vhost or module is refused before anything is written.
+        const claims = claimsOf(m, props);
+        await claimOwnership(ctx.host, req.getUrn(), shortType(m), claims);
+        let outs: Props;
+        try {
+            outs = await tracked(m.create(ctx, props), m.id(props), m, secrets);
+        } catch (e) {
+            // Nothing tracked: nothing owned. (Partial state is tracked, and destroy releases it.)
+            if (!(e instanceof PartialStateError))
+                await releaseOwnership(ctx.host, req.getUrn(), claims).catch(() => undefined);
+            throw e;
+        }
         const res = new pb.CreateResponse();
         res.setId(m.id(props));
         res.setProperties(toStruct(outs, secretKeys(m, secrets)));
@@ -269,6 +285,8 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const live = await m.read(ctx, req.getId(), olds);
         const res = new pb.ReadResponse();
         if (!live) return res; // empty id: gone
+        // Import is how a stack takes over what another one (or a hand) made.
+        if (!olds) await takeOwnership(ctx.host, req.getUrn(), claimsOf(m, live));
         res.setId(req.getId());
         res.setProperties(toStruct(live, secretKeys(m, secrets)));
         res.setInputs(toStruct(projectInputs(m, live), secretKeys(m, secrets)));
@@ -279,7 +297,14 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const m = mod(req.getUrn());
         const olds = fromStruct(req.getOlds()).props;
         const { props: news, secrets } = fromStruct(req.getNews());
-        const outs = await tracked(m.update(ctxFor(req.getUrn()), olds, news), req.getId(), m, secrets);
+        const ctx = ctxFor(req.getUrn());
+        // A new claim (another mount point, say) must not be another stack's; the ones given up are released.
+        const claims = claimsOf(m, news);
+        await claimOwnership(ctx.host, req.getUrn(), shortType(m), claims);
+        const outs = await tracked(m.update(ctx, olds, news), req.getId(), m, secrets);
+        const kept = new Set(claims.map((c) => c.key));
+        const dropped = claimsOf(m, olds).filter((c) => !kept.has(c.key));
+        await releaseOwnership(ctx.host, req.getUrn(), dropped);
         const res = new pb.UpdateResponse();
         res.setProperties(toStruct(outs, secretKeys(m, secrets)));
         return res;
@@ -287,7 +312,19 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
 
     delete: unary(async (req: pb.DeleteRequest) => {
         const m = mod(req.getUrn());
-        await m.delete(ctxFor(req.getUrn()), fromStruct(req.getProperties()).props);
+        const ctx = ctxFor(req.getUrn());
+        const olds = fromStruct(req.getProperties()).props;
+        const claims = claimsOf(m, olds);
+        // Only what this stack owns is ever removed: another stack's (it imported this one) stays on the host.
+        const other = await foreignOwner(ctx.host, req.getUrn(), claims);
+        if (other) {
+            ctx.log.warn(
+                `${shortType(m)} ${m.id(olds)} belongs to ${other} now: left on the host, removed from this stack`,
+            );
+            return new Empty();
+        }
+        await m.delete(ctx, olds);
+        await releaseOwnership(ctx.host, req.getUrn(), claims);
         return new Empty();
     }),
 

@@ -8,7 +8,9 @@
 //   (measured here with WSGISocketRotation On and Off). The test asserts its bound: per reload, at most one failed
 //   response and one dropped keep-alive connection per client connection, and no other error in Apache's log;
 // - two stacks of two projects running `pulumi up` at once both succeed, their host transactions do not
-//   interleave (the host's apply log), and clients pay only the same per-reload bound.
+//   interleave (the host's apply log), and clients pay only the same per-reload bound;
+// - a third stack declaring the first one's daemon group fails naming that stack (the host's ownership records),
+//   and neither its up nor its destroy touches the first stack's files.
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -154,4 +156,30 @@ describe("changes under load", () => {
         for (const s of teams) s.run(["destroy", "--yes", "--skip-preview"]);
         expect((await get(urls[1])).body).toMatch(/^Hello from Flask/);
     });
+
+    it(
+        "a stack declaring another stack's daemon group fails naming it, touches nothing, and its destroy neither",
+        {
+            timeout: STEP,
+        },
+        async () => {
+            expect(urls, "the first test deployed the base stack").toHaveLength(2);
+            fs.cpSync(path.join(REPO, "test/e2e/programs/sources/app"), src("intruder"), { recursive: true });
+            const s = new Stack("intruder", path.join(REPO, "test/e2e/programs/teamapp"), { refresh: false });
+            s.configHost(h);
+            s.config("name", "appa");
+            s.config("source", src("intruder"));
+            const files = "/etc/apache2/modwsgi.d/10-daemon-appa.conf /etc/apache2/modwsgi.d/2*-app-appa.conf";
+            const before = ssh(h, `sha256sum ${files}; readlink /srv/modwsgi/appa/current`).stdout;
+            const out = s.run(["up", "--yes", "--skip-preview"], "fail");
+            expect(out).toMatch(
+                /DaemonProcess\.name: daemon process group "appa" on \S+ belongs to stack test of project loadbase/,
+            );
+            expect(ssh(h, `sha256sum ${files}; readlink /srv/modwsgi/appa/current`).stdout).toBe(before);
+            expect((await get(urls[0])).body).toMatch(/^(Hello|Release \d) from Flask/);
+            s.run(["destroy", "--yes", "--skip-preview"]);
+            expect(ssh(h, `sha256sum ${files}; readlink /srv/modwsgi/appa/current`).stdout).toBe(before);
+            expect((await get(urls[0])).body).toMatch(/^(Hello|Release \d) from Flask/);
+        },
+    );
 });
