@@ -14,4 +14,13 @@ export default tseslint.config(
             ],
         },
     },
+    {
+        // A user's plain CommonJS program (the package test): Node's globals, require.
+        files: ["test/e2e/programs/packaged/*.js"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: { require: "readonly", exports: "writable", module: "writable", process: "readonly" },
+        },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
 );
