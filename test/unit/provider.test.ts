@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
 import { fromStruct, toStruct, secret } from "../../provider/marshal";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { schema } from "../../provider/schema";
+import { schema, schemaJson } from "../../provider/schema";
 import { generate } from "../../provider/sdkgen";
 import { generate as generateDocs } from "../../provider/docgen";
 import { treeSha256, REMOTE_TREE_SHA } from "../../provider/resources/application/source";
@@ -42,6 +42,12 @@ describe("SDK", () => {
     it("sdk/nodejs/index.ts is what `npm run gen:sdk` generates from the schema", () => {
         const committed = fs.readFileSync(path.join(__dirname, "../../sdk/nodejs/index.ts"), "utf8");
         expect(committed === generate(), "stale SDK: run `npm run gen:sdk` and commit the result").toBe(true);
+    });
+
+    it("schema.json is the schema GetSchema serves, as `npm run gen:sdk` writes it", () => {
+        const committed = fs.readFileSync(path.join(__dirname, "../../schema.json"), "utf8");
+        expect(committed === schemaJson() + "\n", "stale schema.json: run `npm run gen:sdk` and commit it").toBe(true);
+        expect(JSON.parse(committed).resources["modwsgi:index:Application"]).toBeDefined();
     });
 
     it("docs/reference.md is what `npm run gen:docs` generates from the schema", () => {
