@@ -55,6 +55,9 @@ swap() {
                 mkdir -p "$(dirname "$b")"
                 step="could not copy the new $b into place"
                 cp "$stage/$a" "$b.modwsgi-new"
+                # Root's own, whoever left the target otherwise: readers see exactly this owner and mode as desired.
+                step="could not set owner root:root on the new $b"
+                chown 0:0 "$b.modwsgi-new"
                 step="could not set mode ${m:-644} on the new $b"
                 chmod "${m:-644}" "$b.modwsgi-new"
                 step="could not move the new $b into place"

@@ -1,8 +1,10 @@
 # shellcheck shell=sh
 # build-module: pip-build mod_wsgi into its own venv against the host's Python and apxs; idempotent.
-# Usage: build-module.sh VERSION PYTHON VENV DEBIAN_LOAD                       (from the package index)
-#        build-module.sh VERSION PYTHON VENV DEBIAN_LOAD ARCHIVE SHA256 URL_FILE WHEELS
+# Usage: build-module.sh VERSION PYTHON VENV DEBIAN_LOAD [RECORD]              (from the package index)
+#        build-module.sh VERSION PYTHON VENV DEBIAN_LOAD RECORD ARCHIVE SHA256 URL_FILE WHEELS
 #   DEBIAN_LOAD: the mods-enabled link of Debian's own mod_wsgi package (must be absent);
+#   RECORD: where the .so's SHA-256 is recorded after the build (sha256sum format); an existing build whose .so
+#   no longer matches it was replaced by other bytes and is built again;
 #   ARCHIVE: the source archive's path on the host (uploaded; or downloaded from the URL in URL_FILE when that
 #   is set), checked against SHA256; WHEELS: a tar of build wheels (setuptools) for building without an index.
 #   The URL may carry credentials: it is in a root-only file, never on a command line (this script's, Python's),
@@ -108,13 +110,21 @@ archive_args() {
     fi
 }
 
+# so_as_built: the venv's .so still has the SHA-256 recorded when it was built (true when nothing is recorded).
+so_as_built() {
+    [ -n "$record" ] && [ -f "$record" ] || return 0
+    if sha256sum -c --status "$record" 2>/dev/null; then return 0; fi
+    say "the mod_wsgi .so in $venv is not the one built there (its SHA-256 differs from $record): building it again"
+    return 1
+}
+
 main() {
     with_lock build-module
-    version=$1 python=$2 venv=$3 debian_load=$4 archive=${5:-} sum=${6:-} url_file=${7:-} wheels=${8:-}
+    version=$1 python=$2 venv=$3 debian_load=$4 record=${5:-} archive=${6:-} sum=${7:-} url_file=${8:-} wheels=${9:-}
     preflight "$python"
     [ -z "$archive" ] || fetch_archive "$archive" "$sum" "$url_file"
     built=existing
-    if [ ! -x "$venv/bin/python" ] || [ "$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("mod_wsgi"))' 2>/dev/null)" != "$version" ]; then
+    if [ ! -x "$venv/bin/python" ] || [ "$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("mod_wsgi"))' 2>/dev/null)" != "$version" ] || ! so_as_built; then
         # The path names version, Python and archive, so the module Apache runs now is never touched here.
         need_space "${TMPDIR:-/tmp}" 64 "pip's build of mod_wsgi" || exit 1
         need_space "$venv" 64 "mod_wsgi's venv" || exit 1
@@ -140,6 +150,10 @@ main() {
         rm -rf "$venv/build-wheels"
     fi
     so=$("$venv/bin/mod_wsgi-express" module-location)
+    # A build of an earlier release has no record yet: its .so is taken as built (it is what the state had).
+    if [ -n "$record" ] && { [ "$built" != existing ] || [ ! -f "$record" ]; }; then
+        sha256sum "$so" >"$record.tmp" && mv -f "$record.tmp" "$record"
+    fi
     fact version "$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("mod_wsgi"))')"
     fact module_path "$so"
     fact module_sha256 "$(sha256sum "$so" | cut -d' ' -f1)"

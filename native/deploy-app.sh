@@ -1,8 +1,10 @@
 # shellcheck shell=sh
 # deploy-app: prepare a release completely, switch to it, check it, and switch back when the check fails.
-#   1. the release: from an uploaded archive (verified against its tree hash), or one already on the host (an
-#      instant rollback, no upload). A new release gets links to the app's data directories and runs its release
-#      commands (as the daemon's user) before anything live changes; a command that fails removes the release.
+#   1. the release: from an uploaded archive (verified against its tree hash), or one already on the host and
+#      intact (an instant rollback, no upload). A new release gets links to the app's data directories and runs its
+#      release commands (as the daemon's user) before anything live changes; a command that fails removes the
+#      release. A release on the host that is damaged (edited, or not readable by the daemon) is rebuilt from the
+#      upload beside it and swapped in with two renames; then the group restarts, as for a new release.
 #   2. the switch: the loader wsgi.py, env.json (mode 400, owned by the daemon's user, set again on every deploy so
 #      a changed user can read it) and the `current` symlink, the earlier ones kept as *.prev; then the loader is
 #      touched: mod_wsgi restarts only this app's daemon group, re-queueing the requests it interrupts.
@@ -22,6 +24,7 @@ main() {
     uid=$(uid_of "$user") || { rm -rf "$stage"; die "user $user of the daemon process does not exist"; }
     gid=$(gid_of "$uid")
     mkdir -p "$dir/releases"
+    chown 0:0 "$dir" "$dir/releases"
     chmod 755 "$dir" "$dir/releases"
     for d in $data; do
         mkdir -p "$dir/data/$d"
@@ -30,21 +33,35 @@ main() {
     done
     [ ! -d "$dir/data" ] || chmod 755 "$dir/data"
 
-    # A release whose commands never finished (a lost host, a killed run) is not a release.
+    # A release whose commands never finished (a lost host, a killed run) is not a release; nor is what a rebuild
+    # that never finished left beside it.
     if [ -e "$rel.pending" ]; then rm -rf "$rel" "$rel.pending"; fi
+    rm -rf "$rel.new" "$rel.new.tmp" "$rel.new.pending" "$rel.new.tree" "$rel.old"
+    built=false
     if [ -f "$stage/source.tgz" ]; then
-        [ -d "$rel" ] || new_release
+        if [ ! -d "$rel" ]; then
+            new_release "$rel"
+            built=true
+        elif ! release_intact "$rel"; then
+            say "release $hash is damaged on the host (edited, or not readable by the daemon): rebuilding it"
+            rebuild_release
+            built=true
+        fi
     elif [ ! -d "$rel" ]; then
         rm -rf "$stage"
         die "release $hash is not on the host any more: run the update again to upload it"
     else
+        # The provider uploads a release it found damaged; one damaged since it looked is reported by the next read.
+        release_intact "$rel" || say "warning: release $hash on the host was changed since it was made"
         say "release $hash is already on the host: switching to it without an upload"
     fi
 
     prev=$(readlink "$dir/current" 2>/dev/null || true)
-    changed=false
+    changed=$built # a rebuilt live release: the daemon may hold the damaged code
     [ "$prev" = "releases/$hash" ] || changed=true
-    if [ -f "$stage/wsgi.py" ] && ! cmp -s "$stage/wsgi.py" "$dir/wsgi.py"; then changed=true; fi
+    if [ -f "$stage/wsgi.py" ] && { ! cmp -s "$stage/wsgi.py" "$dir/wsgi.py" || ! stat_is "$dir/wsgi.py" "0 644"; }; then
+        changed=true
+    fi
     if [ -f "$stage/env.json" ] && ! cmp -s "$stage/env.json" "$dir/env.json"; then changed=true; fi
     # The environment and the loader first, the release link last: a daemon that starts at any moment in between
     # runs the old code (the link decides) until the touch below restarts the group.
@@ -52,8 +69,7 @@ main() {
     [ ! -f "$stage/env.json" ] || swap_in "$dir/env.json" install -m 400 -o "$uid" -g 0 "$stage/env.json"
     if [ "$changed" = true ]; then
         [ ! -f "$stage/wsgi.py" ] || swap_in "$dir/wsgi.py" install -m 644 "$stage/wsgi.py"
-        ln -sfn "releases/$hash" "$dir/current.new"
-        mv -T "$dir/current.new" "$dir/current"
+        link_current "releases/$hash"
     fi
     rm -rf "$stage"
     # Daemon mode reloads on the script's mtime: only the group serving this app restarts.
@@ -68,44 +84,69 @@ main() {
     fact restarted "$changed"
 }
 
-# The uploaded tree, verified, its data links, its release commands: all before it can go live.
+# new_release DEST: the uploaded tree in DEST, verified, its data links, its release commands: all before it can go
+# live.
 new_release() {
-    rm -rf "$rel.tmp" && mkdir -p "$rel.tmp"
-    tar -xzf "$stage/source.tgz" -C "$rel.tmp" --no-same-owner
+    dest=$1
+    rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
+    tar -xzf "$stage/source.tgz" -C "$dest.tmp" --no-same-owner
     # tar gave the directory the source dir's mtime: prune keeps the newest releases by theirs, so make it now.
-    touch "$rel.tmp"
-    chmod -R u=rwX,go=rX "$rel.tmp"
-    got=$(tree_sha256 "$rel.tmp")
-    [ "$got" = "$hash" ] || { rm -rf "$rel.tmp" "$stage"; die "uploaded tree hash $got does not match $hash"; }
+    touch "$dest.tmp"
+    chmod -R u=rwX,go=rX "$dest.tmp"
+    got=$(tree_sha256 "$dest.tmp")
+    [ "$got" = "$hash" ] || { rm -rf "$dest.tmp" "$stage"; die "uploaded tree hash $got does not match $hash"; }
     for d in $data; do
-        if [ -e "$rel.tmp/$d" ] || [ -L "$rel.tmp/$d" ]; then
-            rm -rf "$rel.tmp" "$stage"
+        if [ -e "$dest.tmp/$d" ] || [ -L "$dest.tmp/$d" ]; then
+            rm -rf "$dest.tmp" "$stage"
             die "the source has a path named $d, which dataDirs links to the app's data directory"
         fi
-        ln -s "../../data/$d" "$rel.tmp/$d"
+        ln -s "../../data/$d" "$dest.tmp/$d"
     done
-    : >"$rel.pending"
-    mv "$rel.tmp" "$rel"
+    : >"$dest.pending"
+    mv "$dest.tmp" "$dest"
     if [ -f "$stage/commands.json" ]; then
-        # The commands may write into the release (collectstatic): theirs while they run, root's afterwards.
-        chown -R "$uid:$gid" "$rel"
+        # The commands may write into the release (collectstatic): theirs while they run, root's afterwards, and
+        # readable by the daemon whatever modes they gave what they wrote.
+        chown -R "$uid:$gid" "$dest"
         if ! run_release_commands; then
-            rm -rf "$rel" "$rel.pending" "$stage"
+            rm -rf "$dest" "$dest.pending" "$stage"
             die "a release command failed; nothing was switched"
         fi
-        chown -R 0:0 "$rel"
-        chmod -R go-w "$rel"
+        chown -R 0:0 "$dest"
+        chmod -R go=rX "$dest"
     fi
     # What the release holds once its commands ran: Read compares the live tree with it.
-    tree_sha256 "$rel" >"$rel.tree"
-    rm -f "$rel.pending"
+    tree_sha256 "$dest" >"$dest.tree"
+    rm -f "$dest.pending"
 }
+
+# A damaged release, rebuilt beside it and swapped in: `current` names no directory only between the two renames.
+rebuild_release() {
+    new_release "$rel.new"
+    mv -T "$rel" "$rel.old" && mv -T "$rel.new" "$rel"
+    mv -f "$rel.new.tree" "$rel.tree"
+    rm -rf "$rel.old"
+}
+
+# release_intact REL: REL holds what it held when it was made (the tree recorded in REL.tree, or for a release
+# without that record its name), root's and go=rX (Read's check of the live release, provider's source.ts).
+release_intact() {
+    [ -d "$1" ] && [ ! -L "$1" ] && [ ! -e "$1.pending" ] || return 1
+    bad=$(find "$1/" -name __pycache__ -prune -o ! -type l \( ! -user 0 -o -perm /022 -o -type d ! -perm -005 \
+        -o ! -type d ! -perm -004 \) -print -quit)
+    [ -z "$bad" ] || return 1
+    if [ -e "$1.tree" ]; then want=$(cat "$1.tree"); else want=$(basename "$1"); fi
+    [ "$(tree_sha256 "$1")" = "$want" ]
+}
+
+# stat_is FILE "UID MODE": FILE is there with that owner and mode.
+stat_is() { [ "$(stat -c '%u %a' "$1" 2>/dev/null)" = "$2" ]; }
 
 # Each command as the daemon's user, in the release, with the venv first on PATH and the app's environment
 # (read from the staged env.json: never on a command line). Output: the tail, with the environment's values
 # masked, on failure; otherwise a fact per command with its last line (masked too).
 run_release_commands() {
-    python3 - "$stage/commands.json" "$stage/env.json" "$uid" "$gid" "$rel" "$home" <<'EOF'
+    python3 - "$stage/commands.json" "$stage/env.json" "$uid" "$gid" "$dest" "$home" <<'EOF'
 import json, os, shlex, subprocess, sys
 cmds = json.load(open(sys.argv[1], encoding="utf-8"))
 app_env = json.load(open(sys.argv[2], encoding="utf-8")) if os.path.exists(sys.argv[2]) else {}
@@ -162,12 +203,23 @@ keep_previous() {
 # Back to the release, loader and environment that served before this deploy (none on a first deploy).
 switch_back() {
     [ -n "$prev" ] || { say "no previous release to switch back to"; return 0; }
-    ln -sfn "$prev" "$dir/current.new"
-    mv -T "$dir/current.new" "$dir/current"
+    link_current "$prev"
     [ ! -f "$dir/wsgi.py.prev" ] || swap_in "$dir/wsgi.py" cp -p "$dir/wsgi.py.prev"
     [ ! -f "$dir/env.json.prev" ] || swap_in "$dir/env.json" cp -p "$dir/env.json.prev"
     touch "$dir/wsgi.py"
     say "switched back to $prev"
+}
+
+# link_current TARGET: `current` names TARGET, switched by a rename. A directory put in its place by hand (a copy of a
+# release) is moved aside first and removed.
+link_current() {
+    ln -sfn "$1" "$dir/current.new"
+    if [ -d "$dir/current" ] && [ ! -L "$dir/current" ]; then
+        rm -rf "$dir/current.old"
+        mv -T "$dir/current" "$dir/current.old"
+    fi
+    mv -T "$dir/current.new" "$dir/current"
+    rm -rf "$dir/current.old"
 }
 
 # Keeps the KEEP newest releases, and always the current and the previous one (names are hex hashes: ls is safe).

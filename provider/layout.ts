@@ -14,6 +14,9 @@ export const MODS_ENABLED = `${APACHE_DIR}/mods-enabled`;
 export const CONF_AVAILABLE = `${APACHE_DIR}/conf-available`;
 export const CONF_ENABLED = `${APACHE_DIR}/conf-enabled`;
 export const PORTS_CONF = `${APACHE_DIR}/ports.conf`;
+/** Apache's main config file, and the enabled sites it includes (for the scan for a second mod_wsgi). */
+export const APACHE_CONF = `${APACHE_DIR}/apache2.conf`;
+export const SITES_ENABLED = `${APACHE_DIR}/sites-enabled`;
 
 /** The provider's server-scope include directory, read by the module's own conf file. */
 export const MODWSGI_D = "/etc/apache2/modwsgi.d";
@@ -27,6 +30,11 @@ export const MODULE_CONF_LINK = `${MODS_ENABLED}/modwsgi.conf`;
 export const DEBIAN_MODULE_LINKS = [`${MODS_ENABLED}/wsgi.load`, `${MODS_ENABLED}/wsgi.conf`];
 /** Where mod_wsgi's venvs are built, one per version, Python and archive. */
 export const MODULE_ROOT = "/opt/modwsgi/module";
+/**
+ * The .so's SHA-256 as build-module recorded it right after the build (sha256sum format), inside the build's venv:
+ * a .so replaced later is told from the one built there, across refreshes and imports.
+ */
+export const moduleBuiltRecord = (venv: string) => `${venv}/modwsgi-built.sha256`;
 /** Uploaded or downloaded source archives and build wheels. */
 export const MODULE_SRC = `${MODULE_ROOT}/src`;
 /** A source archive in MODULE_SRC, named by its SHA-256 (added with the WsgiModule split: was inline there). */

@@ -1,7 +1,16 @@
 // Facts about the mod_wsgi module on a host: which one this provider loads (its LoadModule file records
 // version and ABI), and what the host really has (pip's or dpkg's version, its Python, the .so's hash).
 import { directive } from "../apache";
-import { MODULE_LOAD } from "../layout";
+import {
+    APACHE_CONF,
+    CONF_ENABLED,
+    MODS_ENABLED,
+    MODULE_LOAD,
+    MODULE_LOAD_LINK,
+    MODWSGI_D,
+    PORTS_CONF,
+    SITES_ENABLED,
+} from "../layout";
 import { sh } from "../remote/sh";
 import { scriptFact, type Fact } from "./fact";
 import { parsePythonInfo, type PythonInfo } from "./python";
@@ -35,12 +44,64 @@ export interface ModuleBuild {
     python?: PythonInfo;
     /** undefined when the .so is missing. */
     moduleSha256?: string;
+    /**
+     * What the .so should hash to: recorded in the venv at build time, or (Debian's package) its live hash when dpkg
+     * finds it as installed; undefined when nothing records it (a venv an earlier release built).
+     */
+    builtSha256?: string;
+    /** Whether Apache's parent process runs; undefined from an older script. */
+    apacheRunning?: boolean;
 }
 
 export function parseModuleBuild(f: Record<string, string>): ModuleBuild {
-    return { version: f.version || undefined, python: parsePythonInfo(f), moduleSha256: f.module_sha256 || undefined };
+    return {
+        version: f.version || undefined,
+        python: parsePythonInfo(f),
+        moduleSha256: f.module_sha256 || undefined,
+        builtSha256: f.built_sha256 || undefined,
+        apacheRunning: f.apache_running === undefined ? undefined : f.apache_running === "1",
+    };
 }
 
-/** What the host has at `so`: built in `venv`, or Debian's package when venv is "". */
-export const moduleBuild = (so: string, venv: string): Fact<ModuleBuild> =>
-    scriptFact("module-facts", [so, venv], parseModuleBuild);
+/** What the host has at `so`: built in `venv` (its build record at `record`), or Debian's package when venv is "". */
+export const moduleBuild = (so: string, venv: string, record: string): Fact<ModuleBuild> =>
+    scriptFact("module-facts", [so, venv, record], parseModuleBuild);
+
+/** Files Apache reads at server scope (Debian's apache2.conf includes these), where a LoadModule can be. */
+const SERVER_FILES =
+    sh`${APACHE_CONF} ${PORTS_CONF} ${MODS_ENABLED}` +
+    "/*.load " +
+    sh`${MODS_ENABLED}` +
+    "/*.conf " +
+    sh`${CONF_ENABLED}` +
+    "/*.conf " +
+    sh`${SITES_ENABLED}` +
+    "/*.conf " +
+    sh`${MODWSGI_D}` +
+    "/*.conf";
+
+/** An active (not commented) LoadModule of mod_wsgi's id; Apache's directive names are case-insensitive. */
+const LOAD_LINE = "^[[:space:]]*LoadModule[[:space:]]+wsgi_module([[:space:]]|$)";
+
+/**
+ * Enabled files other than ours that load wsgi_module: Apache keeps the first it reads and skips the rest, so
+ * another mod_wsgi may be the one serving. A file that is ours under another name (a link to it) is not one.
+ */
+export const otherWsgiLoads: Fact<string[]> = {
+    name: "other LoadModule wsgi_module lines",
+    command:
+        sh`ours=$(readlink -f ${MODULE_LOAD} 2>/dev/null || true); for f in ` +
+        SERVER_FILES +
+        sh`; do [ -f "$f" ] || continue; [ "$(readlink -f "$f")" != "$ours" ] || continue; ` +
+        sh`if grep -qiE ${LOAD_LINE} "$f"; then printf '%s\\n' "$f"; fi; done; true`,
+    parse: (r) => parseWsgiLoads(r.stdout),
+};
+
+/** The scan's output: one path a line; ours (the enabled link) never counts. */
+export function parseWsgiLoads(stdout: string): string[] {
+    const files = stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith("/") && l !== MODULE_LOAD_LINK && l !== MODULE_LOAD);
+    return [...new Set(files)];
+}

@@ -15,6 +15,30 @@ export type Change =
 
 export type Reload = "graceful" | "restart" | "none";
 
+/** Mode of a put without one: config and certificates; keys and secrets say 0o600. */
+export const CONFIG_MODE = 0o644;
+
+/**
+ * Owner, group and mode native/apply-config.sh gives a file it puts (`chown 0:0`, `chmod MODE`), spelled as
+ * readFiles's `meta[].mode` reports them: the desired state of every file applyConfig writes.
+ */
+export const putMode = (mode: number = CONFIG_MODE): string => `root:root ${mode.toString(8)}`;
+
+/** The desired owner/mode of each file a change set puts, by path: what a resource reports as `fileModes`. */
+export function putModes(changes: Change[]): Record<string, string> {
+    return Object.fromEntries(changes.flatMap((c) => (c.op === "put" ? [[c.target, putMode(c.mode)]] : [])));
+}
+
+/**
+ * Whether a live `fileModes` (path -> readFiles's mode) differs from the desired one on a file both name. A file
+ * missing on the host is its content's drift (a hash), not this; a state without `fileModes` (written before
+ * they were recorded, and not refreshed) is not drift either.
+ */
+export function modesDiffer(live: Record<string, string> | undefined, want: Record<string, string>): boolean {
+    if (!live) return false;
+    return Object.entries(want).some(([p, m]) => live[p] !== undefined && live[p] !== m);
+}
+
 /** A manifest path: the script reads its lines as space-separated words, so a path must be one plain word. */
 function checkPath(p: string): string {
     const why = hostPathError(p);
@@ -40,7 +64,7 @@ async function transaction(host: RemoteHost, changes: Change[], reload: Reload):
     const stage = `${STAGE_ROOT}/${Date.now()}-${randomBytes(4).toString("hex")}`;
     const manifest = changes.map((c, i) =>
         c.op === "put"
-            ? `put f${i} ${checkPath(c.target)} ${(c.mode ?? 0o644).toString(8)}`
+            ? `put f${i} ${checkPath(c.target)} ${(c.mode ?? CONFIG_MODE).toString(8)}`
             : c.op === "del"
               ? `del ${checkPath(c.target)}`
               : `link ${checkPath(c.target)} ${checkPath(c.link)}`,

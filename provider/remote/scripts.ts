@@ -175,30 +175,56 @@ export async function operationEnded(host: RemoteHost, dir: string, limitMs: num
     return false;
 }
 
+/** What readFiles reports of each path besides its bytes. */
+export interface FileMeta {
+    /** Owner, group and mode of the file (through a link) as `stat -c '%U:%G %a'` prints them: `root:root 644`. */
+    mode?: string;
+    /** Where the path points, as an absolute path, when it is a symbolic link (a relative target is resolved). */
+    link?: string;
+}
+
 /**
  * Reads several files in one round trip (plus, optionally, one command's output, e.g. a tree hash).
  * A file that is missing or unreadable gives undefined. Parts are split on a random marker, so no file
- * content can be mistaken for a boundary.
+ * content can be mistaken for a boundary. `meta` has each path's owner, group and mode, and its link target when
+ * it is a symbolic link: drift of what apply-config.sh sets (root:root, the put's mode) and of enabling links.
  */
 export async function readFiles(
     host: RemoteHost,
     paths: string[],
     extra?: string,
-): Promise<{ files: (string | undefined)[]; extra: string }> {
+): Promise<{ files: (string | undefined)[]; extra: string; meta: FileMeta[] }> {
     const m = `@@modwsgi-${randomBytes(8).toString("hex")}`;
     const res = await host.exec(
-        // Each marker starts on a line of its own, so a body is exactly the file's bytes.
-        sh`for f in ${paths}; do if [ -f "$f" ] && [ -r "$f" ]; then printf '\n%s 1\n' ${m}; cat "$f"; ` +
-            sh`else printf '\n%s 0\n' ${m}; fi; done; printf '\n%s x\n' ${m}; ` +
+        // Each marker starts on a line of its own, so a body is exactly the file's bytes. Its line ends with the
+        // file's stat and a link's target (readlink prints one line: our paths have no newline).
+        sh`for f in ${paths}; do l=; if [ -L "$f" ]; then l=$(readlink "$f"); fi; ` +
+            sh`if [ -f "$f" ] && [ -r "$f" ]; then printf '\n%s 1 %s\t%s\n' ${m} "$(stat -L -c '%U:%G %a' "$f")" "$l"; ` +
+            sh`cat "$f"; else printf '\n%s 0 \t%s\n' ${m} "$l"; fi; done; printf '\n%s x\n' ${m}; ` +
             (extra === undefined ? "true" : `{ ${extra}; } 2>/dev/null || true`),
         { timeoutMs: 60_000, nothrow: true },
     );
-    const parts = res.stdout.split(new RegExp(`(?:^|\n)${m} ([01x])\n`));
-    // parts: ["", flag, body, flag, body, ..., "x", extra].
+    const parts = res.stdout.split(new RegExp(`(?:^|\n)${m} ([01x])(?: ([^\t\n]*)\t([^\n]*))?\n`));
+    // parts: ["", flag, mode, link, body, ..., "x", undefined, undefined, extra].
     const files: (string | undefined)[] = [];
-    for (let i = 1; i + 1 < parts.length && parts[i] !== "x"; i += 2)
-        files.push(parts[i] === "1" ? parts[i + 1] : undefined);
+    const meta: FileMeta[] = [];
+    for (let i = 1; i + 3 < parts.length && parts[i] !== "x"; i += 4) {
+        files.push(parts[i] === "1" ? parts[i + 3] : undefined);
+        meta.push(fileMeta(paths[meta.length], parts[i + 1], parts[i + 2]));
+    }
     if (files.length !== paths.length)
         throw new Error(`reading ${paths.join(", ")} on ${host.name} failed: ${tail(res.stderr || res.stdout)}`);
-    return { files, extra: parts[parts.length - 2] === "x" ? parts[parts.length - 1] : "" };
+    return { files, extra: parts[parts.length - 4] === "x" ? parts[parts.length - 1] : "", meta };
+}
+
+function fileMeta(p: string | undefined, mode: string | undefined, link: string | undefined): FileMeta {
+    const m: FileMeta = {};
+    if (mode) m.mode = mode;
+    if (link && p) m.link = path.posix.resolve(path.posix.dirname(p), link);
+    return m;
+}
+
+/** A resource's `fileModes`: the owner/mode readFiles found of each of `paths` that exists (`meta` in its order). */
+export function modesOf(paths: string[], meta: FileMeta[]): Record<string, string> {
+    return Object.fromEntries(paths.flatMap((p, n) => (meta[n]?.mode ? [[p, meta[n].mode]] : [])));
 }

@@ -180,6 +180,8 @@ export class ApacheHost extends pulumi.CustomResource {
     declare readonly configSha256: pulumi.Output<string>;
     /** The host's mod_wsgi version the files were written for. */
     declare readonly moduleVersion: pulumi.Output<string>;
+    /** Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs. */
+    declare readonly fileModes: pulumi.Output<Record<string, string>>;
     static readonly secrets = [] as const;
     static readonly outputs = [
         "osId",
@@ -194,6 +196,7 @@ export class ApacheHost extends pulumi.CustomResource {
         "pythons",
         "configSha256",
         "moduleVersion",
+        "fileModes",
     ] as const;
     constructor(name: string, args: In<ApacheHostArgs> = {}, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:ApacheHost", name, props(args, ApacheHost.secrets, ApacheHost.outputs), opts);
@@ -245,8 +248,16 @@ export class WsgiModule extends pulumi.CustomResource {
     declare readonly moduleVersion: pulumi.Output<string>;
     /** Path of the loaded mod_wsgi .so. */
     declare readonly modulePath: pulumi.Output<string>;
-    /** SHA-256 of the .so. */
+    /** SHA-256 of the .so (live after refresh; drift when it is not `builtSha256`: up builds it again). */
     declare readonly moduleSha256: pulumi.Output<string>;
+    /** SHA-256 the .so had when it was built, as recorded in its venv then (Debian's package: the live hash while dpkg's checksum matches). Survives refresh: a .so replaced by other bytes shows as `moduleSha256` drift. */
+    declare readonly builtSha256: pulumi.Output<string>;
+    /** Whether mods-enabled links both module files (live after refresh: false after `a2dismod modwsgi`; the next Apache restart would drop every WSGI mount). up links them again with a full restart. */
+    declare readonly moduleEnabled: pulumi.Output<boolean>;
+    /** Whether Apache runs (live after refresh). When it does not, up starts it after a configtest. */
+    declare readonly apacheRunning: pulumi.Output<boolean>;
+    /** Enabled files this provider does not own that also load `wsgi_module` (e.g. Debian's mods-enabled/wsgi.load): Apache keeps the first it reads. Must be empty: up fails naming them and how to disable them, and never removes them itself. */
+    declare readonly conflictingLoads: pulumi.Output<string[]>;
     /** Python version the module is built for (X.Y.Z). */
     declare readonly pythonVersion: pulumi.Output<string>;
     /** Python ABI the module is built for (SOABI, e.g. cpython-311-x86_64-linux-gnu); venvs must match it. */
@@ -260,6 +271,10 @@ export class WsgiModule extends pulumi.CustomResource {
         "moduleVersion",
         "modulePath",
         "moduleSha256",
+        "builtSha256",
+        "moduleEnabled",
+        "apacheRunning",
+        "conflictingLoads",
         "pythonVersion",
         "pythonAbi",
         "configSha256",
@@ -508,8 +523,10 @@ export class DaemonProcess extends pulumi.CustomResource {
     declare readonly configSha256: pulumi.Output<string>;
     /** The host's mod_wsgi version the file was written for. */
     declare readonly moduleVersion: pulumi.Output<string>;
+    /** Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs. */
+    declare readonly fileModes: pulumi.Output<Record<string, string>>;
     static readonly secrets = [] as const;
-    static readonly outputs = ["configFile", "configSha256", "moduleVersion"] as const;
+    static readonly outputs = ["configFile", "configSha256", "moduleVersion", "fileModes"] as const;
     constructor(name: string, args: In<DaemonProcessArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:DaemonProcess", name, props(args, DaemonProcess.secrets, DaemonProcess.outputs), opts);
     }
@@ -560,8 +577,19 @@ export class VirtualHost extends pulumi.CustomResource {
     declare readonly configSha256: pulumi.Output<string>;
     /** SHA-256 of the certificate and key files (live after refresh; empty without TLS). */
     declare readonly tlsSha256: pulumi.Output<string>;
+    /** Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs. */
+    declare readonly fileModes: pulumi.Output<Record<string, string>>;
+    /** Whether sites-enabled links the vhost's file (live after refresh: false after `a2dissite` or a link pointing elsewhere, which is drift that up repairs by linking it again). */
+    declare readonly enabled: pulumi.Output<boolean>;
     static readonly secrets = ["tls"] as const;
-    static readonly outputs = ["configFile", "includeDir", "configSha256", "tlsSha256"] as const;
+    static readonly outputs = [
+        "configFile",
+        "includeDir",
+        "configSha256",
+        "tlsSha256",
+        "fileModes",
+        "enabled",
+    ] as const;
     constructor(name: string, args: In<VirtualHostArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:VirtualHost", name, props(args, VirtualHost.secrets, VirtualHost.outputs), opts);
     }
@@ -652,6 +680,8 @@ export class Application extends pulumi.CustomResource {
     declare readonly loaderSha256: pulumi.Output<string>;
     /** The managed <WSGIInterpreterOptions> file (present only with interpreterOptions). */
     declare readonly interpreterFile: pulumi.Output<string>;
+    /** Owner, group and mode of env.json: `<user>:root 400` (the daemon's user) as applied; after refresh `missing`, or what was found and what it must be, when someone changed them. */
+    declare readonly envFileMode: pulumi.Output<string>;
     static readonly secrets = ["environment"] as const;
     static readonly outputs = [
         "sourceSha256",
@@ -660,6 +690,7 @@ export class Application extends pulumi.CustomResource {
         "configSha256",
         "loaderSha256",
         "interpreterFile",
+        "envFileMode",
     ] as const;
     constructor(name: string, args: In<ApplicationArgs>, opts?: pulumi.CustomResourceOptions) {
         super("modwsgi:index:Application", name, props(args, Application.secrets, Application.outputs), opts);

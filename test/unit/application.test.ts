@@ -46,6 +46,7 @@ describe("Application schema and pure parts", () => {
             "configSha256",
             "loaderSha256",
             "interpreterFile",
+            "envFileMode",
         ]);
     });
 

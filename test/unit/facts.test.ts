@@ -10,6 +10,7 @@ import {
     parseLoad,
     parseModuleBuild,
     parsePythonInfo,
+    parseWsgiLoads,
     parseVenv,
     daemonGroupFile,
     type Fact,
@@ -88,8 +89,26 @@ describe("fact parsers", () => {
         ],
         ["module_sha256=\n", { version: undefined, python: undefined, moduleSha256: undefined }],
         ["version=\nmodule_sha256=ff00\n", { version: undefined, python: undefined, moduleSha256: "ff00" }],
+        [
+            "module_sha256=ff00\nbuilt_sha256=ee11\napache_running=0\n",
+            { moduleSha256: "ff00", builtSha256: "ee11", apacheRunning: false },
+        ],
+        ["module_sha256=ff00\nbuilt_sha256=\napache_running=1\n", { moduleSha256: "ff00", apacheRunning: true }],
     ])("parseModuleBuild(%j)", (out, want) => {
         expect(parseModuleBuild(parseFacts(out))).toEqual(want);
+    });
+
+    it.each([
+        ["", []],
+        ["/etc/apache2/mods-enabled/wsgi.load\n", ["/etc/apache2/mods-enabled/wsgi.load"]],
+        [
+            "/etc/apache2/mods-enabled/wsgi.load\n/etc/apache2/conf-enabled/x.conf\n/etc/apache2/mods-enabled/wsgi.load\n",
+            ["/etc/apache2/mods-enabled/wsgi.load", "/etc/apache2/conf-enabled/x.conf"],
+        ],
+        // Ours never counts, nor anything that is not a path (a stray message).
+        ["/etc/apache2/mods-enabled/modwsgi.load\ngrep: x: Permission denied\n", []],
+    ])("parseWsgiLoads(%j)", (out, want) => {
+        expect(parseWsgiLoads(out)).toEqual(want);
     });
 
     it.each([

@@ -426,14 +426,17 @@ describe("VirtualHost lifecycle (fake host)", () => {
         expect(diff(virtualHost, live!, plain).changed).toEqual(["tlsSha256"]); // a stray key file is not ours
     });
 
-    it("a2dissite (the sites-enabled link removed by hand) reads as changed; update links the site again", async () => {
+    it("a2dissite (the sites-enabled link removed by hand) reads as enabled: false; update links the site again", async () => {
         const ctx = host.ctx();
         const state = await virtualHost.create(ctx, plain);
+        expect(state.enabled).toBe(true);
         fs.unlinkSync(host.local(vhostLink("site")));
         const live = await virtualHost.read(ctx, "site", state);
         expect(live).not.toBeNull();
-        expect(live!.configSha256).toBe(sha256(""));
-        expect(diff(virtualHost, live!, plain).changed).toContain("serverName");
+        // The file itself is unchanged: only the property that says the site is off differs.
+        expect(live!.configSha256).toBe(sha256(render(plain)));
+        expect(live!.enabled).toBe(false);
+        expect(diff(virtualHost, live!, plain).changed).toEqual(["enabled"]);
         await virtualHost.update(ctx, state, plain);
         expect(linkTo(vhostLink("site"))).toBe(vhostFile("site"));
         expect(diff(virtualHost, (await virtualHost.read(ctx, "site", state))!, plain)).toEqual({

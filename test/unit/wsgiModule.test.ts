@@ -7,7 +7,7 @@ import { inputs } from "../../provider/resources/wsgiModule/schema";
 import { renderConf, renderLoad, venvFor } from "../../provider/resources/wsgiModule/render";
 import { wsgiModule } from "../../provider/resources/wsgiModule";
 import { parseLoad } from "../../provider/facts";
-import { checkInputs, diff } from "../../provider/resource";
+import { checkInputs, diff, type Props } from "../../provider/resource";
 import { sha256 } from "../../provider/apache";
 import {
     DEBIAN_MODULE_LINKS,
@@ -18,6 +18,7 @@ import {
     MODULE_SRC,
     STAGE_ROOT,
     moduleArchive,
+    moduleBuiltRecord,
 } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
 import { modWsgiSdist } from "../fixtures";
@@ -242,10 +243,16 @@ describe("WsgiModule lifecycle (fake host)", () => {
             moduleVersion: "6.1.1",
             modulePath: so,
             moduleSha256: sha256("ELF mod_wsgi 6.1.1\n"),
+            builtSha256: sha256("ELF mod_wsgi 6.1.1\n"),
             pythonVersion: "3.11.2",
             pythonAbi: ABI,
             configSha256: sha256(renderLoad(so, "6.1.1", ABI) + renderConf()),
+            moduleEnabled: true,
+            apacheRunning: true,
+            conflictingLoads: [],
         });
+        // The hash is recorded in the venv at build time, where a refresh (or an import) finds it again.
+        expect(host.file(moduleBuiltRecord(venv))).toBe(`${sha256("ELF mod_wsgi 6.1.1\n")}  ${so}\n`);
         // Apache was not running: started (a full start, never a graceful reload, for a new module).
         expect(host.apacheCalls()).toEqual(["-t", "start"]);
     });
@@ -253,6 +260,7 @@ describe("WsgiModule lifecycle (fake host)", () => {
     it("read reports what was applied (no drift); without a prior state it finds the Python from the venv", async () => {
         const ctx = host.ctx();
         const state = await wsgiModule.create(ctx, pypi);
+        apacheRunning(host);
         const live = await wsgiModule.read(ctx, "mod_wsgi", state);
         expect(live).toEqual(state);
         expect(diff(mod, live!, pypi)).toEqual({ changed: [], replaces: [] });
@@ -276,11 +284,13 @@ describe("WsgiModule lifecycle (fake host)", () => {
     it("a hand-edited LoadModule file shows as configSha256; update puts it back with a graceful reload", async () => {
         const ctx = host.ctx();
         const state = await wsgiModule.create(ctx, pypi);
+        apacheRunning(host);
         host.put(MODULE_LOAD, host.file(MODULE_LOAD) + "# tuned by hand\n");
         const edited = await wsgiModule.read(ctx, "mod_wsgi", state);
         expect(edited!.configSha256).not.toBe(state.configSha256);
+        // Edited in place: still enabled (the link leads to the edited file), only the fingerprint differs.
+        expect(edited!.moduleEnabled).toBe(true);
         expect(diff(mod, edited!, pypi).changed).toEqual(["configSha256"]);
-        apacheRunning(host);
         const before = host.apacheCalls().length;
         await wsgiModule.update(ctx, { ...state, ...edited! }, pypi);
         expect(host.file(MODULE_LOAD)).toBe(renderLoad(so, "6.1.1", ABI));
@@ -320,8 +330,12 @@ describe("WsgiModule lifecycle (fake host)", () => {
 
     it("refuses to build while Debian's own module is enabled (it would load instead)", async () => {
         host.put(DEBIAN_MODULE_LINKS[0], "LoadModule wsgi_module /usr/lib/apache2/modules/mod_wsgi.so\n");
-        await expect(wsgiModule.create(host.ctx(), pypi)).rejects.toThrow(/Debian's mod_wsgi package is enabled/);
+        await expect(wsgiModule.create(host.ctx(), pypi)).rejects.toThrow(
+            /another LoadModule wsgi_module is enabled in \/etc\/apache2\/mods-enabled\/wsgi\.load \(disable it: a2dismod wsgi\)/,
+        );
         expect(host.exists(MODULE_LOAD)).toBe(false);
+        // Refused before anything was built.
+        expect(host.exists(venv)).toBe(false);
     });
 
     it("sdist: uploads the archive once, builds from it, and delete removes the files, the venv and the archive", async () => {
@@ -443,4 +457,204 @@ describe("WsgiModule lifecycle (fake host)", () => {
     });
 
     // source "distro" needs apt and dpkg's database: covered end to end (test/e2e), not on the fake.
+});
+
+/**
+ * Apache's stub, but a start leaves a live pid (this test process's) the way a real start does, so a read after
+ * `up` sees Apache running; a stop removes it as before.
+ */
+function apacheStartsForReal(host: FakeHost): void {
+    fs.renameSync(path.join(host.stubs, "apache2ctl"), path.join(host.stubs, "apache2ctl.stub"));
+    host.stub(
+        "apache2ctl",
+        `#!/bin/sh\n"$0.stub" "$@" || exit\n[ "$1" != start ] || echo ${process.pid} >"$FAKE_ROOT/var/run/apache2/apache2.pid"\n`,
+    );
+    host.stub("pgrep", "#!/bin/sh\nexit 1\n");
+}
+
+describe("WsgiModule drift that matters (issue 12: classes 4, 5, 13, 14)", () => {
+    const PY = "/opt/modwsgi/fakepy/python3";
+    const pypi = inputs.parse({ python: PY });
+    const venv = "/opt/modwsgi/module/mod_wsgi-6.1.1-python3";
+    const so = `${venv}/${SO_IN_VENV}`;
+    const BUILT = "ELF mod_wsgi 6.1.1\n";
+    let host: FakeHost;
+    beforeEach(() => {
+        host = new FakeHost();
+        fakeToolchain(host);
+        apacheStartsForReal(host);
+    });
+    afterEach(() => host.cleanup());
+
+    /** Refresh (read with the state as olds) then the engine's diff; the state the update gets. */
+    async function refresh(state: Props): Promise<{ live: Props; changed: string[] }> {
+        const live = { ...state, ...(await wsgiModule.read(host.ctx(), "mod_wsgi", state))! };
+        return { live, changed: diff(mod, live, pypi).changed };
+    }
+
+    it("class 4: a .so replaced by other bytes is moduleSha256 drift across refreshes and imports; up rebuilds it with a full restart", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        expect((await refresh(state)).changed).toEqual([]);
+        host.put(so, "other bytes");
+        const first = await refresh(state);
+        expect(first.live).toMatchObject({ moduleSha256: sha256("other bytes"), builtSha256: sha256(BUILT) });
+        expect(first.changed).toEqual(["moduleSha256"]);
+        // A second refresh starts from the first one's state: the expected hash comes from the host, not the state.
+        expect((await refresh(first.live)).changed).toEqual(["moduleSha256"]);
+        const imported = (await wsgiModule.read(ctx, "mod_wsgi", undefined))!;
+        expect(imported.builtSha256).toBe(sha256(BUILT));
+        expect(wsgiModule.drift!(imported, pypi)).toEqual(["moduleSha256"]);
+
+        const before = host.apacheCalls().length;
+        const fixed = await wsgiModule.update(ctx, first.live, pypi);
+        expect(host.file(so)).toBe(BUILT);
+        expect(fixed).toMatchObject({ moduleSha256: sha256(BUILT), builtSha256: sha256(BUILT) });
+        // Other bytes were loaded or could be: a new .so is a full stop and start, never a graceful reload.
+        expect(host.apacheCalls().slice(before)).toEqual(["-t", "stop", "start"]);
+        expect((await refresh(fixed)).changed).toEqual([]);
+    });
+
+    it("class 4: a removed .so is rebuilt by up (the venv's metadata alone does not count as built)", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        fs.rmSync(host.local(so));
+        const { live, changed } = await refresh(state);
+        // With the .so gone nothing of the build is known (version "unknown"), which the diff names first.
+        expect(live).toMatchObject({ moduleSha256: "missing", version: "unknown" });
+        expect(changed).toEqual(["version"]);
+        await wsgiModule.update(ctx, live, pypi);
+        expect(host.file(so)).toBe(BUILT);
+        expect((await refresh(state)).changed).toEqual([]);
+    });
+
+    it("class 4: a build of an earlier release (no record in its venv) is taken as built, and recorded by the next up", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        fs.rmSync(host.local(moduleBuiltRecord(venv)));
+        const { live, changed } = await refresh(state);
+        expect(changed).toEqual([]);
+        expect(live.builtSha256).toBe(sha256(BUILT));
+        await wsgiModule.update(ctx, live, pypi);
+        expect(host.file(moduleBuiltRecord(venv))).toBe(`${sha256(BUILT)}  ${so}\n`);
+    });
+
+    it("class 5: a2dismod (both links removed) is moduleEnabled drift; up links both again with a full restart", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        fs.rmSync(host.local(MODULE_LOAD_LINK));
+        fs.rmSync(host.local(MODULE_CONF_LINK));
+        const { live, changed } = await refresh(state);
+        expect(live.moduleEnabled).toBe(false);
+        expect(changed).toEqual(["moduleEnabled"]);
+        const before = host.apacheCalls().length;
+        await wsgiModule.update(ctx, live, pypi);
+        expect(fs.readlinkSync(host.local(MODULE_LOAD_LINK))).toBe(host.local(MODULE_LOAD));
+        expect(fs.readlinkSync(host.local(MODULE_CONF_LINK))).toBe(host.local(MODULE_CONF));
+        expect(host.apacheCalls().slice(before)).toEqual(["-t", "stop", "start"]);
+        expect((await refresh(state)).changed).toEqual([]);
+    });
+
+    it("class 5: a mods-enabled link that leads to another file is not enabled; up points it at ours again", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        fs.rmSync(host.local(MODULE_LOAD_LINK));
+        host.put(MODULE_LOAD_LINK, "# nothing loaded here\n");
+        const { live, changed } = await refresh(state);
+        expect(changed).toEqual(["moduleEnabled"]);
+        await wsgiModule.update(ctx, live, pypi);
+        expect(fs.readlinkSync(host.local(MODULE_LOAD_LINK))).toBe(host.local(MODULE_LOAD));
+        expect((await refresh(state)).changed).toEqual([]);
+    });
+
+    it("class 13: Apache stopped is apacheRunning drift; up starts it after a configtest", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        expect((await refresh(state)).live.apacheRunning).toBe(true);
+        await host.exec("apache2ctl stop");
+        const { live, changed } = await refresh(state);
+        expect(live.apacheRunning).toBe(false);
+        expect(changed).toEqual(["apacheRunning"]);
+        const before = host.apacheCalls().length;
+        await wsgiModule.update(ctx, live, pypi);
+        expect(host.apacheCalls().slice(before)).toEqual(["-t", "start"]);
+        expect((await refresh(state)).changed).toEqual([]);
+    });
+
+    it("class 13: a config Apache rejects keeps it stopped and fails up with Apache's message", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        await host.exec("apache2ctl stop");
+        const { live } = await refresh(state);
+        host.put("/.configtest-fail", "AH00526: Syntax error on line 1 of /etc/apache2/conf-enabled/broken.conf\n");
+        const before = host.apacheCalls().length;
+        await expect(wsgiModule.update(ctx, live, pypi)).rejects.toThrow(/broken\.conf/);
+        expect(host.apacheCalls().slice(before)).toEqual(["-t"]);
+        expect((await refresh(state)).live.apacheRunning).toBe(false);
+    });
+
+    it.each([
+        [
+            "Debian's package enabled (a2enmod wsgi)",
+            "/etc/apache2/mods-enabled/wsgi.load",
+            "LoadModule wsgi_module /usr/lib/apache2/modules/mod_wsgi.so\n",
+            "a2dismod wsgi",
+        ],
+        [
+            "a hand-written conf, other case and indentation",
+            "/etc/apache2/conf-enabled/legacy.conf",
+            "<IfModule !wsgi_module>\n  loadmodule WSGI_MODULE /usr/local/lib/mod_wsgi.so\n</IfModule>\n",
+            "a2disconf legacy",
+        ],
+        [
+            "a site",
+            "/etc/apache2/sites-enabled/old.conf",
+            "LoadModule wsgi_module /opt/old/mod_wsgi.so\n<VirtualHost *:80>\n</VirtualHost>\n",
+            "a2dissite old",
+        ],
+        [
+            "a file in the provider's include directory",
+            "/etc/apache2/modwsgi.d/99-extra.conf",
+            "\tLoadModule wsgi_module /opt/old/mod_wsgi.so\n",
+            "remove its LoadModule wsgi_module line",
+        ],
+    ])(
+        "class 14: %s is reported as conflictingLoads; up fails naming it and the fix, and keeps it",
+        async (_, file, text, fix) => {
+            const ctx = host.ctx();
+            const state = await wsgiModule.create(ctx, pypi);
+            host.put(file, text);
+            const { live, changed } = await refresh(state);
+            expect(live.conflictingLoads).toEqual([file]);
+            expect(changed).toEqual(["conflictingLoads"]);
+            const before = host.commands.length;
+            const err = await wsgiModule.update(ctx, live, pypi).then(
+                () => new Error("updated"),
+                (e: Error) => e,
+            );
+            expect(err.message).toContain(`another LoadModule wsgi_module is enabled in ${file} (disable it: ${fix})`);
+            expect(err.message).toMatch(/does not remove files it does not own/);
+            // Nothing ran that changes the host: no build, no transaction; the file is as it was.
+            expect(host.commands.slice(before).some((c) => /build-module|apply-config/.test(c.stdin ?? ""))).toBe(
+                false,
+            );
+            expect(host.file(file)).toBe(text);
+            // Disabled by hand as the message says: nothing left to report.
+            fs.rmSync(host.local(file));
+            expect((await refresh(state)).changed).toEqual([]);
+        },
+    );
+
+    it("class 14: no false positives (comments, files not enabled, links to our own file, other modules)", async () => {
+        const ctx = host.ctx();
+        const state = await wsgiModule.create(ctx, pypi);
+        host.put("/etc/apache2/conf-enabled/notes.conf", "# LoadModule wsgi_module /old/mod_wsgi.so\n");
+        host.put("/etc/apache2/mods-available/wsgi.load", "LoadModule wsgi_module /usr/lib/mod_wsgi.so\n");
+        host.put("/etc/apache2/conf-available/old.conf", "LoadModule wsgi_module /old/mod_wsgi.so\n");
+        host.put("/etc/apache2/mods-enabled/wsgi_extra.load", "LoadModule wsgi_extra_module /x.so\n");
+        fs.symlinkSync(host.local(MODULE_LOAD), host.local("/etc/apache2/mods-enabled/zz-modwsgi.load"));
+        const { live, changed } = await refresh(state);
+        expect(live.conflictingLoads).toEqual([]);
+        expect(changed).toEqual([]);
+    });
 });

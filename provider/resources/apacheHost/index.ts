@@ -1,7 +1,7 @@
 // ApacheHost lifecycle: the host itself. Its outputs are the host's facts; its inputs are the server-wide
 // settings, each in a provider-owned file. Every change is configtested, then graceful (an MPM change: restart).
-import { applyConfig, type Change } from "../../remote/apply";
-import { readFiles, runScript } from "../../remote/scripts";
+import { applyConfig, modesDiffer, putMode, putModes, type Change } from "../../remote/apply";
+import { modesOf, readFiles, runScript } from "../../remote/scripts";
 import { sha256 } from "../../apache";
 import { LISTEN_FILE, LISTEN_LINK, SERVER_FILE, mpmFile, mpmLink } from "../../layout";
 import { gather, hostFacts, loadedModule } from "../../facts";
@@ -70,7 +70,7 @@ async function apply(ctx: Ctx, i: ApacheHostInputs, old?: ApacheHostState): Prom
     );
     await applyConfig(ctx.host, changes, mpmChange ? "restart" : "graceful");
     const after = mpmChange ? await gather(ctx.host, hostFacts) : before;
-    return { ...i, ...after, configSha256: sha256(wsgi + listen), moduleVersion };
+    return { ...i, ...after, configSha256: sha256(wsgi + listen), moduleVersion, fileModes: putModes(changes) };
 }
 
 export const apacheHost = defineResource<ApacheHostInputs, ApacheHostState>({
@@ -86,10 +86,14 @@ export const apacheHost = defineResource<ApacheHostInputs, ApacheHostState>({
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, _id, olds) {
-        const [wsgi, listen = ""] = (await readFiles(ctx.host, [SERVER_FILE, LISTEN_FILE])).files;
+        const paths = [SERVER_FILE, LISTEN_FILE, LISTEN_LINK];
+        const { files, meta } = await readFiles(ctx.host, paths);
+        const [wsgi, listen = ""] = files;
         if (wsgi === undefined) return null;
         const f = await gather(ctx.host, hostFacts);
-        const live = withInert("ApacheHost", parse(wsgi, listen), olds?.moduleVersion ?? LATEST);
+        // Its Listen lines count only while conf-enabled links the file (`a2disconf modwsgi-listen` drops the ports).
+        const listening = meta[2].link === LISTEN_FILE ? listen : "";
+        const live = withInert("ApacheHost", parse(wsgi, listening), olds?.moduleVersion ?? LATEST);
         return {
             ...olds,
             ...live,
@@ -97,6 +101,7 @@ export const apacheHost = defineResource<ApacheHostInputs, ApacheHostState>({
             mpm: olds?.mpm === undefined ? undefined : liveMpm(f.apacheMpm),
             ...f,
             configSha256: sha256(wsgi + listen),
+            fileModes: modesOf(paths.slice(0, 2), meta),
         };
     },
     async delete(ctx) {
@@ -111,6 +116,8 @@ export const apacheHost = defineResource<ApacheHostInputs, ApacheHostState>({
             "graceful",
         );
     },
-    drift: (olds, news) =>
-        olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : [],
+    drift: (olds, news) => [
+        ...(olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : []),
+        ...(modesDiffer(olds.fileModes, { [SERVER_FILE]: putMode(), [LISTEN_FILE]: putMode() }) ? ["fileModes"] : []),
+    ],
 });

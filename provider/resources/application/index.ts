@@ -10,17 +10,26 @@ import { sha256 } from "../../apache";
 import { compareVersions, requireSupported } from "../../versions";
 import { deepEqual, defineResource, type Ctx } from "../../resource";
 import { PartialFailure } from "../../partial";
-import { STAGE_ROOT, appDir, appEnvFile, appFile, appLoader, interpreterFile, vhostFile } from "../../layout";
+import {
+    STAGE_ROOT,
+    appDir,
+    appEnvFile,
+    appFile,
+    appLoader,
+    daemonFile,
+    interpreterFile,
+    vhostFile,
+} from "../../layout";
 import {
     daemonGroupFile,
     daemonHome,
     daemonUser,
-    fileOwner,
     fileText,
+    gather,
     gatherAll,
     listenPorts,
     loadedModule,
-    ownedBy,
+    parseDaemonUser,
 } from "../../facts";
 import { inputs, outputs, type ApplicationInputs, type ApplicationState } from "./schema";
 import {
@@ -35,7 +44,9 @@ import {
     renderInterpreter,
     renderLoader,
 } from "./render";
-import { archive, remoteReleaseSha, resolveSource, treeSha256 } from "./source";
+import { archive, remoteReleaseIntact, remoteReleaseSha, resolveSource, treeSha256 } from "./source";
+import { envFileMode, envFileRight, envFileWanted, fileStat, loaderMode, parseStat, statCommand } from "./live";
+import { parseFacts } from "../../remote/scripts";
 import type { HealthTarget } from "./render";
 
 /** What a deploy needs from the host, read once per apply (checkHost). */
@@ -46,7 +57,8 @@ interface HostView {
     home: string;
     /** Where the host checks the app after a switch. */
     health: HealthTarget;
-    envOwned: boolean;
+    /** env.json is there, the daemon's user's, group root, mode 400. */
+    envRight: boolean;
 }
 
 /** `check`: whether deploy-app checks the app after the switch (only once it is mounted). */
@@ -62,10 +74,19 @@ async function deploy(ctx: Ctx, i: ApplicationInputs, view: HostView, check: boo
     }
 }
 
-/** Whether the release of this tree is complete on the host (then a switch needs no upload). */
-async function releaseOnHost(ctx: Ctx, i: ApplicationInputs): Promise<boolean> {
+/**
+ * The release of this tree on the host: `intact` (complete, holding what it held when made, readable by the daemon:
+ * a switch needs no upload), `damaged` (edited, or modes changed: rebuilt from an upload) or `absent`.
+ */
+async function releaseOnHost(ctx: Ctx, i: ApplicationInputs): Promise<"intact" | "damaged" | "absent"> {
     const rel = `${appDir(i.name)}/releases/${i.sourceSha256}`;
-    return (await ctx.host.exec(sh`test -d ${rel} && test ! -e ${rel + ".pending"}`, { nothrow: true })).code === 0;
+    const r = await ctx.host.exec(
+        sh`if [ ! -e ${rel} ]; then echo absent; elif ` +
+            `${remoteReleaseIntact(rel)}; then echo intact; else echo damaged; fi`,
+        { nothrow: true },
+    );
+    const state = r.stdout.trim();
+    return state === "intact" || state === "absent" ? state : "damaged";
 }
 
 async function stageAndRun(
@@ -77,11 +98,17 @@ async function stageAndRun(
     old?: ApplicationState,
 ) {
     const short = i.sourceSha256!.slice(0, 12);
-    if (old?.sourceSha256 === i.sourceSha256) {
-        // The live release: nothing to upload.
-    } else if (await releaseOnHost(ctx, i)) {
-        ctx.log.status(`release ${short} is already on the host: switching to it without an upload`);
+    // Checked even for the live release: one edited by hand since the last refresh must not go on serving.
+    const onHost = await releaseOnHost(ctx, i);
+    if (onHost === "intact") {
+        if (old?.sourceSha256 !== i.sourceSha256)
+            ctx.log.status(`release ${short} is already on the host: switching to it without an upload`);
     } else {
+        if (onHost === "damaged")
+            ctx.log.status(
+                `release ${short} is damaged on the host: rebuilding it from an upload ` +
+                    "(a file edited, added or removed, or not readable by the daemon)",
+            );
         const dir = resolveSource(i.source);
         const tgz = archive(dir);
         ctx.log.status(`uploading ${dir} (${Math.ceil(tgz.length / 1024)} KiB) as release ${short}`);
@@ -146,6 +173,7 @@ const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Promise<ApplicationState> {
     const file = appFile(i.name, i.mountPoint, i.virtualHost);
+    const view = await checkHost(ctx, i);
     const applied: ApplicationState = {
         ...i,
         appDir: appDir(i.name),
@@ -153,8 +181,8 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
         configSha256: configSha(render(i), renderInterpreter(i)),
         loaderSha256: sha256(renderLoader(i)),
         interpreterFile: interpreterFile(i.name),
+        envFileMode: envFileWanted(view.user),
     };
-    const view = await checkHost(ctx, i);
     if (!old) {
         // Create: the code first, so the mount never serves an app that is not there. When Apache then rejects
         // the mount, the code and its secrets are on the host: the engine must track them (and destroy removes them).
@@ -165,7 +193,7 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
         } catch (e) {
             throw new PartialFailure(
                 reason(e),
-                { ...applied, sourceSha256: "missing", configSha256: "" },
+                { ...applied, sourceSha256: "missing", configSha256: "", envFileMode: "missing" },
                 { cause: e },
             );
         }
@@ -191,8 +219,8 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
     // Update: the mount first, then the code. A config Apache rejects leaves the running release and its
     // environment untouched, so the live code never runs ahead of the live config.
     if (configChanged) await mount(ctx, i, file, old);
-    // A deploy also gives env.json to the daemon's current user, when that user changed since.
-    if (codeOrEnv || !view.envOwned) {
+    // A deploy also gives env.json to the daemon's current user (when that user changed since, or by hand), mode 400.
+    if (codeOrEnv || !view.envRight) {
         try {
             await deploy(ctx, i, view, true, old);
         } catch (e) {
@@ -201,6 +229,7 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
                 sourceSha256: old.sourceSha256,
                 environment: old.environment,
                 loaderSha256: old.loaderSha256,
+                envFileMode: old.envFileMode,
             };
             throw new PartialFailure(reason(e), { ...applied, ...code }, { cause: e });
         }
@@ -211,20 +240,21 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
 /**
  * What the host must offer before anything is written, in one round trip: a WSGIDaemonProcess for the
  * mount's group (by a DaemonProcess, or by hand), and for interpreter options a module and Python that know them.
- * Also what a deploy needs: the group's user and python-home, whether env.json belongs to that user (false when
- * it is missing), and where the health check finds the app.
+ * Also what a deploy needs: the group's user and python-home, whether env.json is as that user needs it (false
+ * when it is missing), and where the health check finds the app.
  */
 async function checkHost(ctx: Ctx, i: ApplicationInputs): Promise<HostView> {
-    const [groupFile, load, user, home, owner, ports, vhost] = await gatherAll(ctx.host, [
+    const [groupFile, load, user, home, env, ports, vhost] = await gatherAll(ctx.host, [
         daemonGroupFile(i.processGroup),
         loadedModule,
         daemonUser(i.processGroup),
         daemonHome(i.processGroup),
-        fileOwner(appEnvFile(i.name)),
+        fileStat(appEnvFile(i.name)),
         listenPorts,
         fileText(i.virtualHost ? vhostFile(i.virtualHost) : "/dev/null"),
     ]);
-    const view = { user, home, envOwned: ownedBy(owner, user), health: healthTarget(i, vhost, ports) };
+    const envRight = envFileMode(env, user) === envFileWanted(user);
+    const view = { user, home, envRight, health: healthTarget(i, vhost, ports) };
     if (!groupFile) {
         throw new Error(
             `Application.processGroup: no daemon process group "${i.processGroup}" on ${ctx.host.name}; ` +
@@ -273,29 +303,39 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         const recorded = olds?.configFile ?? appFile(name, "/app");
         // Where this release keeps the mount: a VirtualHost's update moves it there from an earlier layout.
         const current = olds?.mountPoint ? appFile(name, olds.mountPoint, olds.virtualHost) : recorded;
+        // The daemon's user (who must own env.json): from the recorded group, else (an import) read after the mount.
+        const group = olds?.processGroup;
         const read = await readFiles(
             ctx.host,
-            [recorded, appLoader(name), appEnvFile(name), interpreterFile(name), current],
-            remoteReleaseSha(appDir(name)),
+            [recorded, appLoader(name), appEnvFile(name), interpreterFile(name), current, daemonFile(group ?? "")],
+            liveFiles(appDir(name)),
         );
-        const [atRecorded, loader = "", env = "", interp = "", atCurrent] = read.files;
+        const [atRecorded, loader = "", env = "", interp = "", atCurrent, daemon] = read.files;
         const [text, file] = atRecorded !== undefined ? [atRecorded, recorded] : [atCurrent, current];
         // Gone when neither the mount nor the loader is there; code without a mount (a create Apache rejected)
         // is still ours: it reads as unmounted, and up mounts it (or destroy removes it).
         if (text === undefined && read.files[1] === undefined) return null;
-        const tree = read.extra.trim();
+        const facts = parseFacts(read.extra);
+        const tree = facts.tree ?? "";
+        const mounted = parse(text ?? "", loader, name);
+        const user =
+            group !== undefined || !mounted.processGroup
+                ? parseDaemonUser(daemon)
+                : await gather(ctx.host, daemonUser(mounted.processGroup));
         return {
             ...olds,
-            ...parse(text ?? "", loader, name),
+            ...mounted,
             interpreterOptions: parseInterpreter(interp),
             environment: parseEnv(env),
             source: olds?.source ?? "",
-            sourceSha256: /^[0-9a-f]{64}$/.test(tree) ? tree : "missing",
+            // The release's hash; another tree's hash when edited; what the daemon cannot read; or missing.
+            sourceSha256: tree || "missing",
             appDir: appDir(name),
             configFile: file,
             configSha256: text === undefined ? "missing" : configSha(text, interp),
-            loaderSha256: sha256(loader),
+            loaderSha256: loaderMode(facts.loader ?? "") ?? sha256(loader),
             interpreterFile: interpreterFile(name),
+            envFileMode: envFileMode(parseStat(facts.env ?? ""), user),
         };
     },
     async delete(ctx, olds) {
@@ -310,11 +350,12 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         const dir = appDir(olds.name);
         if (olds.deleteDataOnDestroy) return removeOwned(ctx.host, [dir], "Application.name");
         // Everything but the data directories, which destroy keeps unless deleteDataOnDestroy says otherwise.
-        // (*.new: a swap deploy-app did not finish.)
+        // (*.new, current.old: a swap deploy-app did not finish.)
         const parts = [
             "releases",
             "current",
             "current.new",
+            "current.old",
             "wsgi.py",
             "wsgi.py.prev",
             "wsgi.py.new",
@@ -334,5 +375,16 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         // Same text in another place (e.g. a vhost include dir of an earlier release): up moves it.
         ...(olds.configFile !== appFile(news.name, news.mountPoint, news.virtualHost) ? ["configFile"] : []),
         ...(olds.loaderSha256 !== sha256(renderLoader(news)) ? ["loaderSha256"] : []),
+        // Owner or mode of env.json changed by hand (its content shows as environment).
+        ...(envFileRight(olds.envFileMode) ? [] : ["envFileMode"]),
     ],
 });
+
+/**
+ * Read's look at the app dir beyond the files' text, as `key=value` lines: env.json's and the loader's owner and
+ * mode, and the live release (see remoteReleaseSha).
+ */
+const liveFiles = (dir: string) =>
+    `printf 'env=%s\\n' "$(${statCommand(`${dir}/env.json`)})"; ` +
+    sh`printf 'loader=%s\\n' "$(stat -c '%u %a' ${dir + "/wsgi.py"} 2>/dev/null)"; ` +
+    `printf 'tree=%s\\n' "$( (${remoteReleaseSha(dir)}) 2>/dev/null | head -n 1)"`;

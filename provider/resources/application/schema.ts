@@ -237,6 +237,12 @@ export const outputs = z.object({
     interpreterFile: z
         .string()
         .describe("The managed <WSGIInterpreterOptions> file (present only with interpreterOptions)."),
+    envFileMode: z
+        .string()
+        .describe(
+            "Owner, group and mode of env.json: `<user>:root 400` (the daemon's user) as applied; after refresh " +
+                "`missing`, or what was found and what it must be, when someone changed them.",
+        ),
 });
 
 export type ApplicationInputs = z.infer<typeof inputs>;

@@ -1,6 +1,6 @@
 // DaemonProcess lifecycle: one managed file per group; every change is configtested, then graceful.
-import { applyConfig, type Change } from "../../remote/apply";
-import { sh } from "../../remote/sh";
+import { applyConfig, modesDiffer, putMode, putModes, type Change } from "../../remote/apply";
+import { modesOf, readFiles } from "../../remote/scripts";
 import { sha256 } from "../../apache";
 import { daemonFile } from "../../layout";
 import { gather, loadedModule } from "../../facts";
@@ -23,7 +23,7 @@ async function apply(ctx: Ctx, i: DaemonProcessInputs, old?: DaemonProcessState)
     const changes: Change[] = [{ op: "put", target: file, content: text }];
     if (old && old.name !== i.name) changes.push({ op: "del", target: daemonFile(old.name) });
     await applyConfig(ctx.host, changes, "graceful");
-    return { ...i, configFile: file, configSha256: sha256(text), moduleVersion };
+    return { ...i, configFile: file, configSha256: sha256(text), moduleVersion, fileModes: putModes(changes) };
 }
 
 export const daemonProcess = defineResource<DaemonProcessInputs, DaemonProcessState>({
@@ -40,10 +40,11 @@ export const daemonProcess = defineResource<DaemonProcessInputs, DaemonProcessSt
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, id, olds) {
         const file = daemonFile(olds?.name ?? id);
-        const res = await ctx.host.exec(sh`cat ${file}`, { nothrow: true });
-        if (res.code !== 0) return null;
+        const { files, meta } = await readFiles(ctx.host, [file]);
+        const text = files[0];
+        if (text === undefined) return null;
         const moduleVersion = olds?.moduleVersion ?? LATEST;
-        const live = withInert("DaemonProcess", parse(res.stdout) ?? {}, moduleVersion);
+        const live = withInert("DaemonProcess", parse(text) ?? {}, moduleVersion);
         // Options absent from the live line are reported as unset, so the diff shows them.
         const base = Object.fromEntries(Object.keys(inputs.shape).map((k) => [k, undefined]));
         return {
@@ -51,13 +52,17 @@ export const daemonProcess = defineResource<DaemonProcessInputs, DaemonProcessSt
             ...live,
             name: live.name ?? id,
             configFile: file,
-            configSha256: sha256(res.stdout),
+            configSha256: sha256(text),
             moduleVersion,
+            fileModes: modesOf([file], meta),
         };
     },
     async delete(ctx, olds) {
         await applyConfig(ctx.host, [{ op: "del", target: daemonFile(olds.name) }], "graceful");
     },
-    drift: (olds, news) =>
-        olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : [],
+    drift: (olds, news) => [
+        ...(olds.configSha256 !== sha256(renderFor(news, olds.moduleVersion ?? LATEST)) ? ["configSha256"] : []),
+        // `chown nobody` or `chmod 600` by hand: Apache (root) still reads it, but it is no longer what up wrote.
+        ...(modesDiffer(olds.fileModes, { [daemonFile(news.name)]: putMode() }) ? ["fileModes"] : []),
+    ],
 });

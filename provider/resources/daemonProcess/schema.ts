@@ -341,6 +341,13 @@ export const outputs = z.object({
     configFile: z.string().describe("The managed config file on the host."),
     configSha256: z.string().describe("SHA-256 of that file's content as last applied (live after refresh)."),
     moduleVersion: z.string().optional().describe("The host's mod_wsgi version the file was written for."),
+    fileModes: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe(
+            "Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them " +
+                "(`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.",
+        ),
 });
 
 export type DaemonProcessInputs = z.infer<typeof inputs>;

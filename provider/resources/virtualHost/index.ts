@@ -2,9 +2,9 @@
 // root-only, mod_ssl enabled). Applications attach to it by name; their mounts live in its include dir.
 // Daemon groups stay at server scope, so a TLS twin of a plain-HTTP vhost never defines a group twice.
 // With redirectHttp, the same file holds a second, port-80 vhost that only redirects to the HTTPS one.
-import { applyConfig, type Change } from "../../remote/apply";
+import { applyConfig, modesDiffer, putMode, type Change } from "../../remote/apply";
 import { removeOwned } from "../../remote/remove";
-import { readFiles } from "../../remote/scripts";
+import { modesOf, readFiles } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
 import { sha256 } from "../../apache";
 import {
@@ -81,6 +81,16 @@ async function removeLegacyDir(ctx: Ctx, name: string): Promise<void> {
     }
 }
 
+/** The certificate (with its chain) is public; the key is root's alone. */
+const CERT_MODE = 0o644;
+const KEY_MODE = 0o600;
+
+/** Owner and mode of each file the vhost puts, as apply-config.sh leaves them: its desired `fileModes`. */
+function wantModes(i: VirtualHostInputs): Record<string, string> {
+    const tls = i.tls ? { [certFile(i.name)]: putMode(CERT_MODE), [keyFile(i.name)]: putMode(KEY_MODE) } : {};
+    return { [vhostFile(i.name)]: putMode(), ...tls };
+}
+
 async function apply(ctx: Ctx, i: VirtualHostInputs, old?: VirtualHostState): Promise<VirtualHostState> {
     await checkListening(ctx, portOf(i));
     const text = render(i);
@@ -91,8 +101,8 @@ async function apply(ctx: Ctx, i: VirtualHostInputs, old?: VirtualHostState): Pr
         ...(await legacyMounts(ctx, i.name)),
     ];
     if (i.tls) {
-        changes.push({ op: "put", target: certFile(i.name), content: certText(i.tls), mode: 0o644 });
-        changes.push({ op: "put", target: keyFile(i.name), content: keyText(i.tls), mode: 0o600 });
+        changes.push({ op: "put", target: certFile(i.name), content: certText(i.tls), mode: CERT_MODE });
+        changes.push({ op: "put", target: keyFile(i.name), content: keyText(i.tls), mode: KEY_MODE });
         // mod_ssl stays enabled after the vhost goes: other sites may have come to rely on it.
         for (const f of SSL_MODULE_FILES)
             changes.push({ op: "link", target: `${MODS_AVAILABLE}/${f}`, link: `${MODS_ENABLED}/${f}` });
@@ -108,6 +118,8 @@ async function apply(ctx: Ctx, i: VirtualHostInputs, old?: VirtualHostState): Pr
         includeDir: vhostIncludeDir(i.name),
         configSha256: sha256(text),
         tlsSha256: tlsSha(i),
+        enabled: true,
+        fileModes: wantModes(i),
     };
 }
 
@@ -140,14 +152,14 @@ export const virtualHost = defineResource<VirtualHostInputs, VirtualHostState>({
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, id, olds) {
         const n = olds?.name ?? id;
-        const [site, legacy, link, cert = "", key = ""] = (
-            await readFiles(ctx.host, [vhostFile(n), legacyVhostFile(n), vhostLink(n), certFile(n), keyFile(n)])
-        ).files;
-        // A disabled site (link removed by hand) serves nothing: it reads as changed, and up links it again.
-        // A file where an earlier release wrote it reads as changed too, and up moves it.
-        const text = site === undefined ? legacy : link === undefined ? "" : site;
+        const paths = [vhostFile(n), legacyVhostFile(n), vhostLink(n), certFile(n), keyFile(n)];
+        const { files, meta } = await readFiles(ctx.host, paths);
+        const [site, legacy, , cert = "", key = ""] = files;
+        // A file where an earlier release wrote it reads as changed (configFile in the fingerprint), and up moves it.
+        const text = site ?? legacy;
         if (text === undefined) return null;
         const tls = cert + key;
+        const owned = [0, 1, 3, 4];
         return {
             ...olds,
             ...parse(text, n),
@@ -156,6 +168,13 @@ export const virtualHost = defineResource<VirtualHostInputs, VirtualHostState>({
             includeDir: vhostIncludeDir(n),
             configSha256: sha256(text),
             tlsSha256: tls ? sha256(tls) : "",
+            // Disabled (a2dissite removed the link, or it points elsewhere): the site serves nothing; up links it
+            // again. a2ensite's relative link counts. A legacy file is read at server scope, so it is served.
+            enabled: site === undefined || meta[2].link === vhostFile(n),
+            fileModes: modesOf(
+                owned.map((k) => paths[k]),
+                owned.map((k) => meta[k]),
+            ),
         };
     },
     async delete(ctx, olds) {
@@ -175,5 +194,8 @@ export const virtualHost = defineResource<VirtualHostInputs, VirtualHostState>({
             ? ["configSha256"]
             : []),
         ...(olds.tlsSha256 !== tlsSha(news) ? ["tlsSha256"] : []),
+        ...(olds.enabled === false ? ["enabled"] : []),
+        // e.g. `chmod 644` on the key: Apache still starts, but the key is readable by every local user.
+        ...(modesDiffer(olds.fileModes, wantModes(news)) ? ["fileModes"] : []),
     ],
 });

@@ -114,6 +114,20 @@ export const outputs = z.object({
     includeDir: z.string().describe("Directory of the mounts attached to this vhost."),
     configSha256: z.string().describe("SHA-256 of the vhost file (live after refresh)."),
     tlsSha256: z.string().describe("SHA-256 of the certificate and key files (live after refresh; empty without TLS)."),
+    fileModes: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe(
+            "Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them " +
+                "(`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.",
+        ),
+    enabled: z
+        .boolean()
+        .optional()
+        .describe(
+            "Whether sites-enabled links the vhost's file (live after refresh: false after `a2dissite` or a link " +
+                "pointing elsewhere, which is drift that up repairs by linking it again).",
+        ),
 });
 
 export type VirtualHostInputs = z.infer<typeof inputs>;

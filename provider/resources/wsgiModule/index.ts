@@ -8,18 +8,22 @@ import { applyConfig, type Change } from "../../remote/apply";
 import { ownedPathError, removeOwned } from "../../remote/remove";
 import { readFiles, runScript } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
-import { gather, moduleBuild, parseLoad } from "../../facts";
+import { gather, moduleBuild, otherWsgiLoads, parseLoad } from "../../facts";
 import {
+    CONF_ENABLED,
     DEBIAN_MODULE_LINKS,
+    MODS_ENABLED,
     MODULE_CONF,
     MODULE_CONF_LINK,
     MODULE_LOAD,
     MODULE_LOAD_LINK,
     MODULE_ROOT,
     MODULE_SRC,
+    SITES_ENABLED,
     STAGE_ROOT,
     moduleArchive,
     moduleBuildWheels,
+    moduleBuiltRecord,
 } from "../../layout";
 import { UNKNOWN, defineResource, type Ctx } from "../../resource";
 import { LATEST } from "../../versions";
@@ -32,6 +36,7 @@ const BUILT: Record<string, string> = {
     "wheel-cache": "installed from the wheel pip built earlier (no compile)",
     compiled: "compiled from source",
     installed: "Debian's package installed with apt",
+    reinstalled: "Debian's package reinstalled with apt (its .so had been replaced)",
     package: "Debian's package, already installed",
 };
 
@@ -87,8 +92,38 @@ async function stageSources(ctx: Ctx, i: WsgiModuleInputs): Promise<{ args: stri
     return { args: [archive, i.sha256!, stage ? `${stage}/url` : "", wheels], stage };
 }
 
+/** How to turn off an enabled file that loads another wsgi_module: the a2dis* command for its directory. */
+export function disableHint(file: string): string {
+    const name = path.basename(file).replace(/\.(load|conf)$/, "");
+    if (path.dirname(file) === MODS_ENABLED) return `a2dismod ${name}`;
+    if (path.dirname(file) === CONF_ENABLED) return `a2disconf ${name}`;
+    if (path.dirname(file) === SITES_ENABLED) return `a2dissite ${name}`;
+    return "remove its LoadModule wsgi_module line";
+}
+
+/**
+ * Another enabled LoadModule wsgi_module fails the step before anything is written: Apache keeps the first it
+ * reads, so the sites may run another mod_wsgi. The file is someone else's: the fix is named, never applied.
+ * Debian's own links are the exception for source distro, whose documented job is to load that .so through ours.
+ */
+async function refuseOtherLoads(ctx: Ctx, i: WsgiModuleInputs): Promise<void> {
+    const found = await gather(ctx.host, otherWsgiLoads);
+    const ours = i.source === "distro" ? DEBIAN_MODULE_LINKS : [];
+    for (const f of found.filter((f) => ours.includes(f)))
+        ctx.log.info(`turning off Debian's ${f}: this WsgiModule loads the same .so through its own file`);
+    const others = found.filter((f) => !ours.includes(f));
+    if (!others.length) return;
+    throw new Error(
+        "WsgiModule.conflictingLoads: another LoadModule wsgi_module is enabled in " +
+            others.map((f) => `${f} (disable it: ${disableHint(f)})`).join(", ") +
+            ". Apache keeps the first wsgi_module it reads, so the sites may not run this module; " +
+            "the provider does not remove files it does not own. Disable it, then run up again.",
+    );
+}
+
 async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Promise<WsgiModuleState> {
     const venv = venvFor(i);
+    await refuseOtherLoads(ctx, i);
     let facts: Record<string, string>;
     if (i.source === "distro") {
         ctx.log.status("installing Debian's libapache2-mod-wsgi-py3 (apt) if missing");
@@ -102,7 +137,7 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
             facts = await runScript(
                 ctx.host,
                 "build-module",
-                [i.version, i.python, venv, DEBIAN_MODULE_LINKS[0], ...args],
+                [i.version, i.python, venv, DEBIAN_MODULE_LINKS[0], moduleBuiltRecord(venv), ...args],
                 {
                     timeoutMs: 900_000,
                 },
@@ -126,9 +161,15 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
         // Debian's package enables its own copy on install; ours loads the same .so.
         ...(i.source === "distro" ? DEBIAN_MODULE_LINKS.map((target): Change => ({ op: "del", target })) : []),
     ];
-    // A new .so cannot be swapped by a graceful reload: libpython stays mapped in the parent.
-    const newModule = !old || old.moduleSha256 !== facts.module_sha256 || old.modulePath !== facts.module_path;
+    // A new .so cannot be swapped by a graceful reload: libpython stays mapped in the parent. Nor can a module
+    // that was disabled (a2dismod): the parent may have dropped it, and loads it again only on a full restart.
+    const newModule =
+        !old ||
+        old.moduleSha256 !== facts.module_sha256 ||
+        old.modulePath !== facts.module_path ||
+        old.moduleEnabled === false;
     ctx.log.status(newModule ? "loading the module: configtest, full Apache restart" : "configtest, graceful reload");
+    // Apache stopped: the transaction's configtest runs first, and then either mode starts it.
     await applyConfig(ctx.host, changes, newModule ? "restart" : "graceful");
     // The old build's venv, from the old inputs (never a path read from the host): the new one replaces it.
     const oldVenv = old ? venvFor(old) : "";
@@ -139,9 +180,13 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
         moduleVersion: facts.version,
         modulePath: facts.module_path,
         moduleSha256: facts.module_sha256,
+        builtSha256: facts.module_sha256,
         pythonVersion: facts.python_version,
         pythonAbi: facts.python_abi,
         configSha256: configSha(load, conf),
+        moduleEnabled: true,
+        apacheRunning: true,
+        conflictingLoads: [],
     };
 }
 
@@ -183,7 +228,12 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, _id, olds) {
-        const [load, conf] = (await readFiles(ctx.host, [MODULE_LOAD, MODULE_CONF])).files;
+        const read = await readFiles(
+            ctx.host,
+            [MODULE_LOAD, MODULE_CONF, MODULE_LOAD_LINK, MODULE_CONF_LINK],
+            otherWsgiLoads.command,
+        );
+        const [load, conf, loadLink, confLink] = read.files;
         if (load === undefined || conf === undefined) return null;
         const { modulePath, abi } = parseLoad(load);
         const distro = olds ? olds.source === "distro" : !modulePath.includes("/site-packages/");
@@ -193,7 +243,11 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
         const found = modulePath.replace(/\/lib\/python[^/]+\/site-packages\/.*$/, "");
         const venv = distro ? "" : olds ? keptVenv(olds) : ourVenv(found) ? found : "";
         // The version the host really has: pip's metadata in the venv, or dpkg's for Debian's package.
-        const build = await gather(ctx.host, moduleBuild(modulePath, distro ? "" : venv || found));
+        const buildVenv = distro ? "" : venv || found;
+        const build = await gather(
+            ctx.host,
+            moduleBuild(modulePath, buildVenv, buildVenv ? moduleBuiltRecord(buildVenv) : ""),
+        );
         // All or nothing, as one probe: with the .so or the venv's Python gone, nothing is known.
         const known =
             build.moduleSha256 !== undefined && build.python !== undefined && (distro || build.version !== undefined);
@@ -213,6 +267,13 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
             // Debian's package: the ABI its LoadModule file records.
             pythonAbi: (known ? (distro ? abi : build.python?.abi) : undefined) ?? "unknown",
             configSha256: configSha(load, conf),
+            // Nothing recorded for this .so (a build of an earlier release, a LoadModule pointing elsewhere, which
+            // is modulePath drift): nothing to compare, the live hash.
+            builtSha256: build.builtSha256 ?? build.moduleSha256 ?? "",
+            // Both links lead to our files (a2dismod removes them; a link to another file is not ours).
+            moduleEnabled: loadLink === load && confLink === conf,
+            apacheRunning: build.apacheRunning ?? true,
+            conflictingLoads: otherWsgiLoads.parse({ code: 0, stdout: read.extra, stderr: "" }),
         };
     },
     async delete(ctx, olds) {
@@ -237,7 +298,17 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
         configSha(renderLoad(olds.modulePath, olds.moduleVersion, olds.pythonAbi), renderConf())
             ? ["configSha256"]
             : []),
-        ...(olds.moduleSha256 === "missing" ? ["moduleSha256"] : []),
+        // A .so replaced by other bytes: its hash is no longer the one recorded at build time. up builds it again.
+        ...(olds.moduleSha256 === "missing" ||
+        (olds.builtSha256 !== undefined && olds.builtSha256 !== "" && olds.builtSha256 !== olds.moduleSha256)
+            ? ["moduleSha256"]
+            : []),
+        // a2dismod: the next restart of Apache drops every mount. up enables it again.
+        ...(olds.moduleEnabled === false ? ["moduleEnabled"] : []),
+        // up starts Apache after a configtest.
+        ...(olds.apacheRunning === false ? ["apacheRunning"] : []),
+        // Reported, never removed: up fails naming each file and how to disable it.
+        ...((olds.conflictingLoads?.length ?? 0) > 0 ? ["conflictingLoads"] : []),
         // A LoadModule line pointing outside the venv built here (edited by hand): up puts ours back.
         ...(olds.source !== "distro" && olds.venv && !olds.modulePath.startsWith(`${olds.venv}/`)
             ? ["modulePath"]

@@ -131,7 +131,32 @@ export const outputs = z.object({
     venv: z.string().describe("Virtual environment holding the built module (empty for `distro`)."),
     moduleVersion: z.string().describe("Version of the loaded module (live after refresh)."),
     modulePath: z.string().describe("Path of the loaded mod_wsgi .so."),
-    moduleSha256: z.string().describe("SHA-256 of the .so."),
+    moduleSha256: z
+        .string()
+        .describe("SHA-256 of the .so (live after refresh; drift when it is not `builtSha256`: up builds it again)."),
+    builtSha256: z
+        .string()
+        .describe(
+            "SHA-256 the .so had when it was built, as recorded in its venv then (Debian's package: the live hash " +
+                "while dpkg's checksum matches). Survives refresh: a .so replaced by other bytes shows as " +
+                "`moduleSha256` drift.",
+        ),
+    moduleEnabled: z
+        .boolean()
+        .describe(
+            "Whether mods-enabled links both module files (live after refresh: false after `a2dismod modwsgi`; " +
+                "the next Apache restart would drop every WSGI mount). up links them again with a full restart.",
+        ),
+    apacheRunning: z
+        .boolean()
+        .describe("Whether Apache runs (live after refresh). When it does not, up starts it after a configtest."),
+    conflictingLoads: z
+        .array(z.string())
+        .describe(
+            "Enabled files this provider does not own that also load `wsgi_module` (e.g. Debian's " +
+                "mods-enabled/wsgi.load): Apache keeps the first it reads. Must be empty: up fails naming them " +
+                "and how to disable them, and never removes them itself.",
+        ),
     pythonVersion: z.string().describe("Python version the module is built for (X.Y.Z)."),
     pythonAbi: z
         .string()
