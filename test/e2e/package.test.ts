@@ -70,6 +70,7 @@ describe("the packaged provider, installed as a user would", () => {
         ).toEqual({ resource: true, name: "modwsgi", version });
 
         const h = sandboxHost("h18");
+        fs.mkdirSync(path.join(dir, "state"));
         pulumi(["stack", "init", "prod"]);
         pulumi(["config", "set", "host", h.address]);
         pulumi(["config", "set", "hostKey", h.hostKey]);
