@@ -149,3 +149,14 @@ export function wsgiDirective(
 export function sha256(text: string | Buffer): string {
     return createHash("sha256").update(text).digest("hex");
 }
+
+/** The `fileModes` output of resources whose files applyConfig writes (provider/remote/apply.ts putModes). */
+export const fileModes = () =>
+    z
+        .record(z.string(), z.string())
+        .optional()
+        .describe(
+            "Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them " +
+                "(`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift " +
+                "that up repairs.",
+        );

@@ -199,7 +199,8 @@ export async function readFiles(
         // Each marker starts on a line of its own, so a body is exactly the file's bytes. Its line ends with the
         // file's stat and a link's target (readlink prints one line: our paths have no newline).
         sh`for f in ${paths}; do l=; if [ -L "$f" ]; then l=$(readlink "$f"); fi; ` +
-            sh`if [ -f "$f" ] && [ -r "$f" ]; then printf '\n%s 1 %s\t%s\n' ${m} "$(stat -L -c '%U:%G %a' "$f")" "$l"; ` +
+            sh`if [ -f "$f" ] && [ -r "$f" ]; then ` +
+            sh`printf '\n%s 1 %s\t%s\n' ${m} "$(stat -L -c '%U:%G %a' "$f")" "$l"; ` +
             sh`cat "$f"; else printf '\n%s 0 \t%s\n' ${m} "$l"; fi; done; printf '\n%s x\n' ${m}; ` +
             (extra === undefined ? "true" : `{ ${extra}; } 2>/dev/null || true`),
         { timeoutMs: 60_000, nothrow: true },

@@ -1,7 +1,7 @@
 // ApacheHost inputs: the server-wide settings (mod_wsgi's server directives, the MPM, extra Listen ports);
 // outputs: the facts read from the host (OS, Apache version and MPM, layout, systemd, Pythons, apxs).
 import { z } from "zod";
-import { absPath } from "../../apache";
+import { absPath, fileModes } from "../../apache";
 
 export const MPMS = ["event", "worker", "prefork"] as const;
 
@@ -100,13 +100,7 @@ export const outputs = z.object({
     pythons: z.array(z.string()).describe("The python3.X interpreters in /usr/bin."),
     configSha256: z.string().describe("SHA-256 of the managed files (live after refresh)."),
     moduleVersion: z.string().optional().describe("The host's mod_wsgi version the files were written for."),
-    fileModes: z
-        .record(z.string(), z.string())
-        .optional()
-        .describe(
-            "Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them " +
-                "(`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.",
-        ),
+    fileModes: fileModes(),
 });
 
 export type ApacheHostInputs = z.infer<typeof inputs>;

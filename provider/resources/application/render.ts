@@ -74,7 +74,8 @@ export function renderLoader(i: ApplicationInputs): string {
                   `sys.path.insert(0, ${JSON.stringify(current)})`,
                   "from importlib import import_module  # noqa: E402",
                   "",
-                  `application = getattr(import_module(${JSON.stringify(entry[0])}), ${JSON.stringify(entry[1])})${factory}`,
+                  `application = getattr(import_module(${JSON.stringify(entry[0])}), ` +
+                      `${JSON.stringify(entry[1])})${factory}`,
               ]
             : [`application = runpy.run_path(${JSON.stringify(script)})["application"]`]),
         "",

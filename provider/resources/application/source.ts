@@ -60,7 +60,7 @@ const BAD_MODE =
     `-name __pycache__ -prune -o ! -type l \\( ! -user 0 -o -perm /022 -o -type d ! -perm -005 ` +
     `-o ! -type d ! -perm -004 \\) -printf '%p %u:%g %m\\n' -quit`;
 
-/** Shell: the release dir $rel is intact (its tree as recorded in `$rel.tree`, or its name without one) with good modes. */
+/** Shell: the release dir $rel is intact (its tree as recorded in `$rel.tree`, or its name without one), good modes. */
 const INTACT =
     `[ -d "$rel" ] && [ ! -L "$rel" ] && [ ! -e "$rel.pending" ] && [ -z "$(find "$rel/" ${BAD_MODE})" ] && ` +
     `h=$(cd "$rel" && ${REMOTE_TREE_SHA}) && if [ -e "$rel.tree" ]; then [ "$(cat "$rel.tree")" = "$h" ]; ` +

@@ -1,7 +1,7 @@
 // DaemonProcess inputs: one WSGIDaemonProcess group. Each property maps to one option of mod_wsgi 6.x;
 // the table below is the single place that says which option, of which kind, with which range and default.
 import { z } from "zod";
-import { absPath, name, posixUser } from "../../apache";
+import { absPath, fileModes, name, posixUser } from "../../apache";
 
 /** How a value is written in (and read back from) `option=value`. */
 export type Kind = "int" | "float" | "text" | "onoff" | "commas" | "colons";
@@ -341,13 +341,7 @@ export const outputs = z.object({
     configFile: z.string().describe("The managed config file on the host."),
     configSha256: z.string().describe("SHA-256 of that file's content as last applied (live after refresh)."),
     moduleVersion: z.string().optional().describe("The host's mod_wsgi version the file was written for."),
-    fileModes: z
-        .record(z.string(), z.string())
-        .optional()
-        .describe(
-            "Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them " +
-                "(`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.",
-        ),
+    fileModes: fileModes(),
 });
 
 export type DaemonProcessInputs = z.infer<typeof inputs>;

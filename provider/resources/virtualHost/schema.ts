@@ -2,7 +2,7 @@
 // The TLS material is stored encrypted as a whole, and its private key is a secret of its own.
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { z } from "zod";
-import { absPath, name } from "../../apache";
+import { absPath, fileModes, name } from "../../apache";
 import { vhostAccessLog, vhostErrorLog } from "../../layout";
 import { secret } from "../../zodwalk";
 
@@ -114,13 +114,7 @@ export const outputs = z.object({
     includeDir: z.string().describe("Directory of the mounts attached to this vhost."),
     configSha256: z.string().describe("SHA-256 of the vhost file (live after refresh)."),
     tlsSha256: z.string().describe("SHA-256 of the certificate and key files (live after refresh; empty without TLS)."),
-    fileModes: z
-        .record(z.string(), z.string())
-        .optional()
-        .describe(
-            "Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them " +
-                "(`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.",
-        ),
+    fileModes: fileModes(),
     enabled: z
         .boolean()
         .optional()
