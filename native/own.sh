@@ -12,7 +12,7 @@ main() {
     with_lock own
     cmd=$1 dir=$2
     shift 2
-    mkdir -p "$dir" && chmod 755 "$dir"
+    case $cmd in claim | take) mkdir -p "$dir" && chmod 755 "$dir" ;; esac
     case $cmd in
         claim | take)
             owner=$1 urn=$2
@@ -43,6 +43,8 @@ main() {
                 check_key "$key"
                 if [ "$(sed -n 1p "$dir/$key" 2>/dev/null || true)" = "$owner" ]; then rm -f "$dir/$key"; fi
             done
+            # The last record gone, no trace of the registry either (a failed first create leaves the host as it was).
+            if rmdir "$dir" 2>/dev/null; then rmdir "$(dirname "$dir")" 2>/dev/null || true; fi
             ;;
         who)
             n=0

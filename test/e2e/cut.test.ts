@@ -57,7 +57,7 @@ ns=$(pgrep -P "$(cat /run/modwsgi-sandbox/$H/pid)" | head -n 1)
 root=/proc/$ns/root
 running() { pgrep --ns "$ns" --nslist pid -f "$1" >/dev/null; }
 until eval "$COND"; do sleep 0.02; done
-tc qdisc del dev "veth-$H" root 2>/dev/null || true
+# The cut first, then the slowed link lifted: lifted first, the queued rest of an upload would land before the cut.
 if [ "$HOW" = kill ]; then
     pkill --ns "$ns" --nslist pid -KILL -f '^sshd: [a-z_][a-z0-9_-]*@notty' || { echo "no session to kill" >&2; exit 3; }
 else
@@ -68,6 +68,7 @@ table inet ${NFT_TABLE} {
 }
 NFT
 fi
+tc qdisc del dev "veth-$H" root 2>/dev/null || true
 echo fired`;
     const child = spawn("timeout", ["600", "sh", "-c", script], {
         env: { ...process.env, H: HOST, COND: cond, HOW: how },

@@ -42,6 +42,8 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
 
             const urls = JSON.parse(s.run(["stack", "output", "urls", "--json"])) as string[][];
             for (const u of urls.flat()) expect((await get(u)).status, u).toBe(200);
+            // The fleet owns each host's module: gone now, so the next stacks on these hosts may declare theirs.
+            s.run(["destroy", "--yes", "--skip-preview"]);
         },
     );
 

@@ -108,8 +108,8 @@ describe("Apache under systemd (h10)", () => {
             expect(mainPid()).toBe(start.main);
             stack.run(["preview", "--expect-no-changes"]);
 
-            // Apache stopped with systemctl: the next config change starts it again (`systemctl start`, a new
-            // main process), and both apps answer.
+            // Apache stopped with systemctl: drift (apacheRunning); the next up starts it again (`systemctl
+            // start`, a new main process), and both apps answer.
             expect(ssh(h, "systemctl stop apache2").code).toBe(0);
             expect(run("systemctl is-active apache2 || true")).toBe("inactive");
             expect((await get(a, 200, 1)).status).toBe(0);
@@ -117,8 +117,10 @@ describe("Apache under systemd (h10)", () => {
             stack.config("threads", "5");
             stack.up();
             expect(run("systemctl is-active apache2")).toBe("active");
+            // WsgiModule reads Apache stopped (apacheRunning) and starts it first; the daemon groups' change
+            // then reloads it once at most.
             expect(journal("Started") - stopped.started).toBe(1);
-            expect(journal("Reloaded")).toBe(stopped.reloaded);
+            expect(journal("Reloaded") - stopped.reloaded).toBeLessThanOrEqual(1);
             expect(mainPid()).not.toBe(start.main);
             expect([threadsIn("appa"), threadsIn("appb")]).toEqual(["5", "5"]);
             expect((await get(a)).body).toMatch(/^Changed from Flask/);
