@@ -92,13 +92,6 @@ export const fileText = (path: string): Fact<string | undefined> => ({
     parse: (r) => (r.code === 0 ? r.stdout : undefined),
 });
 
-/** The owner of a file on the host (uid and name). */
-export const fileOwner = (path: string): Fact<{ uid: number; name: string } | undefined> => ({
-    name: "file owner",
-    command: sh`stat -c '%u %U' ${path}`,
-    parse: (r) => (r.code === 0 ? parseOwner(r.stdout) : undefined),
-});
-
 /**
  * The ports in Listen directives (`Listen 8080`, `Listen 0.0.0.0:8080`, `Listen [::]:8081 http`), from config
  * text. Commented lines are skipped; lines inside <IfModule> count, as Debian's `Listen 443` sits in

@@ -16,7 +16,6 @@ export {
     daemonHome,
     daemonUser,
     fileText,
-    fileOwner,
     hostFacts,
     ownedBy,
     listenPorts,
