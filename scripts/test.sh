@@ -14,7 +14,7 @@ vitest run test/unit --reporter=default --reporter=json --outputFile.json="$resu
 step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
 vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
-step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5, h7 Debian 13, h8-h19 (h10 systemd, h13 Debian 13)"
+step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5, h7 Debian 13, h8-h20 (h10 systemd, h13 and h20 Debian 13)"
 start=$(date +%s)
 test/sandbox/sandbox.sh down
 test/sandbox/sandbox.sh up 4
@@ -34,8 +34,9 @@ SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 13
 test/sandbox/sandbox.sh up 14
 # h18: the packaged provider, installed as a user would (h15-h17 come up with it, unused by npm test).
 test/sandbox/sandbox.sh up 18
-# h19: drift classes.
+# h19: drift classes; h20: the same on Debian 13.
 test/sandbox/sandbox.sh up 19
+SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 20
 echo "sandbox ready in $(( $(date +%s) - start )) s" >&2
 
 step "end-to-end tests with the real Pulumi CLI, in groups that share no sandbox host, side by side"
