@@ -55,6 +55,8 @@ export const daemonFile = (name: string) => `${MODWSGI_D}/10-daemon-${name}.conf
 /** PythonEnv: one venv per environment. */
 export const ENV_ROOT = "/opt/modwsgi/envs";
 export const envPath = (name: string) => `${ENV_ROOT}/${name}`;
+/** A venv's inputs as the last sync applied them (PythonEnv: what an import reads). */
+export const envInputsFile = (venv: string) => `${venv}/modwsgi-inputs.json`;
 
 // VirtualHost: in sites-available/-enabled, read after Debian's 000-default, so the host's default site stays
 // the default for requests naming no known host.
@@ -87,6 +89,8 @@ export const appDir = (name: string) => `${APP_ROOT}/${name}`;
 export const appLoader = (name: string) => `${appDir(name)}/wsgi.py`;
 export const appEnvFile = (name: string) => `${appDir(name)}/env.json`;
 export const appCurrent = (name: string) => `${appDir(name)}/current`;
+/** The app's settings that live only in the program (release commands, health check...): what an import reads. */
+export const appSettingsFile = (name: string) => `${appDir(name)}/settings.json`;
 
 /**
  * The mount's file. Apache takes the first WSGIScriptAlias that matches, and reads the files in name order:

@@ -49,6 +49,11 @@ export interface ResourceModule<I extends Props = Props, O extends Props = Props
     delete(ctx: Ctx, olds: O): Promise<void>;
     /** Output properties whose live value differs from what was applied (drift beyond inputs). */
     drift?(olds: O, news: I): string[];
+    /**
+     * Inputs that differ in form but not in effect (a source path whose tree hash is the same; PEM text with
+     * other whitespace): no change. Mostly for imports, whose Read cannot know how the program spells a value.
+     */
+    sameInput?(key: string, olds: O, news: I): boolean;
 }
 
 /** What Read reports: the inputs as found on the host (some may be missing) and every output. */
@@ -209,7 +214,9 @@ export interface DiffResult {
 /** Desired inputs (news) against the last known (or live, after refresh) state (olds). */
 export function diff(mod: ResourceModule, olds: Props, news: Props, ignore: string[] = []): DiffResult {
     const keys = Object.keys(mod.inputs.shape).filter((k) => !ignore.includes(k));
-    const changed = keys.filter((k) => news[k] === UNKNOWN || !deepEqual(olds[k], news[k]));
+    const changed = keys.filter(
+        (k) => news[k] === UNKNOWN || !(deepEqual(olds[k], news[k]) || mod.sameInput?.(k, olds, news)),
+    );
     // Hand edits that no input explains (e.g. an extra line) show up as a changed fingerprint.
     if (mod.drift && changed.length === 0 && !Object.values(news).includes(UNKNOWN)) {
         for (const k of mod.drift(olds, news)) if (!ignore.includes(k)) changed.push(k);

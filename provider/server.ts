@@ -145,6 +145,12 @@ function secretKeys(m: ResourceModule, fromProgram: Set<string>): string[] {
 }
 
 /** The claims a resource makes on its host (recorded there as this stack's: provider/owners.ts). */
+/** Inputs with the schema's defaults filled in where missing; as they are when they do not validate. */
+function withDefaults(m: ResourceModule, inputs: Props): Props {
+    const parsed = m.inputs.safeParse(inputs);
+    return parsed.success ? { ...inputs, ...(parsed.data as Props) } : inputs;
+}
+
 const claimsOf = (m: ResourceModule, props: Props) => m.claims?.(props as never) ?? [];
 const shortType = (m: ResourceModule) => m.token.split(":")[2];
 
@@ -288,8 +294,10 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         // Import is how a stack takes over what another one (or a hand) made.
         if (!olds) await takeOwnership(ctx.host, req.getUrn(), claimsOf(m, live));
         res.setId(req.getId());
-        res.setProperties(toStruct(live, secretKeys(m, secrets)));
-        res.setInputs(toStruct(projectInputs(m, live), secretKeys(m, secrets)));
+        // An import has no program values for what the host cannot show: the schema's defaults stand in for them.
+        const inputs = olds ? projectInputs(m, live) : withDefaults(m, projectInputs(m, live));
+        res.setProperties(toStruct({ ...live, ...inputs }, secretKeys(m, secrets)));
+        res.setInputs(toStruct(inputs, secretKeys(m, secrets)));
         return res;
     }),
 

@@ -98,12 +98,15 @@ export const apacheHost = defineResource<ApacheHostInputs, ApacheHostState>({
             ...olds,
             ...live,
             // Reported only when the program manages the MPM: otherwise it is the host's choice, not drift.
-            mpm: olds?.mpm === undefined ? undefined : liveMpm(f.apacheMpm),
+            // An import reports it: `pulumi import` writes it into the program it generates.
+            mpm: olds && olds.mpm === undefined ? undefined : liveMpm(f.apacheMpm),
             ...f,
             configSha256: sha256(wsgi + listen),
             fileModes: modesOf(paths.slice(0, 2), meta),
         };
     },
+    // An MPM the program leaves alone is the host's choice: whatever it is, no change.
+    sameInput: (key, _olds, news) => key === "mpm" && news.mpm === undefined,
     async delete(ctx) {
         // The MPM stays as it is: switching back could break sites that now rely on it.
         await applyConfig(

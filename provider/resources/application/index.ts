@@ -11,11 +11,14 @@ import { compareVersions, requireSupported } from "../../versions";
 import { deepEqual, defineResource, type Ctx } from "../../resource";
 import { PartialFailure } from "../../partial";
 import {
+    MODWSGI_D,
     STAGE_ROOT,
+    VHOST_INCLUDE_ROOT,
     appDir,
     appEnvFile,
     appFile,
     appLoader,
+    appSettingsFile,
     daemonFile,
     interpreterFile,
     vhostFile,
@@ -48,6 +51,7 @@ import { archive, remoteReleaseIntact, remoteReleaseSha, resolveSource, treeSha2
 import { envFileMode, envFileRight, envFileWanted, fileStat, loaderMode, parseStat, statCommand } from "./live";
 import { parseFacts } from "../../remote/scripts";
 import type { HealthTarget } from "./render";
+import { parseSettings, renderSettings } from "./settings";
 
 /** What a deploy needs from the host, read once per apply (checkHost). */
 interface HostView {
@@ -208,6 +212,7 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
         } catch (e) {
             throw new PartialFailure(reason(e), applied, { cause: e });
         }
+        await recordSettings(ctx, i);
         return applied;
     }
     const configChanged = old.configSha256 !== applied.configSha256 || old.configFile !== file;
@@ -234,7 +239,27 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
             throw new PartialFailure(reason(e), { ...applied, ...code }, { cause: e });
         }
     }
+    if (renderSettings(i) !== renderSettings(old)) await recordSettings(ctx, i);
     return applied;
+}
+
+/** settings.json, once what it records is in effect (root's, mode 600: release commands may name secrets). */
+const recordSettings = (ctx: Ctx, i: ApplicationInputs) =>
+    ctx.host.writeFile(appSettingsFile(i.name), renderSettings(i), 0o600);
+
+/** The mount file of an app this provider mounted, at server scope or in any vhost's include dir; or undefined. */
+async function findMount(ctx: Ctx, name: string): Promise<string | undefined> {
+    const r = await ctx.host.exec(
+        sh`for f in ${MODWSGI_D}/2?-app-${name}.conf ${VHOST_INCLUDE_ROOT}/*/2?-app-${name}.conf; do ` +
+            `if [ -f "$f" ]; then echo "$f"; break; fi; done`,
+    );
+    return r.stdout.trim() || undefined;
+}
+
+/** The vhost whose include dir holds a mount file (appFile's layout); undefined at server scope. */
+function vhostOfMount(file: string): string | undefined {
+    const inVhost = file.startsWith(`${VHOST_INCLUDE_ROOT}/`) ? file.slice(VHOST_INCLUDE_ROOT.length + 1) : "";
+    return inVhost.includes("/") ? inVhost.split("/")[0] : undefined;
 }
 
 /**
@@ -300,17 +325,26 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, id, olds) {
         const name = olds?.name ?? id;
-        const recorded = olds?.configFile ?? appFile(name, "/app");
+        // An import knows no mount point: the mount file is looked for where this provider writes them.
+        const recorded = olds?.configFile ?? (await findMount(ctx, name)) ?? appFile(name, "/app");
         // Where this release keeps the mount: a VirtualHost's update moves it there from an earlier layout.
         const current = olds?.mountPoint ? appFile(name, olds.mountPoint, olds.virtualHost) : recorded;
         // The daemon's user (who must own env.json): from the recorded group, else (an import) read after the mount.
         const group = olds?.processGroup;
         const read = await readFiles(
             ctx.host,
-            [recorded, appLoader(name), appEnvFile(name), interpreterFile(name), current, daemonFile(group ?? "")],
+            [
+                recorded,
+                appLoader(name),
+                appEnvFile(name),
+                interpreterFile(name),
+                current,
+                daemonFile(group ?? ""),
+                appSettingsFile(name),
+            ],
             liveFiles(appDir(name)),
         );
-        const [atRecorded, loader = "", env = "", interp = "", atCurrent, daemon] = read.files;
+        const [atRecorded, loader = "", env = "", interp = "", atCurrent, daemon, settings] = read.files;
         const [text, file] = atRecorded !== undefined ? [atRecorded, recorded] : [atCurrent, current];
         // Gone when neither the mount nor the loader is there; code without a mount (a create Apache rejected)
         // is still ours: it reads as unmounted, and up mounts it (or destroy removes it).
@@ -325,6 +359,8 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         return {
             ...olds,
             ...mounted,
+            // An import: the vhost is where the mount file is; the settings no host file shows, as last recorded.
+            ...(olds ? {} : { virtualHost: vhostOfMount(file), ...parseSettings(settings) }),
             interpreterOptions: parseInterpreter(interp),
             environment: parseEnv(env),
             source: olds?.source ?? "",
@@ -362,6 +398,7 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
             "env.json",
             "env.json.prev",
             "env.json.new",
+            "settings.json",
         ];
         await removeOwned(
             ctx.host,
@@ -370,6 +407,8 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         );
         await ctx.host.exec(sh`rmdir ${dir} 2>/dev/null || true`);
     },
+    // The same tree from another path (an import reads no path; a moved checkout) is the same release.
+    sameInput: (key, olds, news) => key === "source" && !!news.sourceSha256 && olds.sourceSha256 === news.sourceSha256,
     drift: (olds, news) => [
         ...(olds.configSha256 !== configSha(render(news), renderInterpreter(news)) ? ["configSha256"] : []),
         // Same text in another place (e.g. a vhost include dir of an earlier release): up moves it.

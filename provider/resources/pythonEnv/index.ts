@@ -4,9 +4,9 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { removeOwned } from "../../remote/remove";
-import { runScript } from "../../remote/scripts";
+import { readFiles, runScript } from "../../remote/scripts";
 import { sh } from "../../remote/sh";
-import { MODULE_LOAD, STAGE_ROOT, envPath } from "../../layout";
+import { MODULE_LOAD, STAGE_ROOT, envInputsFile, envPath } from "../../layout";
 import { gather, venvState } from "../../facts";
 import { filesSha256, tarOf, wheelFiles } from "../../wheels";
 import { defineResource, type Ctx } from "../../resource";
@@ -40,6 +40,8 @@ async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
     }
     ctx.log.status(`pip install into ${venv}${i.wheels ? " from the uploaded wheels only" : ""}`);
     const facts = await runScript(ctx.host, "sync-venv", [venv, i.python, stage, MODULE_LOAD]);
+    // What the program asked for (freeze lists every dependency too): what an import reads back.
+    await ctx.host.writeFile(envInputsFile(venv), JSON.stringify(recorded(i), null, 2) + "\n", 0o600);
     return {
         ...i,
         path: venv,
@@ -47,6 +49,29 @@ async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
         freezeSha256: facts.freeze_sha256,
         appliedFreezeSha256: facts.freeze_sha256,
     };
+}
+
+/** The inputs nothing in the venv shows, recorded in it. */
+const recorded = (i: PythonEnvInputs) => ({
+    python: i.python,
+    requirements: i.requirements,
+    requirementsFile: i.requirementsFile,
+    wheels: i.wheels,
+    requirementsSha256: i.requirementsSha256,
+});
+
+/** The recorded inputs, each only if it validates as the program's would; none for a missing or broken file. */
+function parseRecorded(text: string): Partial<PythonEnvInputs> {
+    let raw: Record<string, unknown>;
+    try {
+        raw = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+        return {};
+    }
+    const keys = Object.keys(recorded({} as PythonEnvInputs)) as (keyof PythonEnvInputs)[];
+    return Object.fromEntries(
+        keys.filter((k) => raw[k] !== undefined && inputs.shape[k].safeParse(raw[k]).success).map((k) => [k, raw[k]]),
+    );
 }
 
 export const pythonEnv = defineResource<PythonEnvInputs, PythonEnvState>({
@@ -66,11 +91,15 @@ export const pythonEnv = defineResource<PythonEnvInputs, PythonEnvState>({
         const venv = envPath(olds?.name ?? id);
         const live = await gather(ctx.host, venvState(venv));
         if (!live) return null;
+        // An import: what the program asked for, as the last sync recorded it.
+        const [text] = olds ? [] : (await readFiles(ctx.host, [envInputsFile(venv)])).files;
+        const asked = text ? parseRecorded(text) : {};
         return {
+            ...asked,
             ...olds,
             name: olds?.name ?? id,
-            python: olds?.python ?? "/usr/bin/python3",
-            requirements: olds?.requirements ?? [],
+            python: olds?.python ?? asked.python ?? "/usr/bin/python3",
+            requirements: olds?.requirements ?? asked.requirements ?? [],
             path: venv,
             pythonVersion: live.python.version,
             freezeSha256: live.freezeSha256,

@@ -123,6 +123,14 @@ async function apply(ctx: Ctx, i: VirtualHostInputs, old?: VirtualHostState): Pr
     };
 }
 
+/** TLS inputs from the files on the host (certText's layout); none unless both are there. */
+function tlsOf(cert: string, key: string): VirtualHostInputs["tls"] {
+    const blocks = cert.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (!blocks.length || !key.trim()) return undefined;
+    const [certificate, ...chain] = blocks as [string, ...string[]];
+    return { certificate, privateKey: key.trim(), ...(chain.length ? { chain: chain.join("\n") } : {}) };
+}
+
 export const virtualHost = defineResource<VirtualHostInputs, VirtualHostState>({
     token: "modwsgi:index:VirtualHost",
     description: "An Apache <VirtualHost> (HTTP, or HTTPS with its certificate) that Applications mount into.",
@@ -163,7 +171,8 @@ export const virtualHost = defineResource<VirtualHostInputs, VirtualHostState>({
         return {
             ...olds,
             ...parse(text, n),
-            tls: olds?.tls,
+            // An import: the certificate file is the certificate, then its chain (certText); the key as written.
+            tls: olds ? olds.tls : tlsOf(cert, key),
             configFile: site === undefined ? legacyVhostFile(n) : vhostFile(n),
             includeDir: vhostIncludeDir(n),
             configSha256: sha256(text),
@@ -189,6 +198,13 @@ export const virtualHost = defineResource<VirtualHostInputs, VirtualHostState>({
         await removeOwned(ctx.host, [vhostIncludeDir(olds.name)], "VirtualHost.name");
         await removeLegacyDir(ctx, olds.name);
     },
+    // TLS material that writes the same files (PEM text with other whitespace: an import reads it trimmed).
+    sameInput: (key, olds, news) =>
+        key === "tls" &&
+        !!olds.tls &&
+        !!news.tls &&
+        certText(olds.tls) === certText(news.tls) &&
+        keyText(olds.tls) === keyText(news.tls),
     drift: (olds, news) => [
         ...(olds.configSha256 !== sha256(render(news)) || olds.configFile !== vhostFile(news.name)
             ? ["configSha256"]

@@ -18,6 +18,7 @@ import {
     MODULE_LOAD,
     MODULE_LOAD_LINK,
     MODULE_ROOT,
+    envInputsFile,
     MODULE_SRC,
     SITES_ENABLED,
     STAGE_ROOT,
@@ -174,6 +175,7 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
     // The old build's venv, from the old inputs (never a path read from the host): the new one replaces it.
     const oldVenv = old ? venvFor(old) : "";
     if (oldVenv && oldVenv !== venv) await removeOwned(ctx.host, [oldVenv], "WsgiModule.venv");
+    if (venv) await ctx.host.writeFile(envInputsFile(venv), JSON.stringify(recorded(i), null, 2) + "\n", 0o600);
     return {
         ...i,
         venv,
@@ -188,6 +190,26 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
         apacheRunning: true,
         conflictingLoads: [],
     };
+}
+
+/** The inputs the build does not show (the Python asked for, not the one it resolved to), for an import to read. */
+const RECORDED = ["source", "version", "archive", "buildWheels", "allowDistroPackage", "python"] as const;
+const recorded = (i: WsgiModuleInputs) => Object.fromEntries(RECORDED.map((k) => [k, i[k]]));
+
+/** The recorded inputs that validate as the program's would; none for a missing or broken file. (No url: secret.) */
+function parseRecorded(text: string | undefined): Partial<WsgiModuleInputs> {
+    let raw: Record<string, unknown>;
+    try {
+        raw = JSON.parse(text ?? "") as Record<string, unknown>;
+    } catch {
+        return {};
+    }
+    return Object.fromEntries(
+        RECORDED.filter((k) => raw[k] !== undefined && inputs.shape[k].safeParse(raw[k]).success).map((k) => [
+            k,
+            raw[k],
+        ]),
+    );
 }
 
 /** A venv path of this provider's builds: one directory directly in MODULE_ROOT, named as venvFor names them. */
@@ -252,13 +274,17 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
         const known =
             build.moduleSha256 !== undefined && build.python !== undefined && (distro || build.version !== undefined);
         const version = known ? build.version : undefined;
+        // An import: the inputs as the build recorded them.
+        const asked = olds || !venv ? {} : parseRecorded((await readFiles(ctx.host, [envInputsFile(venv)])).files[0]);
         return {
+            ...asked,
             ...olds,
-            source: olds?.source ?? (distro ? "distro" : "pypi"),
-            allowDistroPackage: olds?.allowDistroPackage ?? distro,
+            source: olds?.source ?? asked.source ?? (distro ? "distro" : "pypi"),
+            allowDistroPackage: olds?.allowDistroPackage ?? asked.allowDistroPackage ?? distro,
             // Not used with distro: keep what the program said, so only real changes show.
             version: distro ? (olds?.version ?? "6.1.1") : (version ?? "unknown"),
-            python: olds?.python ?? (known ? build.python?.executable : undefined) ?? "/usr/bin/python3",
+            python:
+                olds?.python ?? asked.python ?? (known ? build.python?.executable : undefined) ?? "/usr/bin/python3",
             venv,
             moduleVersion: version ?? "unknown",
             modulePath,
