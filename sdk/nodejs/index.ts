@@ -128,6 +128,8 @@ export interface ApacheHostArgs {
     mpm?: "event" | "worker" | "prefork";
     /** Extra ports Apache listens on (for VirtualHosts on them). */
     listenPorts?: number[];
+    /** Sites to switch off, as a2dissite names them (`myapp` for sites-enabled/myapp.conf): their sites-enabled links are removed in this resource's configtested transaction, never the files in sites-available. For taking over a hand-written site (modwsgi-adopt): make this resource depend on the resources that replace it. A re-enabled one is drift; destroy enables them again. */
+    disableSites?: string[];
 }
 
 /** The Apache host: facts read from it (outputs) and its server-wide settings (mod_wsgi server directives, MPM, extra Listen ports). */
@@ -156,6 +158,8 @@ export class ApacheHost extends pulumi.CustomResource {
     declare readonly mpm: pulumi.Output<"event" | "worker" | "prefork">;
     /** Extra ports Apache listens on (for VirtualHosts on them). */
     declare readonly listenPorts: pulumi.Output<number[]>;
+    /** Sites to switch off, as a2dissite names them (`myapp` for sites-enabled/myapp.conf): their sites-enabled links are removed in this resource's configtested transaction, never the files in sites-available. For taking over a hand-written site (modwsgi-adopt): make this resource depend on the resources that replace it. A re-enabled one is drift; destroy enables them again. */
+    declare readonly disableSites: pulumi.Output<string[]>;
     /** ID from /etc/os-release (debian). */
     declare readonly osId: pulumi.Output<string>;
     /** VERSION_ID from /etc/os-release (12, 13). */

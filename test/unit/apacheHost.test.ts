@@ -10,6 +10,7 @@ import { sha256 } from "../../provider/apache";
 import { LATEST } from "../../provider/versions";
 import { LISTEN_FILE, LISTEN_LINK, MODULE_LOAD, SERVER_FILE, mpmFile, mpmLink } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
+import { siteFile, siteLink } from "../../provider/resources/apacheHost/sites";
 
 const golden = (name: string) => fs.readFileSync(path.join(__dirname, "golden", name), "utf8");
 const mod = apacheHost;
@@ -38,7 +39,7 @@ describe("ApacheHost render (golden files)", () => {
     });
 
     it("reads its files back to the same settings (the MPM comes from the host's facts)", () => {
-        const { mpm: _m, ensurePackages: _e, ...rest } = every;
+        const { mpm: _m, ensurePackages: _e, disableSites: _d, ...rest } = every;
         expect(parse(renderWsgi(every), renderListen(every))).toEqual(rest);
     });
 });
@@ -220,5 +221,63 @@ exec "$FAKE_ROOT/.stubs/apache2ctl-fake" "$@"
         await apacheHost.delete(ctx, state);
         for (const f of [SERVER_FILE, LISTEN_FILE, LISTEN_LINK]) expect(host.exists(f)).toBe(false);
         expect(await apacheHost.read(ctx, "apache", state)).toBeNull();
+    });
+});
+
+describe("ApacheHost.disableSites (taking over a hand-written site)", () => {
+    let host: FakeHost;
+    beforeEach(() => {
+        host = new FakeHost();
+        host.put(siteFile("myapp"), "<VirtualHost *:80>\n</VirtualHost>\n");
+        fs.symlinkSync("../sites-available/myapp.conf", host.local(siteLink("myapp")));
+    });
+    afterEach(() => host.cleanup());
+
+    const desired = inputs.parse({ disableSites: ["myapp"] });
+    const enabled = () => fs.existsSync(host.local(siteLink("myapp")));
+
+    it.each([["../myapp"], ["a/b"], [".hidden"], ["modwsgi-site"], [""]])("refuses %j at check", (name) => {
+        expect(checkInputs(mod, { disableSites: [name] }).failures[0]).toEqual({
+            property: "disableSites[0]",
+            reason: expect.any(String),
+        });
+    });
+
+    it("create removes only the sites-enabled link; a2ensite by hand is drift; update switches it off again", async () => {
+        const ctx = host.ctx();
+        const state = await apacheHost.create(ctx, desired);
+        expect(enabled()).toBe(false);
+        expect(host.file(siteFile("myapp"))).toMatch(/VirtualHost/);
+        const live = await apacheHost.read(ctx, "apache", state);
+        expect(diff(apacheHost, live!, desired)).toEqual({ changed: [], replaces: [] });
+
+        fs.symlinkSync("../sites-available/myapp.conf", host.local(siteLink("myapp")));
+        const again = await apacheHost.read(ctx, "apache", state);
+        expect(again!.disableSites).toEqual([]);
+        expect(diff(apacheHost, again!, desired).changed).toEqual(["disableSites"]);
+        await apacheHost.update(ctx, state, desired);
+        expect(enabled()).toBe(false);
+    });
+
+    it("a rejected configtest leaves the site enabled", async () => {
+        host.put("/.configtest-fail", "AH00526: Syntax error\n");
+        await expect(apacheHost.create(host.ctx(), desired)).rejects.toThrow(/Syntax error/);
+        expect(enabled()).toBe(true);
+        expect(fs.readlinkSync(host.local(siteLink("myapp")))).toBe("../sites-available/myapp.conf");
+    });
+
+    it("dropping a site from the list, and destroy, enable it again (only while its file is there)", async () => {
+        const ctx = host.ctx();
+        const both = inputs.parse({ disableSites: ["myapp", "gone"] });
+        const state = await apacheHost.create(ctx, both);
+        expect(enabled()).toBe(false);
+        const fewer = await apacheHost.update(ctx, state, inputs.parse({ disableSites: ["gone"] }));
+        expect(enabled()).toBe(true);
+        const more = await apacheHost.update(ctx, fewer, both);
+        expect(enabled()).toBe(false);
+        await apacheHost.delete(ctx, more);
+        expect(enabled()).toBe(true);
+        expect(host.file(siteLink("myapp"))).toMatch(/VirtualHost/);
+        expect(host.exists(siteLink("gone"))).toBe(false);
     });
 });

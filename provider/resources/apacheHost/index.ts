@@ -9,6 +9,7 @@ import { LATEST, requireSupported, withInert, withoutInert } from "../../version
 import { defineResource, type Ctx } from "../../resource";
 import { MPMS, PACKAGES, inputs, outputs, type ApacheHostInputs, type ApacheHostState } from "./schema";
 import { liveMpm, parse, renderListen, renderWsgi } from "./render";
+import { available, siteChanges, sitePaths, stillDisabled } from "./sites";
 
 /** The files for the module the host runs: settings it lacks are refused, or left out when inert. */
 function renderFor(i: ApacheHostInputs, version: string): string {
@@ -55,6 +56,13 @@ async function apply(ctx: Ctx, i: ApacheHostInputs, old?: ApacheHostState): Prom
         { op: "put", target: LISTEN_FILE, content: listen },
         { op: "link", target: LISTEN_FILE, link: LISTEN_LINK },
     ];
+    // Sites no longer listed are enabled again, when their file is still there to enable.
+    const dropped = (old?.disableSites ?? []).filter((s) => !i.disableSites.includes(s));
+    const back = dropped.length ? available(dropped, (await readFiles(ctx.host, sitePaths(dropped))).files, 0) : [];
+    changes.push(...siteChanges(i.disableSites, back));
+    if (i.disableSites.length)
+        ctx.log.info(`sites switched off (sites-enabled links only): ${i.disableSites.join(", ")}`);
+    if (back.length) ctx.log.info(`sites enabled again: ${back.join(", ")}`);
     const mpmChange = i.mpm !== undefined && i.mpm !== before.apacheMpm;
     if (mpmChange) {
         for (const m of MPMS)
@@ -86,8 +94,9 @@ export const apacheHost = defineResource<ApacheHostInputs, ApacheHostState>({
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),
     async read(ctx, _id, olds) {
+        const disabled = olds?.disableSites ?? [];
         const paths = [SERVER_FILE, LISTEN_FILE, LISTEN_LINK];
-        const { files, meta } = await readFiles(ctx.host, paths);
+        const { files, meta } = await readFiles(ctx.host, [...paths, ...sitePaths(disabled)]);
         const [wsgi, listen = ""] = files;
         if (wsgi === undefined) return null;
         const f = await gather(ctx.host, hostFacts);
@@ -97,6 +106,8 @@ export const apacheHost = defineResource<ApacheHostInputs, ApacheHostState>({
         return {
             ...olds,
             ...live,
+            // A site enabled again by hand (a2ensite) is no longer in the live list: drift of disableSites.
+            disableSites: stillDisabled(disabled, files, meta, paths.length),
             // Reported only when the program manages the MPM: otherwise it is the host's choice, not drift.
             // An import reports it: `pulumi import` writes it into the program it generates.
             mpm: olds && olds.mpm === undefined ? undefined : liveMpm(f.apacheMpm),
@@ -107,14 +118,20 @@ export const apacheHost = defineResource<ApacheHostInputs, ApacheHostState>({
     },
     // An MPM the program leaves alone is the host's choice: whatever it is, no change.
     sameInput: (key, _olds, news) => key === "mpm" && news.mpm === undefined,
-    async delete(ctx) {
-        // The MPM stays as it is: switching back could break sites that now rely on it.
+    async delete(ctx, olds) {
+        // The MPM stays as it is: switching back could break sites that now rely on it. The sites this resource
+        // switched off are enabled again (those whose file is still in sites-available), in the same transaction.
+        const disabled = olds.disableSites ?? [];
+        const back = disabled.length
+            ? available(disabled, (await readFiles(ctx.host, sitePaths(disabled))).files, 0)
+            : [];
         await applyConfig(
             ctx.host,
             [
                 { op: "del", target: LISTEN_LINK },
                 { op: "del", target: LISTEN_FILE },
                 { op: "del", target: SERVER_FILE },
+                ...siteChanges([], back),
             ],
             "graceful",
         );

@@ -5,6 +5,9 @@ import { absPath, fileModes } from "../../apache";
 
 export const MPMS = ["event", "worker", "prefork"] as const;
 
+/** A sites-enabled entry as a2dissite names it: one plain file name, no way up or across (`.conf` optional). */
+const SITE_NAME = /^[A-Za-z0-9_@+-][A-Za-z0-9_.@+-]{0,99}$/;
+
 /** What `ensurePackages` installs: Apache and everything mod_wsgi's build needs (see WsgiModule's preflight). */
 export const PACKAGES = ["apache2", "apache2-dev", "python3-dev", "python3-venv", "gcc"];
 
@@ -84,6 +87,21 @@ export const inputs = z
             .max(32)
             .default([])
             .describe("Extra ports Apache listens on (for VirtualHosts on them)."),
+        disableSites: z
+            .array(
+                z
+                    .string()
+                    .regex(SITE_NAME, "must be a plain file name in sites-enabled (letters, digits, _ . @ + -)")
+                    .refine((n) => !n.startsWith("modwsgi-"), "names a VirtualHost of this provider (modwsgi-*)"),
+            )
+            .max(64)
+            .default([])
+            .describe(
+                "Sites to switch off, as a2dissite names them (`myapp` for sites-enabled/myapp.conf): their " +
+                    "sites-enabled links are removed in this resource's configtested transaction, never the files " +
+                    "in sites-available. For taking over a hand-written site (modwsgi-adopt): make this resource " +
+                    "depend on the resources that replace it. A re-enabled one is drift; destroy enables them again.",
+            ),
     })
     .strict();
 
