@@ -116,7 +116,13 @@ export function schema() {
         },
         types,
         resources: res,
-        language: { nodejs: { packageName: "@modwsgi/pulumi" } },
+        // For Pulumi's code generators (scripts/sdkgen). The npm name is the one scripts/package.sh publishes;
+        // the Go module path is a placeholder until the repository has a public home to `go get` from.
+        language: {
+            nodejs: { packageName: "pulumi-modwsgi", respectSchemaVersion: true },
+            python: { packageName: "pulumi_modwsgi", pyproject: { enabled: true }, respectSchemaVersion: true },
+            go: { importBasePath: "example.com/pulumi-modwsgi/sdk/go/modwsgi", respectSchemaVersion: true },
+        },
     };
 }
 

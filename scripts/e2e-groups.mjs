@@ -1,6 +1,6 @@
 // Prints the end-to-end test files in groups that share no sandbox host, one group per line (file paths separated
-// by spaces). A file's hosts are the "hN" string literals it names; files that share a host, directly or through
-// another file, land in one group and run one after another, while the groups run side by side (scripts/test.sh).
+// by spaces). A file's hosts are the "hN" string literals it names (and a `// e2e-group: NAME` line, for files
+// that share something other than a host); files that share a host, directly or through another file, land in one group and run one after another, while the groups run side by side (scripts/test.sh).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
@@ -18,7 +18,11 @@ const find = (x) => {
 const union = (a, b) => parent.set(find(a), find(b));
 for (const f of files) {
     parent.set(f, f);
-    const hosts = new Set(fs.readFileSync(path.join(dir, f), "utf8").match(/(?<=["'`])h\d+(?=["'`])/g) ?? []);
+    const text = fs.readFileSync(path.join(dir, f), "utf8");
+    const hosts = new Set([
+        ...(text.match(/(?<=["'`])h\d+(?=["'`])/g) ?? []),
+        ...[...text.matchAll(/^\/\/ e2e-group: (\S+)/gm)].map((m) => `group:${m[1]}`),
+    ]);
     for (const h of hosts) {
         if (!parent.has(h)) parent.set(h, h);
         union(f, h);

@@ -111,8 +111,12 @@ describe("modwsgi-adopt", () => {
             expect(staticBefore.status).toBe(200);
 
             // A wrong host key is refused before anything is read.
-            const kh = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "adopt-bad-")), "known_hosts");
-            fs.writeFileSync(kh, `${h.address} ${sandboxHost("h1").hostKey}\n`);
+            // (A key made here: naming another sandbox host would tie this file to that host's test group.)
+            const bad = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-bad-"));
+            spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(bad, "k")]);
+            const wrongKey = fs.readFileSync(path.join(bad, "k.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+            const kh = path.join(bad, "known_hosts");
+            fs.writeFileSync(kh, `${h.address} ${wrongKey}\n`);
             const refused = spawnSync(
                 path.join(REPO, "bin/modwsgi-adopt"),
                 ["--host", h.address, "--key", h.privateKeyFile, "--known-hosts", kh, "--out", `${OUT}-refused`],

@@ -1,0 +1,2 @@
+// Deploy Python WSGI applications on Apache httpd with mod_wsgi, on Linux servers reached over SSH.
+package modwsgi
