@@ -61,6 +61,11 @@ export function generate(): string {
         );
         out.push("Outputs (besides the inputs):", "", table(outputs), "");
     }
+    for (const [token, f] of Object.entries(s.functions)) {
+        out.push(`## ${token.split(":").pop()}() (\`${token}\`, a function)`, "", f.description, "");
+        if (Object.keys(f.inputs.properties).length) out.push("Arguments:", "", table(f.inputs.properties), "");
+        out.push("Result:", "", table(f.outputs.properties, f.outputs.required), "");
+    }
     return out.join("\n");
 }
 

@@ -139,3 +139,23 @@ export const OPS_DIR = "/run/modwsgi/ops";
 export const OWNERS_DIR = "/var/lib/modwsgi/owners";
 /** A line when an operation takes HOST_LOCK and one when it lets go: UTC time, operation, exit code, holder. */
 export const APPLY_LOG = "/var/log/modwsgi/apply.log";
+
+// Telemetry (mod_wsgi 6's WSGITelemetryService and the mod_wsgi-telemetry ingester with its UI).
+/** Server scope, after 00-server.conf: WSGITelemetryService, WSGITelemetryOptions, WSGISlowRequests. */
+export const TELEMETRY_CONF = `${MODWSGI_D}/05-telemetry.conf`;
+/** The ingester's venv, its supervisor script and its settings (what read compares the running service with). */
+export const TELEMETRY_ROOT = "/opt/modwsgi/telemetry";
+export const TELEMETRY_VENV = `${TELEMETRY_ROOT}/venv`;
+export const TELEMETRY_SUPERVISOR = `${TELEMETRY_ROOT}/supervise.sh`;
+/** `key=value` lines: the service's settings as last applied; status.sh reads the UI's port from it. */
+export const TELEMETRY_SETTINGS = `${TELEMETRY_ROOT}/settings.env`;
+/** The supervisor loop's pid (hosts without systemd) and the service's log. */
+export const TELEMETRY_PIDFILE = "/run/modwsgi-telemetry.pid";
+export const TELEMETRY_LOG = "/var/log/modwsgi/telemetry.log";
+/** The systemd unit (hosts where PID 1 is systemd). */
+export const TELEMETRY_UNIT = "/etc/systemd/system/modwsgi-telemetry.service";
+/** The socket's directory (group-shared with the daemon users) and the default socket in it. */
+export const TELEMETRY_RUN_DIR = "/run/modwsgi-telemetry";
+export const TELEMETRY_SOCKET = `${TELEMETRY_RUN_DIR}/telemetry.sock`;
+/** The system user the ingester runs as, and the group every mod_wsgi process sends through. */
+export const TELEMETRY_USER = "modwsgi-telemetry";

@@ -6,8 +6,17 @@ import { daemonProcess } from "./resources/daemonProcess";
 import { application } from "./resources/application";
 import { virtualHost } from "./resources/virtualHost";
 import { apacheHost } from "./resources/apacheHost";
+import { telemetry } from "./resources/telemetry";
 
-export const resources: ResourceModule[] = [apacheHost, wsgiModule, pythonEnv, daemonProcess, virtualHost, application];
+export const resources: ResourceModule[] = [
+    apacheHost,
+    wsgiModule,
+    pythonEnv,
+    daemonProcess,
+    virtualHost,
+    application,
+    telemetry,
+];
 
 export function moduleFor(type: string): ResourceModule {
     const m = resources.find((r) => r.token === type);

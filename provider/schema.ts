@@ -1,6 +1,7 @@
 // The Pulumi package schema, derived from each resource's zod inputs and outputs: one source.
 import { z } from "zod";
 import { resources } from "./registry";
+import { functions } from "./functions";
 import { connectionSchema } from "./remote/connection";
 import { unwrap } from "./zodwalk";
 
@@ -116,6 +117,7 @@ export function schema() {
         },
         types,
         resources: res,
+        functions: functionSpecs(),
         // For Pulumi's code generators (scripts/sdkgen). The npm name is the one scripts/package.sh publishes;
         // the Go module path is a placeholder until the repository has a public home to `go get` from.
         language: {
@@ -124,6 +126,20 @@ export function schema() {
             go: { importBasePath: "example.com/pulumi-modwsgi/sdk/go/modwsgi", respectSchemaVersion: true },
         },
     };
+}
+
+/** Provider functions (invokes): inputs and outputs as object types, like a resource's properties. */
+export function functionSpecs() {
+    return Object.fromEntries(
+        functions.map((f) => [
+            f.token,
+            {
+                description: f.description,
+                inputs: { type: "object", ...objectSpec(f.inputs.shape) },
+                outputs: { type: "object", ...objectSpec(f.outputs.shape) },
+            },
+        ]),
+    );
 }
 
 export function schemaJson(): string {

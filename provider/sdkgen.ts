@@ -94,7 +94,10 @@ function generateRaw(): string {
         "}",
         "",
     ];
-    for (const [token, t] of Object.entries(types)) out.push(iface(`${typeName(token)}Args`, t));
+    // Types only function results use are result shapes (no `Args`, no Inputs): written with the functions.
+    const resultTypes = typesOfResults(s.functions, types);
+    for (const [token, t] of Object.entries(types))
+        if (!resultTypes.includes(token)) out.push(iface(`${typeName(token)}Args`, t));
 
     // The provider's own inputs are the connection; the Hop fields are declared once, in HopArgs.
     const hop = types["modwsgi:index:Hop"];
@@ -140,7 +143,80 @@ function generateRaw(): string {
             "",
         );
     }
+    out.push(...functionsSource(s.functions, types, resultTypes));
     return out.join("\n");
+}
+
+interface FunctionSpec {
+    description: string;
+    inputs: ObjectType;
+    outputs: ObjectType;
+}
+
+const refToken = (p: Prop) => p.$ref?.replace("#/types/", "");
+
+/** The object types reachable from function outputs and from no resource or provider input. */
+function typesOfResults(fns: Record<string, FunctionSpec>, types: Record<string, ObjectType>): string[] {
+    const found = new Set<string>();
+    const walk = (p: Prop | undefined) => {
+        if (!p) return;
+        const t = refToken(p);
+        if (t && !found.has(t)) {
+            found.add(t);
+            Object.values(types[t]?.properties ?? {}).forEach(walk);
+        }
+        walk(p.items);
+        walk(p.additionalProperties);
+    };
+    for (const f of Object.values(fns)) Object.values(f.outputs.properties).forEach(walk);
+    const inputs = JSON.stringify({
+        r: schema().resources,
+        p: schema().provider,
+        f: Object.values(fns).map((f) => f.inputs),
+    });
+    return [...found].filter((t) => !inputs.includes(`"#/types/${t}"`));
+}
+
+/** A result's TypeScript type: plain values (a function's result is data, not Inputs). */
+function resultTsType(p: Prop): string {
+    if (p.$ref) return typeName(refToken(p)!);
+    if (p.type === "array") return `${resultTsType(p.items!)}[]`;
+    if (p.type === "object" && p.additionalProperties) return `Record<string, ${resultTsType(p.additionalProperties)}>`;
+    return tsType(p);
+}
+
+function resultIface(name: string, o: ObjectType): string {
+    const lines = Object.entries(o.properties).map(
+        ([k, p]) => `${doc(p, "    ")}    readonly ${k}${o.required?.includes(k) ? "" : "?"}: ${resultTsType(p)};`,
+    );
+    return `${doc(o, "")}export interface ${name} {\n${lines.join("\n")}\n}\n`;
+}
+
+/** Each function as `name(args, opts): Promise<NameResult>` over pulumi.runtime.invoke, with its result types. */
+function functionsSource(
+    fns: Record<string, FunctionSpec>,
+    types: Record<string, ObjectType>,
+    resultTypes: string[],
+): string[] {
+    const out = resultTypes.map((t) => resultIface(typeName(t), types[t]));
+    for (const [token, f] of Object.entries(fns)) {
+        const name = typeName(token);
+        const title = name[0].toUpperCase() + name.slice(1);
+        const noArgs = Object.keys(f.inputs.properties).length === 0;
+        out.push(
+            noArgs
+                ? `/** ${title} takes no arguments: the provider's host is what it reads. */\n` +
+                      `export type ${title}Args = Record<string, never>;\n`
+                : iface(`${title}Args`, f.inputs),
+            resultIface(`${title}Result`, { properties: f.outputs.properties, required: f.outputs.required }),
+            `/** ${f.description} */`,
+            `export function ${name}(args: ${title}Args = {}, opts?: pulumi.InvokeOptions): Promise<${title}Result> {`,
+            `    return pulumi.runtime.invoke(${JSON.stringify(token)}, args, opts);`,
+            "}",
+            "",
+        );
+    }
+    return out;
 }
 
 if (require.main === module) process.stdout.write(generate());

@@ -27,6 +27,7 @@ import { moduleFor } from "./registry";
 import { schemaJson, PROVIDER_VERSION } from "./schema";
 import { PartialFailure, partialStateError } from "./partial";
 import { claimOwnership, foreignOwner, releaseOwnership, takeOwnership } from "./owners";
+import { functionFor } from "./functions";
 
 type Handler<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 
@@ -144,13 +145,13 @@ function secretKeys(m: ResourceModule, fromProgram: Set<string>): string[] {
     return [...fromProgram, ...secretInputs(m)];
 }
 
-/** The claims a resource makes on its host (recorded there as this stack's: provider/owners.ts). */
 /** Inputs with the schema's defaults filled in where missing; as they are when they do not validate. */
 function withDefaults(m: ResourceModule, inputs: Props): Props {
     const parsed = m.inputs.safeParse(inputs);
     return parsed.success ? { ...inputs, ...(parsed.data as Props) } : inputs;
 }
 
+/** The claims a resource makes on its host (recorded there as this stack's: provider/owners.ts). */
 const claimsOf = (m: ResourceModule, props: Props) => m.claims?.(props as never) ?? [];
 const shortType = (m: ResourceModule) => m.token.split(":")[2];
 
@@ -293,9 +294,9 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         if (!live) return res; // empty id: gone
         // Import is how a stack takes over what another one (or a hand) made.
         if (!olds) await takeOwnership(ctx.host, req.getUrn(), claimsOf(m, live));
-        res.setId(req.getId());
         // An import has no program values for what the host cannot show: the schema's defaults stand in for them.
         const inputs = olds ? projectInputs(m, live) : withDefaults(m, projectInputs(m, live));
+        res.setId(req.getId());
         res.setProperties(toStruct({ ...live, ...inputs }, secretKeys(m, secrets)));
         res.setInputs(toStruct(inputs, secretKeys(m, secrets)));
         return res;
@@ -334,6 +335,17 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         await m.delete(ctx, olds);
         await releaseOwnership(ctx.host, req.getUrn(), claims);
         return new Empty();
+    }),
+
+    // Provider functions (getStatus): read the host this provider instance is configured for.
+    invoke: unary(async (req: pb.InvokeRequest) => {
+        const f = functionFor(req.getTok());
+        const args = fromStruct(req.getArgs()).props;
+        const parsed = f.inputs.safeParse(args);
+        if (!parsed.success)
+            throw new Error(`${req.getTok()}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+        const result = await f.invoke(ctxFor(req.getTok()), parsed.data as Props);
+        return new pb.InvokeResponse().setReturn(toStruct(result as Props, []));
     }),
 
     cancel: unary(async () => {

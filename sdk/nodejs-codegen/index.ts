@@ -20,6 +20,11 @@ export type DaemonProcess = import("./daemonProcess").DaemonProcess;
 export const DaemonProcess: typeof import("./daemonProcess").DaemonProcess = null as any;
 utilities.lazyLoad(exports, ["DaemonProcess"], () => require("./daemonProcess"));
 
+export { GetStatusArgs, GetStatusResult } from "./getStatus";
+export const getStatus: typeof import("./getStatus").getStatus = null as any;
+export const getStatusOutput: typeof import("./getStatus").getStatusOutput = null as any;
+utilities.lazyLoad(exports, ["getStatus", "getStatusOutput"], () => require("./getStatus"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -29,6 +34,11 @@ export { PythonEnvArgs } from "./pythonEnv";
 export type PythonEnv = import("./pythonEnv").PythonEnv;
 export const PythonEnv: typeof import("./pythonEnv").PythonEnv = null as any;
 utilities.lazyLoad(exports, ["PythonEnv"], () => require("./pythonEnv"));
+
+export { TelemetryArgs } from "./telemetry";
+export type Telemetry = import("./telemetry").Telemetry;
+export const Telemetry: typeof import("./telemetry").Telemetry = null as any;
+utilities.lazyLoad(exports, ["Telemetry"], () => require("./telemetry"));
 
 export { VirtualHostArgs } from "./virtualHost";
 export type VirtualHost = import("./virtualHost").VirtualHost;
@@ -58,6 +68,8 @@ const _module = {
                 return new DaemonProcess(name, <any>undefined, { urn });
             case "modwsgi:index:PythonEnv":
                 return new PythonEnv(name, <any>undefined, { urn });
+            case "modwsgi:index:Telemetry":
+                return new Telemetry(name, <any>undefined, { urn });
             case "modwsgi:index:VirtualHost":
                 return new VirtualHost(name, <any>undefined, { urn });
             case "modwsgi:index:WsgiModule":

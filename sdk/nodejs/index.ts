@@ -700,3 +700,132 @@ export class Application extends pulumi.CustomResource {
         super("modwsgi:index:Application", name, props(args, Application.secrets, Application.outputs), opts);
     }
 }
+
+export interface TelemetryArgs {
+    /** The mod-wsgi-telemetry release installed from PyPI into the service's own venv. Default: `"1.1.0"`. */
+    version?: string;
+    /** Python that makes the service's venv (3.10 or later; not the apps' Python necessarily). Default: `"/usr/bin/python3"`. */
+    python?: string;
+    /** Seconds between two samples of each mod_wsgi process (WSGITelemetryService interval=). Default: `1`. */
+    interval?: number;
+    /** Slow-request records carry the User-Agent (WSGITelemetryOptions +/-CaptureUserAgent). */
+    captureUserAgent?: boolean;
+    /** Requests running longer than this many seconds are recorded as slow (WSGISlowRequests). */
+    slowRequests?: number;
+    /** Address of the UI. Loopback by default: reach it with an SSH tunnel (docs/operations.md). Default: `"127.0.0.1"`. */
+    httpHost?: string;
+    /** Port of the UI. Default: `8888`. */
+    httpPort?: number;
+    /** URL prefix of the UI when a reverse proxy serves it under a path. */
+    rootPath?: string;
+    /** Users the daemon groups run as (DaemonProcess.user), besides www-data: members of the socket's group, so their processes can send samples. */
+    daemonUsers?: string[];
+}
+
+/** mod_wsgi 6 telemetry: the mod_wsgi-telemetry ingester and live UI (PyPI) in its own venv, run as a supervised service (a systemd unit, or a supervisor loop where PID 1 is not systemd) on a UNIX socket shared with the daemon users' group, and WSGITelemetryService / WSGITelemetryOptions / WSGISlowRequests at server scope. One per host; leave ApacheHost.telemetrySocket unset with it. */
+export class Telemetry extends pulumi.CustomResource {
+    /** The mod-wsgi-telemetry release installed from PyPI into the service's own venv. Default: `"1.1.0"`. */
+    declare readonly version: pulumi.Output<string>;
+    /** Python that makes the service's venv (3.10 or later; not the apps' Python necessarily). Default: `"/usr/bin/python3"`. */
+    declare readonly python: pulumi.Output<string>;
+    /** Seconds between two samples of each mod_wsgi process (WSGITelemetryService interval=). Default: `1`. */
+    declare readonly interval: pulumi.Output<number>;
+    /** Slow-request records carry the User-Agent (WSGITelemetryOptions +/-CaptureUserAgent). */
+    declare readonly captureUserAgent: pulumi.Output<boolean>;
+    /** Requests running longer than this many seconds are recorded as slow (WSGISlowRequests). */
+    declare readonly slowRequests: pulumi.Output<number>;
+    /** Address of the UI. Loopback by default: reach it with an SSH tunnel (docs/operations.md). Default: `"127.0.0.1"`. */
+    declare readonly httpHost: pulumi.Output<string>;
+    /** Port of the UI. Default: `8888`. */
+    declare readonly httpPort: pulumi.Output<number>;
+    /** URL prefix of the UI when a reverse proxy serves it under a path. */
+    declare readonly rootPath: pulumi.Output<string>;
+    /** Users the daemon groups run as (DaemonProcess.user), besides www-data: members of the socket's group, so their processes can send samples. */
+    declare readonly daemonUsers: pulumi.Output<string[]>;
+    /** The UNIX datagram socket the ingester binds (WSGITelemetryService unix:...). */
+    declare readonly socket: pulumi.Output<string>;
+    /** The managed server-scope config file. */
+    declare readonly configFile: pulumi.Output<string>;
+    /** SHA-256 of that file as last applied (live after refresh). */
+    declare readonly configSha256: pulumi.Output<string>;
+    /** What keeps the service running: a systemd unit, or a supervisor loop where PID 1 is not systemd. */
+    declare readonly supervisor: pulumi.Output<"systemd" | "loop" | "none">;
+    /** Whether the ingester runs (live after refresh: false is drift that up repairs). */
+    declare readonly running: pulumi.Output<boolean>;
+    /** The running service's command line after the program name (live after refresh). */
+    declare readonly serviceArgs: pulumi.Output<string>;
+    /** Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs. */
+    declare readonly fileModes: pulumi.Output<Record<string, string>>;
+    static readonly secrets = [] as const;
+    static readonly outputs = [
+        "socket",
+        "configFile",
+        "configSha256",
+        "supervisor",
+        "running",
+        "serviceArgs",
+        "fileModes",
+    ] as const;
+    constructor(name: string, args: In<TelemetryArgs> = {}, opts?: pulumi.CustomResourceOptions) {
+        super("modwsgi:index:Telemetry", name, props(args, Telemetry.secrets, Telemetry.outputs), opts);
+    }
+}
+
+/** A daemon group as configured and as running. */
+export interface GroupStatus {
+    /** The daemon group (WSGIDaemonProcess name). */
+    readonly name: string;
+    /** Processes the config asks for (processes=, mod_wsgi's default 1). */
+    readonly configuredProcesses: number;
+    /** Threads per process as configured. */
+    readonly threads: number;
+    /** Daemon processes of the group running now. */
+    readonly liveProcesses: number;
+    /** The live processes. */
+    readonly processes: ProcessStatus[];
+    /** Requests over the ingester's retained samples (its last minutes). Telemetry on only. */
+    readonly requests?: number;
+    /** Requests per second in the last interval, summed over the processes. Telemetry on only. */
+    readonly throughput?: number;
+    /** Worker-thread capacity in use in the last interval (0-1, mean of the processes). Telemetry on only. */
+    readonly capacity?: number;
+    /** 5xx responses over the retained samples. Telemetry on only. */
+    readonly errors5xx?: number;
+    /** 4xx responses over the retained samples. Telemetry on only. */
+    readonly errors4xx?: number;
+    /** Slow-request records held now (WSGISlowRequests). Telemetry on only. */
+    readonly slowRequests?: number;
+}
+
+/** One live daemon process. */
+export interface ProcessStatus {
+    /** Process id. */
+    readonly pid: number;
+    /** Seconds since the process started. */
+    readonly ageSeconds: number;
+    /** Resident memory (KiB). */
+    readonly rssKib: number;
+}
+
+/** GetStatus takes no arguments: the provider's host is what it reads. */
+export type GetStatusArgs = Record<string, never>;
+
+export interface GetStatusResult {
+    /** Apache's version (apache2 -v). */
+    readonly apacheVersion: string;
+    /** Whether Apache runs. */
+    readonly apacheRunning: boolean;
+    /** mod_wsgi version the running server logged at its last start. */
+    readonly modWsgiVersion: string;
+    /** Python version (X.Y) the running server logged at its last start. */
+    readonly pythonVersion: string;
+    /** off: no Telemetry on the host; unreachable: configured but its UI did not answer. */
+    readonly telemetry: "off" | "on" | "unreachable";
+    /** Every daemon group of the provider's config directory. */
+    readonly groups: GroupStatus[];
+}
+
+/** The host as it runs now: per daemon group the configured and live process count, PIDs, ages and RSS (and with a Telemetry service: requests, throughput, capacity, errors, slow requests); the running Apache, mod_wsgi and Python versions. Read-only. */
+export function getStatus(args: GetStatusArgs = {}, opts?: pulumi.InvokeOptions): Promise<GetStatusResult> {
+    return pulumi.runtime.invoke("modwsgi:index:getStatus", args, opts);
+}

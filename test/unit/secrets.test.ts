@@ -54,6 +54,7 @@ describe("declared secrets", () => {
             DaemonProcess: [],
             VirtualHost: ["tls"],
             Application: ["environment"],
+            Telemetry: [],
         });
     });
 

@@ -8,6 +8,8 @@ import { LATEST, requireSupported, withInert, withoutInert } from "../../version
 import { defineResource, type Ctx } from "../../resource";
 import { REMOVED, inputs, outputs, type DaemonProcessInputs, type DaemonProcessState } from "./schema";
 import { parse, render } from "./render";
+import { timeoutWarnings } from "./timeouts";
+import { logger } from "../../log";
 
 /** The file for the module the host runs: settings it lacks are refused, or left out when inert. */
 function renderFor(i: DaemonProcessInputs, version: string): string {
@@ -35,6 +37,11 @@ export const daemonProcess = defineResource<DaemonProcessInputs, DaemonProcessSt
     removed: REMOVED,
     claims: (i) => [{ key: `daemon:${i.name}`, property: "name", what: `daemon process group "${i.name}"` }],
     replaceOn: ["name"],
+    // Check (preview and up) has no URN here: the warning goes to the run's log, naming the group.
+    normalize(i) {
+        for (const w of timeoutWarnings(i)) logger("").warn(w);
+        return i;
+    },
     id: (i) => i.name,
     create: (ctx, i) => apply(ctx, i),
     update: (ctx, olds, news) => apply(ctx, news, olds),

@@ -29,6 +29,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &DaemonProcess{}
 	case "modwsgi:index:PythonEnv":
 		r = &PythonEnv{}
+	case "modwsgi:index:Telemetry":
+		r = &Telemetry{}
 	case "modwsgi:index:VirtualHost":
 		r = &VirtualHost{}
 	case "modwsgi:index:WsgiModule":

@@ -13,6 +13,122 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A daemon group as configured and as running.
+type GroupStatus struct {
+	// Worker-thread capacity in use in the last interval (0-1, mean of the processes). Telemetry on only.
+	Capacity *float64 `pulumi:"capacity"`
+	// Processes the config asks for (processes=, mod_wsgi's default 1).
+	ConfiguredProcesses int `pulumi:"configuredProcesses"`
+	// 4xx responses over the retained samples. Telemetry on only.
+	Errors4xx *float64 `pulumi:"errors4xx"`
+	// 5xx responses over the retained samples. Telemetry on only.
+	Errors5xx *float64 `pulumi:"errors5xx"`
+	// Daemon processes of the group running now.
+	LiveProcesses int `pulumi:"liveProcesses"`
+	// The daemon group (WSGIDaemonProcess name).
+	Name string `pulumi:"name"`
+	// The live processes.
+	Processes []ProcessStatus `pulumi:"processes"`
+	// Requests over the ingester's retained samples (its last minutes). Telemetry on only.
+	Requests *float64 `pulumi:"requests"`
+	// Slow-request records held now (WSGISlowRequests). Telemetry on only.
+	SlowRequests *float64 `pulumi:"slowRequests"`
+	// Threads per process as configured.
+	Threads int `pulumi:"threads"`
+	// Requests per second in the last interval, summed over the processes. Telemetry on only.
+	Throughput *float64 `pulumi:"throughput"`
+}
+
+// A daemon group as configured and as running.
+type GroupStatusOutput struct{ *pulumi.OutputState }
+
+func (GroupStatusOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GroupStatus)(nil)).Elem()
+}
+
+func (o GroupStatusOutput) ToGroupStatusOutput() GroupStatusOutput {
+	return o
+}
+
+func (o GroupStatusOutput) ToGroupStatusOutputWithContext(ctx context.Context) GroupStatusOutput {
+	return o
+}
+
+// Worker-thread capacity in use in the last interval (0-1, mean of the processes). Telemetry on only.
+func (o GroupStatusOutput) Capacity() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v GroupStatus) *float64 { return v.Capacity }).(pulumi.Float64PtrOutput)
+}
+
+// Processes the config asks for (processes=, mod_wsgi's default 1).
+func (o GroupStatusOutput) ConfiguredProcesses() pulumi.IntOutput {
+	return o.ApplyT(func(v GroupStatus) int { return v.ConfiguredProcesses }).(pulumi.IntOutput)
+}
+
+// 4xx responses over the retained samples. Telemetry on only.
+func (o GroupStatusOutput) Errors4xx() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v GroupStatus) *float64 { return v.Errors4xx }).(pulumi.Float64PtrOutput)
+}
+
+// 5xx responses over the retained samples. Telemetry on only.
+func (o GroupStatusOutput) Errors5xx() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v GroupStatus) *float64 { return v.Errors5xx }).(pulumi.Float64PtrOutput)
+}
+
+// Daemon processes of the group running now.
+func (o GroupStatusOutput) LiveProcesses() pulumi.IntOutput {
+	return o.ApplyT(func(v GroupStatus) int { return v.LiveProcesses }).(pulumi.IntOutput)
+}
+
+// The daemon group (WSGIDaemonProcess name).
+func (o GroupStatusOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v GroupStatus) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The live processes.
+func (o GroupStatusOutput) Processes() ProcessStatusArrayOutput {
+	return o.ApplyT(func(v GroupStatus) []ProcessStatus { return v.Processes }).(ProcessStatusArrayOutput)
+}
+
+// Requests over the ingester's retained samples (its last minutes). Telemetry on only.
+func (o GroupStatusOutput) Requests() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v GroupStatus) *float64 { return v.Requests }).(pulumi.Float64PtrOutput)
+}
+
+// Slow-request records held now (WSGISlowRequests). Telemetry on only.
+func (o GroupStatusOutput) SlowRequests() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v GroupStatus) *float64 { return v.SlowRequests }).(pulumi.Float64PtrOutput)
+}
+
+// Threads per process as configured.
+func (o GroupStatusOutput) Threads() pulumi.IntOutput {
+	return o.ApplyT(func(v GroupStatus) int { return v.Threads }).(pulumi.IntOutput)
+}
+
+// Requests per second in the last interval, summed over the processes. Telemetry on only.
+func (o GroupStatusOutput) Throughput() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v GroupStatus) *float64 { return v.Throughput }).(pulumi.Float64PtrOutput)
+}
+
+type GroupStatusArrayOutput struct{ *pulumi.OutputState }
+
+func (GroupStatusArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GroupStatus)(nil)).Elem()
+}
+
+func (o GroupStatusArrayOutput) ToGroupStatusArrayOutput() GroupStatusArrayOutput {
+	return o
+}
+
+func (o GroupStatusArrayOutput) ToGroupStatusArrayOutputWithContext(ctx context.Context) GroupStatusArrayOutput {
+	return o
+}
+
+func (o GroupStatusArrayOutput) Index(i pulumi.IntInput) GroupStatusOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GroupStatus {
+		return vs[0].([]GroupStatus)[vs[1].(int)]
+	}).(GroupStatusOutput)
+}
+
 // The check an Application must pass after each switch of release.
 type HealthCheck struct {
 	// Off: no check after a switch.
@@ -702,6 +818,66 @@ func (o InterpreterOptionsPtrOutput) SwitchInterval() pulumi.Float64PtrOutput {
 	}).(pulumi.Float64PtrOutput)
 }
 
+// One live daemon process.
+type ProcessStatus struct {
+	// Seconds since the process started.
+	AgeSeconds int `pulumi:"ageSeconds"`
+	// Process id.
+	Pid int `pulumi:"pid"`
+	// Resident memory (KiB).
+	RssKib int `pulumi:"rssKib"`
+}
+
+// One live daemon process.
+type ProcessStatusOutput struct{ *pulumi.OutputState }
+
+func (ProcessStatusOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProcessStatus)(nil)).Elem()
+}
+
+func (o ProcessStatusOutput) ToProcessStatusOutput() ProcessStatusOutput {
+	return o
+}
+
+func (o ProcessStatusOutput) ToProcessStatusOutputWithContext(ctx context.Context) ProcessStatusOutput {
+	return o
+}
+
+// Seconds since the process started.
+func (o ProcessStatusOutput) AgeSeconds() pulumi.IntOutput {
+	return o.ApplyT(func(v ProcessStatus) int { return v.AgeSeconds }).(pulumi.IntOutput)
+}
+
+// Process id.
+func (o ProcessStatusOutput) Pid() pulumi.IntOutput {
+	return o.ApplyT(func(v ProcessStatus) int { return v.Pid }).(pulumi.IntOutput)
+}
+
+// Resident memory (KiB).
+func (o ProcessStatusOutput) RssKib() pulumi.IntOutput {
+	return o.ApplyT(func(v ProcessStatus) int { return v.RssKib }).(pulumi.IntOutput)
+}
+
+type ProcessStatusArrayOutput struct{ *pulumi.OutputState }
+
+func (ProcessStatusArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ProcessStatus)(nil)).Elem()
+}
+
+func (o ProcessStatusArrayOutput) ToProcessStatusArrayOutput() ProcessStatusArrayOutput {
+	return o
+}
+
+func (o ProcessStatusArrayOutput) ToProcessStatusArrayOutputWithContext(ctx context.Context) ProcessStatusArrayOutput {
+	return o
+}
+
+func (o ProcessStatusArrayOutput) Index(i pulumi.IntInput) ProcessStatusOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ProcessStatus {
+		return vs[0].([]ProcessStatus)[vs[1].(int)]
+	}).(ProcessStatusOutput)
+}
+
 // A directory of the app served by Apache directly.
 type StaticFiles struct {
 	// Directory inside source, e.g. static.
@@ -1000,12 +1176,16 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*StaticFilesArrayInput)(nil)).Elem(), StaticFilesArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TlsInput)(nil)).Elem(), TlsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TlsPtrInput)(nil)).Elem(), TlsArgs{})
+	pulumi.RegisterOutputType(GroupStatusOutput{})
+	pulumi.RegisterOutputType(GroupStatusArrayOutput{})
 	pulumi.RegisterOutputType(HealthCheckOutput{})
 	pulumi.RegisterOutputType(HealthCheckPtrOutput{})
 	pulumi.RegisterOutputType(HopOutput{})
 	pulumi.RegisterOutputType(HopArrayOutput{})
 	pulumi.RegisterOutputType(InterpreterOptionsOutput{})
 	pulumi.RegisterOutputType(InterpreterOptionsPtrOutput{})
+	pulumi.RegisterOutputType(ProcessStatusOutput{})
+	pulumi.RegisterOutputType(ProcessStatusArrayOutput{})
 	pulumi.RegisterOutputType(StaticFilesOutput{})
 	pulumi.RegisterOutputType(StaticFilesArrayOutput{})
 	pulumi.RegisterOutputType(TlsOutput{})

@@ -8,6 +8,56 @@ import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
 /**
+ * A daemon group as configured and as running.
+ */
+export interface GroupStatus {
+    /**
+     * Worker-thread capacity in use in the last interval (0-1, mean of the processes). Telemetry on only.
+     */
+    capacity?: number;
+    /**
+     * Processes the config asks for (processes=, mod_wsgi's default 1).
+     */
+    configuredProcesses: number;
+    /**
+     * 4xx responses over the retained samples. Telemetry on only.
+     */
+    errors4xx?: number;
+    /**
+     * 5xx responses over the retained samples. Telemetry on only.
+     */
+    errors5xx?: number;
+    /**
+     * Daemon processes of the group running now.
+     */
+    liveProcesses: number;
+    /**
+     * The daemon group (WSGIDaemonProcess name).
+     */
+    name: string;
+    /**
+     * The live processes.
+     */
+    processes: outputs.ProcessStatus[];
+    /**
+     * Requests over the ingester's retained samples (its last minutes). Telemetry on only.
+     */
+    requests?: number;
+    /**
+     * Slow-request records held now (WSGISlowRequests). Telemetry on only.
+     */
+    slowRequests?: number;
+    /**
+     * Threads per process as configured.
+     */
+    threads: number;
+    /**
+     * Requests per second in the last interval, summed over the processes. Telemetry on only.
+     */
+    throughput?: number;
+}
+
+/**
  * The check an Application must pass after each switch of release.
  */
 export interface HealthCheck {
@@ -125,6 +175,24 @@ export interface InterpreterOptions {
      * WSGISwitchInterval (seconds, fractional).
      */
     switchInterval?: number;
+}
+
+/**
+ * One live daemon process.
+ */
+export interface ProcessStatus {
+    /**
+     * Seconds since the process started.
+     */
+    ageSeconds: number;
+    /**
+     * Process id.
+     */
+    pid: number;
+    /**
+     * Resident memory (KiB).
+     */
+    rssKib: number;
 }
 
 /**

@@ -9,8 +9,10 @@ import typing
 from .apache_host import *
 from .application import *
 from .daemon_process import *
+from .get_status import *
 from .provider import *
 from .python_env import *
+from .telemetry import *
 from .virtual_host import *
 from .wsgi_module import *
 from ._inputs import *
@@ -35,6 +37,7 @@ _utilities.register(
    "modwsgi:index:Application": "Application",
    "modwsgi:index:DaemonProcess": "DaemonProcess",
    "modwsgi:index:PythonEnv": "PythonEnv",
+   "modwsgi:index:Telemetry": "Telemetry",
    "modwsgi:index:VirtualHost": "VirtualHost",
    "modwsgi:index:WsgiModule": "WsgiModule"
   }

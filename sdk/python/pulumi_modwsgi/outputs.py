@@ -13,14 +13,156 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from . import outputs
 
 __all__ = [
+    'GroupStatus',
     'HealthCheck',
     'Hop',
     'InterpreterOptions',
+    'ProcessStatus',
     'StaticFiles',
     'Tls',
 ]
+
+@pulumi.output_type
+class GroupStatus(dict):
+    """
+    A daemon group as configured and as running.
+    """
+    def __init__(__self__, *,
+                 configured_processes: _builtins.int,
+                 live_processes: _builtins.int,
+                 name: _builtins.str,
+                 processes: Sequence['outputs.ProcessStatus'],
+                 threads: _builtins.int,
+                 capacity: Optional[_builtins.float] = None,
+                 errors4xx: Optional[_builtins.float] = None,
+                 errors5xx: Optional[_builtins.float] = None,
+                 requests: Optional[_builtins.float] = None,
+                 slow_requests: Optional[_builtins.float] = None,
+                 throughput: Optional[_builtins.float] = None):
+        """
+        A daemon group as configured and as running.
+
+        :param _builtins.int configured_processes: Processes the config asks for (processes=, mod_wsgi's default 1).
+        :param _builtins.int live_processes: Daemon processes of the group running now.
+        :param _builtins.str name: The daemon group (WSGIDaemonProcess name).
+        :param Sequence['ProcessStatus'] processes: The live processes.
+        :param _builtins.int threads: Threads per process as configured.
+        :param _builtins.float capacity: Worker-thread capacity in use in the last interval (0-1, mean of the processes). Telemetry on only.
+        :param _builtins.float errors4xx: 4xx responses over the retained samples. Telemetry on only.
+        :param _builtins.float errors5xx: 5xx responses over the retained samples. Telemetry on only.
+        :param _builtins.float requests: Requests over the ingester's retained samples (its last minutes). Telemetry on only.
+        :param _builtins.float slow_requests: Slow-request records held now (WSGISlowRequests). Telemetry on only.
+        :param _builtins.float throughput: Requests per second in the last interval, summed over the processes. Telemetry on only.
+        """
+        pulumi.set(__self__, "configured_processes", configured_processes)
+        pulumi.set(__self__, "live_processes", live_processes)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "processes", processes)
+        pulumi.set(__self__, "threads", threads)
+        if capacity is not None:
+            pulumi.set(__self__, "capacity", capacity)
+        if errors4xx is not None:
+            pulumi.set(__self__, "errors4xx", errors4xx)
+        if errors5xx is not None:
+            pulumi.set(__self__, "errors5xx", errors5xx)
+        if requests is not None:
+            pulumi.set(__self__, "requests", requests)
+        if slow_requests is not None:
+            pulumi.set(__self__, "slow_requests", slow_requests)
+        if throughput is not None:
+            pulumi.set(__self__, "throughput", throughput)
+
+    @_builtins.property
+    @pulumi.getter(name="configuredProcesses")
+    def configured_processes(self) -> _builtins.int:
+        """
+        Processes the config asks for (processes=, mod_wsgi's default 1).
+        """
+        return pulumi.get(self, "configured_processes")
+
+    @_builtins.property
+    @pulumi.getter(name="liveProcesses")
+    def live_processes(self) -> _builtins.int:
+        """
+        Daemon processes of the group running now.
+        """
+        return pulumi.get(self, "live_processes")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        The daemon group (WSGIDaemonProcess name).
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def processes(self) -> Sequence['outputs.ProcessStatus']:
+        """
+        The live processes.
+        """
+        return pulumi.get(self, "processes")
+
+    @_builtins.property
+    @pulumi.getter
+    def threads(self) -> _builtins.int:
+        """
+        Threads per process as configured.
+        """
+        return pulumi.get(self, "threads")
+
+    @_builtins.property
+    @pulumi.getter
+    def capacity(self) -> Optional[_builtins.float]:
+        """
+        Worker-thread capacity in use in the last interval (0-1, mean of the processes). Telemetry on only.
+        """
+        return pulumi.get(self, "capacity")
+
+    @_builtins.property
+    @pulumi.getter
+    def errors4xx(self) -> Optional[_builtins.float]:
+        """
+        4xx responses over the retained samples. Telemetry on only.
+        """
+        return pulumi.get(self, "errors4xx")
+
+    @_builtins.property
+    @pulumi.getter
+    def errors5xx(self) -> Optional[_builtins.float]:
+        """
+        5xx responses over the retained samples. Telemetry on only.
+        """
+        return pulumi.get(self, "errors5xx")
+
+    @_builtins.property
+    @pulumi.getter
+    def requests(self) -> Optional[_builtins.float]:
+        """
+        Requests over the ingester's retained samples (its last minutes). Telemetry on only.
+        """
+        return pulumi.get(self, "requests")
+
+    @_builtins.property
+    @pulumi.getter(name="slowRequests")
+    def slow_requests(self) -> Optional[_builtins.float]:
+        """
+        Slow-request records held now (WSGISlowRequests). Telemetry on only.
+        """
+        return pulumi.get(self, "slow_requests")
+
+    @_builtins.property
+    @pulumi.getter
+    def throughput(self) -> Optional[_builtins.float]:
+        """
+        Requests per second in the last interval, summed over the processes. Telemetry on only.
+        """
+        return pulumi.get(self, "throughput")
+
 
 @pulumi.output_type
 class HealthCheck(dict):
@@ -353,6 +495,51 @@ class InterpreterOptions(dict):
         WSGISwitchInterval (seconds, fractional).
         """
         return pulumi.get(self, "switch_interval")
+
+
+@pulumi.output_type
+class ProcessStatus(dict):
+    """
+    One live daemon process.
+    """
+    def __init__(__self__, *,
+                 age_seconds: _builtins.int,
+                 pid: _builtins.int,
+                 rss_kib: _builtins.int):
+        """
+        One live daemon process.
+
+        :param _builtins.int age_seconds: Seconds since the process started.
+        :param _builtins.int pid: Process id.
+        :param _builtins.int rss_kib: Resident memory (KiB).
+        """
+        pulumi.set(__self__, "age_seconds", age_seconds)
+        pulumi.set(__self__, "pid", pid)
+        pulumi.set(__self__, "rss_kib", rss_kib)
+
+    @_builtins.property
+    @pulumi.getter(name="ageSeconds")
+    def age_seconds(self) -> _builtins.int:
+        """
+        Seconds since the process started.
+        """
+        return pulumi.get(self, "age_seconds")
+
+    @_builtins.property
+    @pulumi.getter
+    def pid(self) -> _builtins.int:
+        """
+        Process id.
+        """
+        return pulumi.get(self, "pid")
+
+    @_builtins.property
+    @pulumi.getter(name="rssKib")
+    def rss_kib(self) -> _builtins.int:
+        """
+        Resident memory (KiB).
+        """
+        return pulumi.get(self, "rss_kib")
 
 
 @pulumi.output_type
