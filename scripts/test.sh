@@ -14,7 +14,7 @@ vitest run test/unit --reporter=default --reporter=json --outputFile.json="$resu
 step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
 vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
-step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5, h7 Debian 13, h8-h20 (h10 systemd, h13 and h20 Debian 13)"
+step "sandbox hosts (fresh): h1-h4 on the bridge, h5 reachable only through h1, h6 only through h5, h7 Debian 13, h8-h20, h26-h28 (h10 systemd; h13, h20, h27, h28 Debian 13)"
 start=$(date +%s)
 test/sandbox/sandbox.sh down
 test/sandbox/sandbox.sh up 4
@@ -32,11 +32,15 @@ test/sandbox/sandbox.sh up 12
 # h13: Debian 13 for examples/django; h14: releases (h1-h12 are running, so only the new one starts each time).
 SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 13
 test/sandbox/sandbox.sh up 14
-# h18: the packaged provider, installed as a user would (h15-h17 come up with it, unused by npm test).
+# h18: the packaged provider, installed as a user would; h15-h17 come up with it: adoption, import, YAML/Python.
 test/sandbox/sandbox.sh up 18
 # h19: drift classes; h20: the same on Debian 13.
 test/sandbox/sandbox.sh up 19
 SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 20
+# h26: telemetry and timeouts; h27 (Debian 13): per-interpreter GIL; h28 (Debian 13): a free-threaded CPython.
+test/sandbox/sandbox.sh up-one 26
+SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up-one 27
+SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up-one 28
 echo "sandbox ready in $(( $(date +%s) - start )) s" >&2
 
 step "end-to-end tests with the real Pulumi CLI, in groups that share no sandbox host, side by side"

@@ -7,6 +7,8 @@
 #                         target: unreachable from this machine except through hVIA); idempotent
 #   sandbox.sh up-systemd I  start only host hI on the bridge, with systemd as its PID 1 (see below);
 #                         idempotent; an hI running without systemd is restarted with it
+#   sandbox.sh up-one I   start only host hI on the bridge (idempotent; leaves every other host alone)
+#   sandbox.sh down-one I stop only host hI; its overlay is removed, so the next up-one starts it fresh
 #   sandbox.sh down       stop every host; leaves no namespace, mount, process or nft rule behind
 #   sandbox.sh status     one line per host; `status --json` for programs
 #   sandbox.sh ssh hN CMD run CMD on a host as root, host key verified against the pinned key
@@ -500,6 +502,24 @@ cmd_up_systemd() {
     start_host "$i"
 }
 
+# Only hI: the bridge and its nft rules are shared, so they are made if missing and never removed here.
+cmd_up_one() {
+    local i=${1:?usage: sandbox.sh up-one I}
+    need_root up-one
+    need_cmd nft nftables
+    need_cmd ssh-keyscan openssh-client
+    build_rootfs
+    net_up
+    start_host "$i"
+}
+
+# stop_host removes the host's overlay (upper and work dirs), so nothing of this run is left for the next.
+cmd_down_one() {
+    local i=${1:?usage: sandbox.sh down-one I}
+    need_root down-one
+    stop_host "h$i"
+}
+
 cmd_up_behind() {
     local i=${1:?usage: sandbox.sh up-behind I VIA} via=${2:?usage: sandbox.sh up-behind I VIA}
     need_root up-behind
@@ -564,11 +584,13 @@ main() {
         ssh) shift; cmd_ssh "$@" ;;
         up-behind) shift; cmd_up_behind "$@" ;;
         up-systemd) shift; cmd_up_systemd "$@" ;;
+        up-one) shift; cmd_up_one "$@" ;;
+        down-one) shift; cmd_down_one "$@" ;;
         up) shift; cmd_up "$@" ;;
         down) cmd_down ;;
         status) shift; cmd_status "$@" ;;
         rootfs) need_root rootfs; build_rootfs; if [ "${2:-}" = systemd ]; then build_rootfs_systemd; fi ;;
-        *) echo "usage: $0 up [N] | up-behind I VIA | up-systemd I | down | status [--json] | ssh hN CMD | rootfs [systemd]" >&2; exit 2 ;;
+        *) echo "usage: $0 up [N] | up-behind I VIA | up-systemd I | up-one I | down-one I | down | status [--json] | ssh hN CMD | rootfs [systemd]" >&2; exit 2 ;;
     esac
 }
 
