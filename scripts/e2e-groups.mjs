@@ -30,4 +30,6 @@ for (const f of files) {
 }
 const groups = new Map();
 for (const f of files) groups.set(find(f), [...(groups.get(find(f)) ?? []), `test/e2e/${f}`]);
-for (const g of groups.values()) process.stdout.write(g.join(" ") + "\n");
+// Largest groups first: scripts/test.sh starts them in this order, and the longest run should not start last.
+const ordered = [...groups.values()].sort((a, b) => b.length - a.length);
+for (const g of ordered) process.stdout.write(g.join(" ") + "\n");
