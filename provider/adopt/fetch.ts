@@ -36,11 +36,14 @@ export async function pipFreeze(host: RemoteHost, home: string): Promise<string[
  */
 export async function download(host: RemoteHost, dir: string, exclude: string[], dest: string): Promise<number> {
     const skip = exclude.map((e) => `./${path.posix.relative(dir, e)}`);
+    // tar writes to a file first: in `tar | base64` the status is base64's, and a tar that failed half-way (an
+    // unreadable file) would pass for a complete copy. The work dir goes on any exit, a signal's too.
     const r = await host.exec(
-        sh`cd ${dir} && t=$(mktemp) && find . -name pyvenv.cfg -printf '%h\n' >"$t" && ` +
-            sh`printf '%s\n' ${skip.length ? skip : ["./.git"]} >>"$t" && ` +
-            sh`tar -X "$t" --exclude=__pycache__ --exclude='*.pyc' --exclude=./.git -cf - . | base64 -w 0; ` +
-            sh`rc=$?; rm -f "$t"; exit $rc`,
+        sh`w=$(mktemp -d) || exit 1; trap 'rm -rf "$w"' EXIT; trap 'exit 143' HUP INT TERM; ` +
+            sh`cd ${dir} && find . -name pyvenv.cfg -printf '%h\n' >"$w/skip" && ` +
+            sh`printf '%s\n' ${skip.length ? skip : ["./.git"]} >>"$w/skip" && ` +
+            sh`tar -X "$w/skip" --exclude=__pycache__ --exclude='*.pyc' --exclude=./.git -cf "$w/code.tar" . && ` +
+            sh`base64 -w 0 "$w/code.tar"`,
         { step: `copying ${dir}`, timeoutMs: 600_000 },
     );
     fs.mkdirSync(dest, { recursive: true, mode: 0o755 });

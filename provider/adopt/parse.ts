@@ -22,7 +22,7 @@ export interface Directive {
     rest: string;
     file: string;
     line: number;
-    /** Enclosing sections, outermost first. */
+    /** Enclosing sections, outermost first, the configuration-time conditionals (CONDITIONAL) left out. */
     sections: Section[];
 }
 
@@ -31,6 +31,15 @@ export const where = (d: { file: string; line: number }) => `${d.file}:${d.line}
 /** Apache's own variables a site file may use (Debian's envvars). */
 const ENVVARS: Record<string, string> = { APACHE_LOG_DIR: "/var/log/apache2", APACHE_RUN_DIR: "/var/run/apache2" };
 const expand = (s: string) => s.replace(/\$\{([A-Z_]+)\}/g, (m, v: string) => ENVVARS[v] ?? m);
+
+/**
+ * Sections Apache resolves while reading the config (<IfModule>, <IfDefine>, <IfVersion>, ...): on a
+ * host serving the site the usual guards hold (`<IfModule mod_wsgi.c>`, Debian's `<IfModule mod_ssl.c>` around
+ * a TLS vhost), so they are transparent here: their contents belong to the enclosing scope. A negated guard is
+ * read the same way (rare around a live site). <If> is not one of them: Apache evaluates it per request, so its
+ * directives stay inside it (and are listed as not mapped).
+ */
+const CONDITIONAL = /^If(Module|Define|Version|File|Directive|Section)$/i;
 
 /** Every directive and section of a file, with its line (the first line of a continued one). */
 export function directivesOf(file: ConfigFile): { directives: Directive[]; sections: Section[] } {
@@ -51,7 +60,8 @@ export function directivesOf(file: ConfigFile): { directives: Directive[]; secti
             stack.pop();
             continue;
         }
-        const open = /^<([A-Za-z]+)(\s+[^>]*)?>$/.exec(text);
+        // The arguments run to the last `>`: `<IfVersion >= 2.4>` holds one.
+        const open = /^<([A-Za-z]+)(\s+.*)?>$/.exec(text);
         if (open) {
             const s = { name: open[1], args: words(open[2] ?? ""), file: file.path, line };
             sections.push(s);
@@ -60,7 +70,8 @@ export function directivesOf(file: ConfigFile): { directives: Directive[]; secti
         }
         const [name, ...args] = words(text);
         const rest = text.slice(text.indexOf(name) + name.length).trim();
-        directives.push({ name, args, rest, file: file.path, line, sections: [...stack] });
+        const scope = stack.filter((s) => !CONDITIONAL.test(s.name));
+        directives.push({ name, args, rest, file: file.path, line, sections: scope });
     }
     return { directives, sections };
 }

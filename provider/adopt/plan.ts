@@ -286,7 +286,9 @@ export function plan(model: SiteModel): Plan {
 
     // The module's own files: WsgiModule replaces them (its WSGIPythonHome is the module's venv, not an app's).
     const moduleFile = model.moduleLoad?.file;
-    const handModuleFiles = [...new Set(model.directives.filter((d) => d.file === moduleFile).map((d) => d.file))];
+    // Debian's wsgi.conf beside wsgi.load goes with the module (a2dismod), not a2disconf.
+    const moduleSide = (f: string) => f === moduleFile || path.posix.dirname(f) === "/etc/apache2/mods-enabled";
+    const handModuleFiles = [...new Set(model.directives.filter((d) => moduleSide(d.file)).map((d) => d.file))];
     const apacheHost: Record<string, Value> = {};
     for (const d of model.directives) {
         if (d.file === moduleFile && /^(LoadModule|WSGIPythonHome|WSGIPythonPath)$/i.test(d.name)) used.add(d);
@@ -309,7 +311,7 @@ export function plan(model: SiteModel): Plan {
     ];
     apacheHost.disableSites = disableSites;
     const handConfFiles = [
-        ...new Set(model.directives.filter((d) => d.file !== moduleFile && !siteName(d.file)).map((d) => d.file)),
+        ...new Set(model.directives.filter((d) => !moduleSide(d.file) && !siteName(d.file)).map((d) => d.file)),
     ];
 
     for (const d of model.daemons) if (!daemons.has(d.name)) refuse(d.directive, "no adopted mount uses this group");

@@ -164,6 +164,7 @@ function steps(plan: Plan, facts: Facts): string[] {
             `\`pulumi config set hostKey "$(ssh-keyscan -p ${facts.port} -t ed25519 ${h} | cut -d' ' -f2-)"\` ` +
             "(or `pulumi config set knownHostsFile FILE`) and `pulumi config set privateKeyFile ~/.ssh/id_ed25519`.",
     ];
+    if (plan.sites.length) out.push(vhostOrder(plan));
     if (modNames.length)
         out.push(
             `Right before \`pulumi up\`, on the host: \`a2dismod ${modNames.join(" ")}\` ` +
@@ -195,6 +196,32 @@ function steps(plan: Plan, facts: Facts): string[] {
             "`pulumi destroy`: ApacheHost enables the hand sites again first, then the rest goes.",
     );
     return out;
+}
+
+/**
+ * The step about name-based vhost order. Apache reads sites-enabled/*.conf sorted by name (strcmp) and the first
+ * vhost naming a host answers for it, so a hand site sorting after `modwsgi-` would lose its names to the new,
+ * still empty VirtualHost from its creation until the app is mounted. Renaming it first changes nothing served.
+ */
+function vhostOrder(plan: Plan): string {
+    const late = plan.disableSites.filter((n) => `${n}.conf` > "modwsgi-");
+    const n = late[0] ?? "NAME";
+    const avail = "/etc/apache2/sites-available";
+    return (
+        "Before `pulumi up` (and before any step below: this one reloads), check the order of the sites: " +
+        "name-based virtual hosts are first-defined-wins, read in file-name order, so when a hand site's file " +
+        "sorts after `modwsgi-` (e.g. www.conf), the new VirtualHost answers for that name as soon as it is " +
+        "created, before the app is mounted in it. `apache2ctl -S` on the host shows, per name, the file that " +
+        "answers. " +
+        (late.length
+            ? `Here ${late.map((x) => `sites-enabled/${x}.conf`).join(", ")} sort${late.length > 1 ? "" : "s"} ` +
+              "after it. "
+            : "Here every adopted site file sorts before it, as the scan found them. ") +
+        "In that case give the hand site a name that sorts first (nothing served changes): " +
+        `\`a2dissite ${n} && mv ${avail}/${n}.conf ${avail}/000-${n}.conf && a2ensite 000-${n} && ` +
+        "apache2ctl configtest && apache2ctl graceful`, then write that name in index.ts's `disableSites` " +
+        `(\`"000-${n}"\` for \`"${n}"\`): ApacheHost switches off only the links a2ensite made.`
+    );
 }
 
 /** README.md written beside the program. */

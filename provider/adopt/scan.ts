@@ -22,15 +22,16 @@ const OUR_SITES = vhostLink("");
 /** The enabled files that name mod_wsgi (a WSGI directive or LoadModule wsgi_module), with their text. */
 export async function readEnabledConfig(host: RemoteHost): Promise<ConfigFile[]> {
     const mark = `@@modwsgi-adopt-${randomBytes(8).toString("hex")}`;
-    const globs = [`${MODS_ENABLED}/`, `${CONF_ENABLED}/`, `${SITES_ENABLED}/`];
+    // What Debian's apache2.conf includes, in its order: other names there (x.conf.bak, x.dpkg-old, a README)
+    // are never read by Apache, so they are not adopted either.
     const r = await host.exec(
-        sh`for d in ${globs}; do for f in "$d"*; do ` +
+        sh`for f in ${MODS_ENABLED}/*.load ${MODS_ENABLED}/*.conf ${CONF_ENABLED}/*.conf ${SITES_ENABLED}/*.conf; do ` +
             // OUR_SITES ends in `.conf`: the glob is its prefix `modwsgi-` followed by anything.
             sh`case "$f" in ${OURS[0]} | ${OURS[1]} | ${OURS[2]}) continue ;; ` +
             sh`${OUR_SITES.replace(/\.conf$/, "")}*) continue ;; esac; ` +
             sh`[ -f "$f" ] && [ -r "$f" ] || continue; ` +
             sh`grep -qiE '^[[:space:]]*(WSGI[A-Za-z]+|LoadModule[[:space:]]+wsgi_module)' "$f" || continue; ` +
-            sh`printf '\n%s %s\n' ${mark} "$f"; cat "$f"; done; done`,
+            sh`printf '\n%s %s\n' ${mark} "$f"; cat "$f"; done`,
         { step: "reading the enabled Apache config", timeoutMs: 60_000 },
     );
     const parts = r.stdout.split(new RegExp(`(?:^|\n)${mark} ([^\n]*)\n`));

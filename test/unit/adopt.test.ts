@@ -1,7 +1,11 @@
 // modwsgi-adopt, pure parts: hand-written site files -> directives with file:line -> plan -> program text.
 import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { readEnabledConfig } from "../../provider/adopt/scan";
+import { download } from "../../provider/adopt/fetch";
 import { FakeHost } from "../fakeHost";
 import { directivesOf, parseSite, type ConfigFile } from "../../provider/adopt/parse";
 import { plan } from "../../provider/adopt/plan";
@@ -86,6 +90,39 @@ const facts = (over: Partial<Facts> = {}): Facts => ({
     ...over,
 });
 
+/** `file` with each `[from, to]` replaced once; throws when `from` is missing, so the fixture is what it says. */
+function edited(file: ConfigFile, edits: [string, string][], text = file.text): ConfigFile {
+    for (const [from, to] of edits) {
+        if (!text.includes(from)) throw new Error(`fixture: ${JSON.stringify(from)} not in ${file.path}`);
+        text = text.replace(from, to);
+    }
+    return { path: file.path, text };
+}
+
+/** Flask with its WSGI lines in <IfModule mod_wsgi.c> and its names in <IfVersion >= 2.4>. */
+const FLASK_GUARDED = edited(FLASK, [
+    ["    ServerName hello.test\n", "    <IfVersion >= 2.4>\n    ServerName hello.test\n"],
+    ["    ServerAlias www.hello.test\n", "    ServerAlias www.hello.test\n    </IfVersion>\n"],
+    ["    WSGIDaemonProcess", "    <IfModule mod_wsgi.c>\n    WSGIDaemonProcess"],
+    ["    WSGIScriptAlias / /srv/hello/hello.wsgi\n", "    WSGIScriptAlias / /srv/hello/hello.wsgi\n    </IfModule>\n"],
+]);
+
+/** Django as Debian's default-ssl.conf is written (the vhost in <IfModule mod_ssl.c>), WSGI lines guarded too. */
+const DJANGO_GUARDED = edited(
+    DJANGO,
+    [
+        ["    WSGIDaemonProcess", "    <IfModule mod_wsgi.c>\n    WSGIDaemonProcess"],
+        [
+            "    WSGIScriptAlias / /srv/shop/shop/wsgi.py\n",
+            "    WSGIScriptAlias / /srv/shop/shop/wsgi.py\n</IfModule>\n",
+        ],
+    ],
+    `<IfModule mod_ssl.c>\n${DJANGO.text}</IfModule>\n`,
+);
+
+/** Line numbers differ between a file and its guarded copy; everything else must not. */
+const noLines = (s: string) => s.replace(/\.conf:\d+/g, ".conf:N");
+
 describe("parse: directives with file:line", () => {
     it("reads directives, sections and continued lines with the line they start on", () => {
         const { directives, sections } = directivesOf(DJANGO);
@@ -130,6 +167,35 @@ describe("parse: directives with file:line", () => {
         expect(m.vhosts[0].certificateFile?.args).toEqual(["/etc/ssl/certs/shop.pem"]);
         expect(m.vhosts[0].keyFile?.args).toEqual(["/etc/ssl/private/shop.key"]);
         expect(m.mounts[0].passAuthorization?.line).toBe(18);
+    });
+
+    it("<IfModule>/<IfVersion> are transparent: what they hold applies to the enclosing vhost; <If> is not", () => {
+        const m = parseSite([FLASK_GUARDED]);
+        expect(m.vhosts[0].serverName?.args).toEqual(["hello.test"]);
+        expect(m.vhosts[0].aliases.map((d) => d.args[0])).toEqual(["www.hello.test"]);
+        expect(m.mounts[0].processGroup?.args).toEqual(["hello"]);
+        expect(m.mounts[0].processGroup?.sections.map((s) => s.name)).toEqual(["VirtualHost"]);
+        expect(m.mounts[0].applicationGroup?.args).toEqual(["%{GLOBAL}"]);
+        expect(m.daemons[0].vhost).toBe(m.vhosts[0]);
+        // The guards are still sections of the file (with their arguments, `>=` included).
+        expect(m.sections.filter((s) => s.name === "IfVersion").map((s) => s.args)).toEqual([[">=", "2.4"]]);
+
+        const perRequest =
+            `<VirtualHost *:80>\nServerName a.test\n<If "%{HTTPS} == 'on'">\n` +
+            "WSGIProcessGroup x\n</If>\n</VirtualHost>\n";
+        const d = directivesOf({ path: "/etc/apache2/sites-enabled/a.conf", text: perRequest }).directives;
+        expect(d.find((x) => x.name === "WSGIProcessGroup")?.sections.map((s) => s.name)).toEqual([
+            "VirtualHost",
+            "If",
+        ]);
+    });
+
+    it("server-scope WSGI lines in <IfModule mod_wsgi.c> (Debian's wsgi.conf) are server scope", () => {
+        const conf = {
+            path: "/etc/apache2/mods-enabled/wsgi.conf",
+            text: "<IfModule mod_wsgi.c>\nWSGIRestrictEmbedded On\n</IfModule>\n",
+        };
+        expect(parseSite([conf]).restrictEmbedded?.line).toBe(2);
     });
 });
 
@@ -211,6 +277,42 @@ describe("plan + program", () => {
         expect(p.disableSites).toEqual([]);
     });
 
+    it("Flask and Django with their lines in <IfModule>/<IfVersion> map to the same program, steps and list", () => {
+        for (const [plain, guarded] of [
+            [
+                [FLASK, MODULE],
+                [FLASK_GUARDED, MODULE],
+            ],
+            [[DJANGO], [DJANGO_GUARDED]],
+        ]) {
+            const a = render(plan(parseSite(plain)), facts());
+            const b = render(plan(parseSite(guarded)), facts());
+            expect(b.program).toContain("new modwsgi.Application(");
+            expect(noLines(b.program)).toBe(noLines(a.program));
+            expect(b.notMapped.map(noLines)).toEqual(a.notMapped.map(noLines));
+            expect(b.steps).toEqual(a.steps);
+        }
+    });
+
+    it("steps: a hand site whose file sorts after modwsgi- is renamed to sort first, before pulumi up", () => {
+        const www = { ...FLASK, path: "/etc/apache2/sites-enabled/www.conf" };
+        const steps = render(plan(parseSite([www, MODULE])), facts()).steps;
+        const i = steps.findIndex((s) => s.includes("first-defined-wins"));
+        expect(i).toBeGreaterThan(0);
+        expect(steps[i]).toContain("`apache2ctl -S`");
+        expect(steps[i]).toContain("Here sites-enabled/www.conf sorts after it.");
+        expect(steps[i]).toContain(
+            "`a2dissite www && mv /etc/apache2/sites-available/www.conf /etc/apache2/sites-available/000-www.conf " +
+                "&& a2ensite 000-www && apache2ctl configtest && apache2ctl graceful`",
+        );
+        expect(steps[i]).toContain('`"000-www"` for `"www"`');
+        // Before the a2dismod step (which must be the last thing before `pulumi up`, with no reload).
+        expect(i).toBeLessThan(steps.findIndex((s) => s.includes("a2dismod")));
+        // hello.conf sorts before modwsgi-hello.conf: nothing to rename, and the step says so.
+        const hello = render(plan(parseSite([FLASK, MODULE])), facts()).steps.find((s) => s.includes("first-defined"));
+        expect(hello).toContain("Here every adopted site file sorts before it");
+    });
+
     it("tsValue writes short values on one line and long ones a property per line", () => {
         expect(tsValue({ a: 1, b: ["x"] })).toBe('{ a: 1, b: ["x"] }');
         expect(tsValue({ text: "y".repeat(120) })).toBe(`{\n    text: "${"y".repeat(120)}",\n}`);
@@ -228,15 +330,101 @@ describe("scan (fake host)", () => {
             host.put("/etc/apache2/mods-enabled/modwsgi.load", "LoadModule wsgi_module /opt/modwsgi/x.so\n");
             host.put("/etc/apache2/mods-enabled/wsgi.load", MODULE.text);
             host.put("/etc/apache2/conf-enabled/commented.conf", "# WSGIDaemonProcess old\n");
+            // Apache includes mods-enabled/*.load, then *.conf: wsgi.conf is read after wsgi.load.
+            host.put(
+                "/etc/apache2/mods-enabled/wsgi.conf",
+                "<IfModule mod_wsgi.c>\nWSGIRestrictEmbedded On\n</IfModule>\n",
+            );
+            // Names Apache never includes: left over by an editor, dpkg or a hand backup.
+            host.put("/etc/apache2/sites-enabled/hello.conf.bak", FLASK.text);
+            host.put("/etc/apache2/sites-enabled/hello.conf.dpkg-old", FLASK.text);
+            host.put("/etc/apache2/sites-enabled/old-hello", FLASK.text);
+            host.put("/etc/apache2/conf-enabled/wsgi.conf~", "WSGIPythonPath /srv/old\n");
+            host.put("/etc/apache2/mods-enabled/wsgi.load.dpkg-dist", MODULE.text);
             const files = await readEnabledConfig(host);
             expect(files.map((f) => f.path)).toEqual([
                 "/etc/apache2/mods-enabled/wsgi.load",
+                "/etc/apache2/mods-enabled/wsgi.conf",
                 "/etc/apache2/sites-enabled/hello.conf",
             ]);
-            expect(files[1].text).toBe(FLASK.text);
-            expect(plan(parseSite(files)).notMapped).toHaveLength(1);
+            expect(files[2].text).toBe(FLASK.text);
+            const p = plan(parseSite(files));
+            expect(p.notMapped).toHaveLength(1);
+            // wsgi.conf goes with the module (a2dismod wsgi), not a2disconf.
+            expect(p.handModuleFiles).toEqual([
+                "/etc/apache2/mods-enabled/wsgi.load",
+                "/etc/apache2/mods-enabled/wsgi.conf",
+            ]);
+            expect(p.handConfFiles).toEqual([]);
         } finally {
             host.cleanup();
+        }
+    });
+});
+
+describe("fetch: the code copy (fake host)", () => {
+    /** tar on the fake's PATH: logs its arguments, runs the real one, then fails the way an unreadable file does. */
+    const TAR = execFileSync("sh", ["-c", "command -v tar"]).toString().trim();
+    const tarStub = `#!/bin/sh
+echo "$*" >>"$FAKE_ROOT/.tar.log"
+${TAR} "$@" || exit
+if [ -f "$FAKE_ROOT/.tar-fail" ]; then echo "tar: ./app/secret.py: Cannot open: Permission denied" >&2; exit 2; fi
+`;
+
+    function setup() {
+        const host = new FakeHost();
+        host.stub("tar", tarStub);
+        const src = fs.mkdtempSync(path.join(os.tmpdir(), "modwsgi-adopt-src-"));
+        const put = (rel: string, text = "x\n") => {
+            fs.mkdirSync(path.dirname(path.join(src, rel)), { recursive: true });
+            fs.writeFileSync(path.join(src, rel), text);
+        };
+        put("app.py", "application = None\n");
+        put("static/site.css");
+        put("venv/pyvenv.cfg");
+        put("venv/bin/python");
+        put("__pycache__/app.cpython-311.pyc");
+        put(".git/HEAD");
+        const dest = fs.mkdtempSync(path.join(os.tmpdir(), "modwsgi-adopt-dest-"));
+        /** The work directory each run used: where tar wrote its archive (-f). */
+        const workDirs = () =>
+            (host.file("/.tar.log") ?? "")
+                .split("\n")
+                .filter(Boolean)
+                .map((l) => path.dirname(/-cf (\S+)/.exec(l)![1]));
+        const cleanup = () => {
+            host.cleanup();
+            fs.rmSync(src, { recursive: true, force: true });
+            fs.rmSync(dest, { recursive: true, force: true });
+        };
+        return { host, src, dest, workDirs, cleanup };
+    }
+
+    it("copies the code without venvs, __pycache__ or .git, and removes its work directory", async () => {
+        const t = setup();
+        try {
+            expect(await download(t.host, t.src, [], t.dest)).toBe(2);
+            expect(fs.readFileSync(path.join(t.dest, "app.py"), "utf8")).toBe("application = None\n");
+            expect(fs.existsSync(path.join(t.dest, "static/site.css"))).toBe(true);
+            for (const gone of ["venv", "__pycache__", ".git"])
+                expect(fs.existsSync(path.join(t.dest, gone))).toBe(false);
+            expect(t.workDirs()).toHaveLength(1);
+            expect(fs.existsSync(t.workDirs()[0])).toBe(false);
+        } finally {
+            t.cleanup();
+        }
+    });
+
+    it("a tar that fails after writing part of the archive fails the copy; the work dir goes", async () => {
+        const t = setup();
+        try {
+            fs.writeFileSync(path.join(t.host.root, ".tar-fail"), "");
+            await expect(download(t.host, t.src, [], t.dest)).rejects.toThrow(/copying .*exit 2[^]*Cannot open/);
+            expect(fs.readdirSync(t.dest)).toEqual([]);
+            expect(t.workDirs()).toHaveLength(1);
+            expect(fs.existsSync(t.workDirs()[0])).toBe(false);
+        } finally {
+            t.cleanup();
         }
     });
 });

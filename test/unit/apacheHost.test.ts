@@ -259,6 +259,13 @@ describe("ApacheHost.disableSites (taking over a hand-written site)", () => {
         expect(enabled()).toBe(false);
     });
 
+    it("refuses, before writing anything, a site in sites-enabled that is a file (it would be deleted)", async () => {
+        fs.rmSync(host.local(siteLink("myapp")));
+        host.put(siteLink("myapp"), "<VirtualHost *:80>\n</VirtualHost>\n");
+        await expect(apacheHost.create(host.ctx(), desired)).rejects.toThrow(/is a file, not a link/);
+        expect(host.file(siteLink("myapp"))).toMatch(/VirtualHost/);
+    });
+
     it("a rejected configtest leaves the site enabled", async () => {
         host.put("/.configtest-fail", "AH00526: Syntax error\n");
         await expect(apacheHost.create(host.ctx(), desired)).rejects.toThrow(/Syntax error/);
@@ -268,9 +275,13 @@ describe("ApacheHost.disableSites (taking over a hand-written site)", () => {
 
     it("dropping a site from the list, and destroy, enable it again (only while its file is there)", async () => {
         const ctx = host.ctx();
+        // "gone" is enabled like myapp, then its sites-available file goes: nothing to enable it from any more.
+        host.put(siteFile("gone"), "<VirtualHost *:80>\n</VirtualHost>\n");
+        fs.symlinkSync("../sites-available/gone.conf", host.local(siteLink("gone")));
         const both = inputs.parse({ disableSites: ["myapp", "gone"] });
         const state = await apacheHost.create(ctx, both);
         expect(enabled()).toBe(false);
+        fs.rmSync(host.local(siteFile("gone")));
         const fewer = await apacheHost.update(ctx, state, inputs.parse({ disableSites: ["gone"] }));
         expect(enabled()).toBe(true);
         const more = await apacheHost.update(ctx, fewer, both);

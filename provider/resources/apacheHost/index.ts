@@ -9,7 +9,7 @@ import { LATEST, requireSupported, withInert, withoutInert } from "../../version
 import { defineResource, type Ctx } from "../../resource";
 import { MPMS, PACKAGES, inputs, outputs, type ApacheHostInputs, type ApacheHostState } from "./schema";
 import { liveMpm, parse, renderListen, renderWsgi } from "./render";
-import { available, siteChanges, sitePaths, stillDisabled } from "./sites";
+import { available, siteChanges, sitePaths, stillDisabled, whyNotDisable } from "./sites";
 
 /** The files for the module the host runs: settings it lacks are refused, or left out when inert. */
 function renderFor(i: ApacheHostInputs, version: string): string {
@@ -56,6 +56,13 @@ async function apply(ctx: Ctx, i: ApacheHostInputs, old?: ApacheHostState): Prom
         { op: "put", target: LISTEN_FILE, content: listen },
         { op: "link", target: LISTEN_FILE, link: LISTEN_LINK },
     ];
+    // Sites newly listed: only a2ensite's own links are switched off (so destroy can put back exactly that).
+    const added = i.disableSites.filter((s) => !(old?.disableSites ?? []).includes(s));
+    if (added.length) {
+        const found = await readFiles(ctx.host, sitePaths(added));
+        const why = whyNotDisable(added, found.files, found.meta);
+        if (why) throw new Error(why);
+    }
     // Sites no longer listed are enabled again, when their file is still there to enable.
     const dropped = (old?.disableSites ?? []).filter((s) => !i.disableSites.includes(s));
     const back = dropped.length ? available(dropped, (await readFiles(ctx.host, sitePaths(dropped))).files, 0) : [];

@@ -32,3 +32,24 @@ export function siteChanges(off: string[], on: string[]): Change[] {
         ...on.map((s): Change => ({ op: "link", target: siteFile(s), link: siteLink(s) })),
     ];
 }
+
+/**
+ * Why a site newly listed in disableSites cannot be switched off safely, or undefined. Only a link that a2ensite
+ * made (to the site's own sites-available file) is removed: a plain file in sites-enabled would be gone for good,
+ * a link elsewhere could not be put back as it was, and a site that is not enabled must not be enabled by destroy.
+ */
+export function whyNotDisable(sites: string[], files: (string | undefined)[], meta: FileMeta[]): string | undefined {
+    for (const [n, site] of sites.entries()) {
+        const entry = meta[2 * n];
+        if (!present(files[2 * n], entry))
+            return `ApacheHost.disableSites: site "${site}" is not enabled (no ${siteLink(site)}): nothing to switch off`;
+        if (!entry?.link)
+            return (
+                `ApacheHost.disableSites: ${siteLink(site)} is a file, not a link: switching it off would delete it. ` +
+                `Move it to ${siteFile(site)} and run a2ensite ${site}, then run up again`
+            );
+        if (entry.link !== siteFile(site))
+            return `ApacheHost.disableSites: ${siteLink(site)} links to ${entry.link}, not to ${siteFile(site)}`;
+    }
+    return undefined;
+}
