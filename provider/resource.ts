@@ -54,6 +54,11 @@ export interface ResourceModule<I extends Props = Props, O extends Props = Props
      * other whitespace): no change. Mostly for imports, whose Read cannot know how the program spells a value.
      */
     sameInput?(key: string, olds: O, news: I): boolean;
+    /**
+     * Inputs an import reads back from the provider's own records that the program may have marked secret (the
+     * record cannot say): stored encrypted after an import.
+     */
+    importSecrets?: string[];
 }
 
 /** What Read reports: the inputs as found on the host (some may be missing) and every output. */

@@ -96,14 +96,14 @@ function typeOf(urn: string): string {
     return t.split("$").pop()!;
 }
 
-function ctxFor(urn: string): Ctx {
+function ctxFor(urn: string, holder = true): Ctx {
     if (!connection)
         throw new Error(
             "the modwsgi provider is not configured: set modwsgi:host, modwsgi:privateKey and modwsgi:hostKey " +
                 "(or pass them to a modwsgi.Provider)",
         );
     // Named on the host while an operation holds its lock: one provider process serves one stack.
-    setHolder(holderFromUrn(urn, process.pid, os.hostname()));
+    if (holder) setHolder(holderFromUrn(urn, process.pid, os.hostname()));
     return { host: host(connection), log: logger(urn) };
 }
 
@@ -296,9 +296,11 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         if (!olds) await takeOwnership(ctx.host, req.getUrn(), claimsOf(m, live));
         // An import has no program values for what the host cannot show: the schema's defaults stand in for them.
         const inputs = olds ? projectInputs(m, live) : withDefaults(m, projectInputs(m, live));
+        // What an import reads from the provider's own records may have been a secret in the program: encrypted.
+        const keys = [...secretKeys(m, secrets), ...(olds ? [] : (m.importSecrets ?? []))];
         res.setId(req.getId());
-        res.setProperties(toStruct({ ...live, ...inputs }, secretKeys(m, secrets)));
-        res.setInputs(toStruct(inputs, secretKeys(m, secrets)));
+        res.setProperties(toStruct({ ...live, ...inputs }, keys));
+        res.setInputs(toStruct(inputs, keys));
         return res;
     }),
 
@@ -344,7 +346,8 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const parsed = f.inputs.safeParse(args);
         if (!parsed.success)
             throw new Error(`${req.getTok()}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
-        const result = await f.invoke(ctxFor(req.getTok()), parsed.data as Props);
+        // A function only reads (takes no host lock): it must not rename the holder of this stack's operations.
+        const result = await f.invoke(ctxFor(req.getTok(), false), parsed.data as Props);
         return new pb.InvokeResponse().setReturn(toStruct(result as Props, []));
     }),
 

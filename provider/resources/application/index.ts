@@ -239,13 +239,21 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
             throw new PartialFailure(reason(e), { ...applied, ...code }, { cause: e });
         }
     }
-    if (renderSettings(i) !== renderSettings(old)) await recordSettings(ctx, i);
+    // Every update (not only when they change): an app deployed before the record existed gets it too.
+    await recordSettings(ctx, i);
     return applied;
 }
 
-/** settings.json, once what it records is in effect (root's, mode 600: release commands may name secrets). */
+/**
+ * settings.json, once what it records is in effect (root's, mode 600: release commands may name secrets). The app
+ * is deployed by then: failing to record only costs a later import its values, so it is a warning, not a failure.
+ */
 const recordSettings = (ctx: Ctx, i: ApplicationInputs) =>
-    ctx.host.writeFile(appSettingsFile(i.name), renderSettings(i), 0o600);
+    ctx.host
+        .writeFile(appSettingsFile(i.name), renderSettings(i), 0o600)
+        .catch((e: Error) =>
+            ctx.log.warn(`Application.name: settings.json not recorded (an import would read defaults): ${e.message}`),
+        );
 
 /** The mount file of an app this provider mounted, at server scope or in any vhost's include dir; or undefined. */
 async function findMount(ctx: Ctx, name: string): Promise<string | undefined> {
@@ -407,6 +415,8 @@ export const application = defineResource<ApplicationInputs, ApplicationState>({
         );
         await ctx.host.exec(sh`rmdir ${dir} 2>/dev/null || true`);
     },
+    // Release commands may carry tokens (a migration's database URL, say).
+    importSecrets: ["releaseCommands"],
     // The same tree from another path (an import reads no path; a moved checkout) is the same release.
     sameInput: (key, olds, news) => key === "source" && !!news.sourceSha256 && olds.sourceSha256 === news.sourceSha256,
     drift: (olds, news) => [

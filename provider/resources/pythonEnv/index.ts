@@ -41,7 +41,10 @@ async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
     ctx.log.status(`pip install into ${venv}${i.wheels ? " from the uploaded wheels only" : ""}`);
     const facts = await runScript(ctx.host, "sync-venv", [venv, i.python, stage, MODULE_LOAD]);
     // What the program asked for (freeze lists every dependency too): what an import reads back.
-    await ctx.host.writeFile(envInputsFile(venv), JSON.stringify(recorded(i), null, 2) + "\n", 0o600);
+    // (The venv is ready by then: a failed record costs a later import its values only, so it is a warning.)
+    await ctx.host
+        .writeFile(envInputsFile(venv), JSON.stringify(recorded(i), null, 2) + "\n", 0o600)
+        .catch((e: Error) => ctx.log.warn(`PythonEnv.name: requirements not recorded for imports: ${e.message}`));
     return {
         ...i,
         path: venv,
@@ -84,6 +87,8 @@ export const pythonEnv = defineResource<PythonEnvInputs, PythonEnvState>({
     claims: (i) => [{ key: `env:${i.name}`, property: "name", what: `Python environment "${i.name}"` }],
     normalize,
     internal: ["requirementsSha256"],
+    // A requirement may carry a token (git+https://token@...).
+    importSecrets: ["requirements"],
     id: (i) => i.name,
     create: (ctx, i) => sync(ctx, i),
     update: (ctx, _olds, news) => sync(ctx, news),

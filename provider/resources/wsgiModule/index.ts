@@ -175,7 +175,11 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
     // The old build's venv, from the old inputs (never a path read from the host): the new one replaces it.
     const oldVenv = old ? venvFor(old) : "";
     if (oldVenv && oldVenv !== venv) await removeOwned(ctx.host, [oldVenv], "WsgiModule.venv");
-    if (venv) await ctx.host.writeFile(envInputsFile(venv), JSON.stringify(recorded(i), null, 2) + "\n", 0o600);
+    // (The module is loaded by then: a failed record costs a later import its values only, so it is a warning.)
+    if (venv)
+        await ctx.host
+            .writeFile(envInputsFile(venv), JSON.stringify(recorded(i), null, 2) + "\n", 0o600)
+            .catch((e: Error) => ctx.log.warn(`WsgiModule: inputs not recorded for imports: ${e.message}`));
     return {
         ...i,
         venv,
