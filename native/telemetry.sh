@@ -30,19 +30,36 @@ apply() {
             members_changed=true
         fi
     done
+    # A user dropped from daemonUsers leaves the group too (else it keeps writing to the socket). The group is this
+    # resource's (useradd --user-group), so every member of it was added here.
+    for m in $(getent group "$user" | cut -d: -f4 | tr ',' ' '); do
+        case ",www-data,$members," in
+            *",$m,"*) ;;
+            *) gpasswd -d "$m" "$user" >/dev/null; members_changed=true ;;
+        esac
+    done
     fact members_changed "$members_changed"
     mkdir -p "$root" "$(dirname "$log")"
-    if [ -x "$venv/bin/python" ] && [ "$(cat "$root/python" 2>/dev/null)" != "$python" ]; then rm -rf "$venv"; fi
-    if [ ! -x "$venv/bin/python" ]; then
+    # No venv yet, or another interpreter: a new venv, built beside the live one and swapped in only once the
+    # package is in it, so a failed venv or pip leaves the running ingester's venv as it was.
+    build=$venv
+    rm -rf "$venv.new" "$venv.old" # what a run stopped half-way left
+    if [ ! -x "$venv/bin/python" ] || [ "$(cat "$root/python" 2>/dev/null)" != "$python" ]; then
+        build=$venv.new
         need_space "$root" 64 "the telemetry venv" || { rm -rf "$stage"; exit 1; }
-        "$python" -m venv "$venv" || { rm -rf "$stage"; die "could not create a venv with $python (python3-venv)"; }
-        printf '%s\n' "$python" >"$root/python"
+        "$python" -m venv "$build" ||
+            { rm -rf "$stage" "$build"; die "could not create a venv with $python (python3-venv)"; }
     fi
-    have=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("mod-wsgi-telemetry"))' 2>/dev/null || true)
+    have=$("$build/bin/python" -c 'import importlib.metadata as m; print(m.version("mod-wsgi-telemetry"))' \
+        2>/dev/null || true)
     if [ "$have" != "$version" ]; then
-        say "installing mod-wsgi-telemetry $version into $venv"
-        "$venv/bin/pip" install --disable-pip-version-check -q "mod-wsgi-telemetry==$version" >&2 ||
-            { rm -rf "$stage"; die "pip could not install mod-wsgi-telemetry==$version (see above)"; }
+        say "installing mod-wsgi-telemetry $version into $build"
+        "$build/bin/pip" install --disable-pip-version-check -q "mod-wsgi-telemetry==$version" >&2 ||
+            { rm -rf "$stage" "$venv.new"; die "pip could not install mod-wsgi-telemetry==$version (see above)"; }
+    fi
+    if [ "$build" != "$venv" ]; then
+        swap_venv "$build" "$venv"
+        printf '%s\n' "$python" >"$root/python"
     fi
     changed=false
     [ "$have" = "$version" ] || changed=true
@@ -59,6 +76,9 @@ apply() {
     else
         if [ $changed = true ] || ! loop_running "$pidfile" "$root"; then
             stop_loop "$pidfile" "$root"
+            # Slow-request URLs in the log may carry tokens: root's alone (0640), not the umask's 0644.
+            (umask 027 && : >>"$log")
+            chmod 0640 "$log"
             # A session of its own, no descriptor of this operation (the host lock is fd 9): Apache restarts,
             # the end of this SSH command and of the operation leave it running.
             setsid nohup sh "$root/supervise.sh" </dev/null >>"$log" 2>&1 9>&- &
@@ -69,6 +89,18 @@ apply() {
     wait_ui "$root/settings.env" || { tail -n 20 "$log" >&2 2>/dev/null || true; die "mod_wsgi-telemetry did not answer"; }
     # The socket's directory is the service's (0750): the group shares it with the senders.
     ls -ld "$rundir" >&2
+}
+
+# swap_venv NEW VENV: NEW, complete, becomes VENV. A venv is not relocatable: its console scripts (the ingester's
+# ExecStart) name NEW's python in their #! line, pointed at VENV's first (the symlinked pythons are left alone).
+swap_venv() {
+    for f in "$1"/bin/*; do
+        if [ -L "$f" ] || [ ! -f "$f" ]; then continue; fi
+        case $(head -n 1 "$f") in "#!$1/bin/"*) sed -i "1s|^#!$1/bin/|#!$2/bin/|" "$f" ;; esac
+    done
+    if [ -e "$2" ]; then mv "$2" "$2.old"; fi
+    mv "$1" "$2"
+    rm -rf "$2.old"
 }
 
 # loop_running PIDFILE ROOT: the supervisor loop of ROOT runs.

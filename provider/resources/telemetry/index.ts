@@ -20,6 +20,7 @@ import {
     TELEMETRY_VENV,
 } from "../../layout";
 import { defineResource, type Ctx } from "../../resource";
+import { PartialFailure } from "../../partial";
 import { inputs, outputs, type TelemetryInputs, type TelemetryState } from "./schema";
 import {
     parseConf,
@@ -48,12 +49,40 @@ const serviceFacts: Fact<ServiceFacts> = {
     },
 };
 
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 async function apply(ctx: Ctx, i: TelemetryInputs, old?: TelemetryState): Promise<TelemetryState> {
     const stage = `${STAGE_ROOT}/telemetry-${randomBytes(6).toString("hex")}`;
     await ctx.host.exec(sh`mkdir -p -m 700 ${stage}`);
     await ctx.host.writeFile(`${stage}/supervise.sh`, renderSupervisor(i), 0o600);
     await ctx.host.writeFile(`${stage}/unit`, renderUnit(i), 0o600);
     await ctx.host.writeFile(`${stage}/settings.env`, renderSettings(i), 0o600);
+    if (old) return install(ctx, i, stage, old);
+    // A create that fails after the script started may leave the user, its group's members, the venv and a running
+    // service (Apache rejecting the directives, pip failing, a lost link). Tracked as partial state rather than
+    // removed here: a cleanup would fail on the same lost link, and tracked, the next up retries it all and destroy
+    // runs `remove`, which copes with any part missing. Nothing in effect is claimed: no directives, no service.
+    try {
+        return await install(ctx, i, stage);
+    } catch (e) {
+        throw new PartialFailure(reason(e), nothingInEffect(i), { cause: e });
+    }
+}
+
+/** The state of a create that failed part-way: the inputs, but neither the directives nor the service in effect. */
+const nothingInEffect = (i: TelemetryInputs): TelemetryState => ({
+    ...i,
+    socket: TELEMETRY_SOCKET,
+    configFile: TELEMETRY_CONF,
+    configSha256: "",
+    supervisor: "none",
+    running: false,
+    serviceArgs: "",
+    fileModes: {},
+});
+
+/** The venv and service (native/telemetry.sh), then the directives: the host as these inputs declare it. */
+async function install(ctx: Ctx, i: TelemetryInputs, stage: string, old?: TelemetryState): Promise<TelemetryState> {
     ctx.log.status(`mod-wsgi-telemetry ${i.version}: venv, service, UI on ${i.httpHost}:${i.httpPort}`);
     const facts = await runScript(ctx.host, "telemetry", [
         "apply",
@@ -70,7 +99,7 @@ async function apply(ctx: Ctx, i: TelemetryInputs, old?: TelemetryState): Promis
         TELEMETRY_RUN_DIR,
     ]);
     const text = renderConf(i);
-    // A new member of the socket's group is seen by processes Apache starts afresh: a full restart then.
+    // A member added to (or dropped from) the socket's group counts in processes Apache starts afresh: a restart.
     const reload = !old || facts.members_changed === "true" ? "restart" : "graceful";
     const changes: Change[] = [{ op: "put", target: TELEMETRY_CONF, content: text }];
     if (!old || old.configSha256 !== sha256(text) || reload === "restart") {
