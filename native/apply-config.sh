@@ -165,7 +165,8 @@ main() {
         phase=reload
         if ! apache_reload "$mode" >"$stage/reload.out" 2>&1; then
             cat "$stage/reload.out" >>"$stage/messages"
-            failure="Apache failed to $mode with the new config"
+            case $mode in graceful) what="reload gracefully" ;; *) what=restart ;; esac
+            failure="Apache failed to $what with the new config"
             exit 1
         fi
     fi

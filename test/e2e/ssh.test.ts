@@ -24,7 +24,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
         { timeout: STEP },
         async () => {
             const hosts = ["h1", "h2", "h3"].map(sandboxHost);
-            const s = new Stack("fleet", path.join(REPO, "test/e2e/programs/fleet"), { refresh: false });
+            const s = new Stack("fleet", path.join(REPO, "examples/fleet"), { refresh: false });
             s.config(
                 "hosts",
                 JSON.stringify(hosts.map((h) => ({ name: h.name, address: h.address, hostKey: h.hostKey }))),

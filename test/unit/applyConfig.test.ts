@@ -80,7 +80,7 @@ describe("applyConfig transaction (fake host)", () => {
                 `echo "apache2ctl graceful" >>"$FAKE_ROOT/.apache.log"; echo "AH00016: Configuration Failed" >&2; ` +
                 `exit 1; fi`,
         );
-        await expect(applyConfig(host, good, "graceful")).rejects.toThrow(/failed to graceful/);
+        await expect(applyConfig(host, good, "graceful")).rejects.toThrow(/failed to reload gracefully/);
         expect(host.file(FIRST)).toBe("# previous first\n");
         expect(host.exists(CREATED)).toBe(false);
         expect(host.apacheCalls()).toEqual(["-t", "-t -D DUMP_RUN_CFG", "graceful", "-t -D DUMP_RUN_CFG", "graceful"]);

@@ -13,13 +13,13 @@ function files(root: string, rel = ""): string[] {
     for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (/[\\\n\r]/.test(e.name))
-            throw new Error(`source file name ${JSON.stringify(r)} has a backslash or line break`);
+            throw new Error(`Application.source: file name ${JSON.stringify(r)} has a backslash or line break`);
         if (e.isDirectory()) {
             if (!SKIP_DIRS.has(e.name)) out.push(...files(root, r));
         } else if (e.isFile()) out.push(r);
         else
             throw new Error(
-                `source ${JSON.stringify(r)} is not a regular file or directory (symlinks are not uploaded)`,
+                `Application.source: ${JSON.stringify(r)} is not a regular file or directory (symlinks are not uploaded)`,
             );
     }
     return out;
