@@ -15,6 +15,13 @@ export default tseslint.config(
         },
     },
     {
+        // The benchmark scripts: plain Node ES modules.
+        files: ["bench/**/*.mjs"],
+        languageOptions: {
+            globals: { console: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly" },
+        },
+    },
+    {
         // A user's plain CommonJS program (the package test): Node's globals, require.
         files: ["test/e2e/programs/packaged/*.js"],
         languageOptions: {

@@ -1,0 +1,121 @@
+// What both tools' phases share: the scaling grid's cells in the order our stack reaches them with the least
+// churn, the per-cell no-op check, the code-only change (P2) and the fresh-host converge (P3).
+import process from "node:process";
+import { fresh, inHost, loginsOf } from "./hosts.mjs";
+import { answer, reloadsOf } from "./hostfacts.mjs";
+import { say, stats } from "./proc.mjs";
+import { setRevision } from "./sources.mjs";
+import { compilerWatch, wrkDuring } from "./watch.mjs";
+
+/** [hosts, apps]: up the apps on one host, out to five hosts, then down again; 1x1 and 3x10 are P1's cells. */
+export const CELLS = process.env.BENCH_CELLS
+    ? process.env.BENCH_CELLS.split(",").map((c) => c.split("x").map(Number))
+    : [
+          [1, 1],
+          [1, 5],
+          [1, 10],
+          [3, 10],
+          [5, 10],
+          [5, 5],
+          [5, 1],
+          [3, 1],
+          [3, 5],
+      ];
+
+export const cellName = ([h, a]) => `${h}x${a}`;
+
+/**
+ * Runs per figure: BENCH_RUNS (default 5) for every figure, but BENCH_P3_RUNS for P3 (a fresh host with a
+ * compile is minutes on a loaded machine) and BENCH_SCALING_RUNS for the scaling cells other than P1's.
+ */
+export function runsOf(figure) {
+    const all = Number(process.env.BENCH_RUNS ?? 5);
+    const own = { P3: process.env.BENCH_P3_RUNS, scaling: process.env.BENCH_SCALING_RUNS }[figure];
+    return own ? Number(own) : all;
+}
+
+/** Runs of a scaling cell: P1's cells (1x1, 3x10) get BENCH_RUNS. */
+export const cellRuns = (cell) => (["1x1", "3x10"].includes(cellName(cell)) ? runsOf("P1") : runsOf("scaling"));
+
+/** `runs` timed no-op checks (check() returns {seconds}); SSH logins counted on `hosts` around each. */
+export function noopChecks(hosts, runs, check) {
+    const seconds = [];
+    const handshakes = [];
+    for (let r = 0; r < runs; r++) {
+        const before = loginsOf(hosts);
+        seconds.push(check().seconds);
+        handshakes.push(loginsOf(hosts) - before);
+    }
+    return { seconds: stats(seconds), handshakes: stats(handshakes, 0) };
+}
+
+/**
+ * P2: `runs` code-only changes of app 1, each deployed by deploy() while wrk loads app 1 on the first host;
+ * Apache's graceful reloads counted on every host, and the new greeting checked on every host after each run.
+ */
+export async function codeChanges(hosts, runs, deploy) {
+    const seconds = [];
+    const reloads = [];
+    const failed = [];
+    const requests = [];
+    for (let r = 1; r <= runs; r++) {
+        const want = setRevision(r);
+        const load = wrkDuring(`http://${hosts[0].address}/app1/`);
+        const before = reloadsOf(hosts);
+        seconds.push(deploy().seconds);
+        const w = await load.stop();
+        reloads.push(reloadsOf(hosts) - before);
+        failed.push(w.failed);
+        requests.push(w.requests);
+        for (const h of hosts) {
+            const got = answer(`http://${h.address}/app1/`);
+            if (!got.startsWith(want)) throw new Error(`P2 run ${r}: ${h.name} serves "${got}", not "${want} ..."`);
+        }
+        say(
+            `  P2 run ${r}: ${seconds.at(-1).toFixed(1)} s, ${reloads.at(-1)} reloads, ${w.failed}/${w.requests} failed`,
+        );
+    }
+    return {
+        seconds: stats(seconds),
+        apacheReloads: stats(reloads, 0),
+        failedRequests: stats(failed, 0),
+        requestsDuringDeploy: stats(requests, 0),
+    };
+}
+
+/**
+ * P3: `runs` converges of a fresh host (new overlay, and pip's cache on the host left empty, so mod_wsgi is
+ * compiled), then a re-run with nothing changed; C compiler processes counted in each. converge(h, run) does one.
+ */
+export function freshConverges(h, runs, converge) {
+    const first = [];
+    const again = [];
+    const compilesFirst = [];
+    const compilesAgain = [];
+    let served = "";
+    for (let r = 1; r <= runs; r++) {
+        fresh(h.num);
+        // The sandbox mounts one pip cache shared by all hosts on /root/.cache/pip: out of the way, this host's
+        // pip starts with an empty cache of its own.
+        inHost(h, ["umount", "/root/.cache/pip"]);
+        let cc = compilerWatch(h);
+        first.push(converge(h, r).seconds);
+        compilesFirst.push(cc.stop());
+        cc = compilerWatch(h);
+        again.push(converge(h, r).seconds);
+        compilesAgain.push(cc.stop());
+        served = answer(`http://${h.address}/app1/`);
+        say(
+            `  P3 run ${r}: ${first.at(-1).toFixed(1)} s (cc1 x${compilesFirst.at(-1)}), again ${again.at(-1).toFixed(1)} s`,
+        );
+    }
+    return {
+        result: {
+            seconds: stats(first),
+            compilerProcesses: stats(compilesFirst, 0),
+            rerunSeconds: stats(again),
+            rerunCompilerProcesses: stats(compilesAgain, 0),
+        },
+        served,
+    };
+}

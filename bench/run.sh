@@ -1,0 +1,22 @@
+#!/bin/bash
+# npm run bench: installs what the bench needs (outside the repo, cached in $MODWSGI_CACHE/bench), then runs
+# bench/run.mjs on sandbox hosts h21..h25 (BENCH_HOSTS to change; BENCH_RUNS, default 5, runs per figure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=SCRIPTDIR/../scripts/env.sh
+source scripts/env.sh
+
+BENCH_CACHE="$MODWSGI_CACHE/bench"
+export ANSIBLE_VENV="$BENCH_CACHE/ansible-venv"
+if [ ! -x "$ANSIBLE_VENV/bin/ansible-playbook" ]; then
+    step "ansible-core into $ANSIBLE_VENV"
+    mkdir -p "$BENCH_CACHE"
+    rm -rf "$ANSIBLE_VENV"
+    python3 -m venv "$ANSIBLE_VENV"
+    # 2.19 is the newest line that runs on this machine's Python 3.11.
+    "$ANSIBLE_VENV/bin/pip" install -q 'ansible-core>=2.19,<2.20'
+fi
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+
+step "benchmark (about 30 minutes)"
+exec node bench/run.mjs
