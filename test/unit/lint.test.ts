@@ -16,8 +16,14 @@ const local = [
     "scripts/demo.sh",
     "scripts/pulumi-cli.sh",
     "test/sandbox/sandbox.sh",
+    "test/sandbox/cpython-ft.sh",
+    "scripts/sdkgen.sh",
+    "scripts/sdkgen/check-python.sh",
+    "scripts/package.sh",
+    "bench/run.sh",
     ".ci/run",
     "bin/pulumi-resource-modwsgi",
+    "bin/modwsgi-adopt",
 ];
 
 describe("shellcheck", () => {
