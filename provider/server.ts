@@ -100,7 +100,8 @@ function ctxFor(urn: string, holder = true): Ctx {
     if (!connection)
         throw new Error(
             "the modwsgi provider is not configured: set modwsgi:host, a login (modwsgi:privateKey, a password or " +
-                "an ssh-agent) and the host key (modwsgi:hostKey or a known_hosts file), or pass them to a modwsgi.Provider",
+                "an ssh-agent) and the host key (modwsgi:hostKey or a known_hosts file), " +
+                "or pass them to a modwsgi.Provider",
         );
     // Named on the host while an operation holds its lock: one provider process serves one stack.
     if (holder) setHolder(holderFromUrn(urn, process.pid, os.hostname()));

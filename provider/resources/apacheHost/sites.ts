@@ -42,7 +42,10 @@ export function whyNotDisable(sites: string[], files: (string | undefined)[], me
     for (const [n, site] of sites.entries()) {
         const entry = meta[2 * n];
         if (!present(files[2 * n], entry))
-            return `ApacheHost.disableSites: site "${site}" is not enabled (no ${siteLink(site)}): nothing to switch off`;
+            return (
+                `ApacheHost.disableSites: site "${site}" is not enabled (no ${siteLink(site)}): ` +
+                "nothing to switch off"
+            );
         if (!entry?.link)
             return (
                 `ApacheHost.disableSites: ${siteLink(site)} is a file, not a link: switching it off would delete it. ` +

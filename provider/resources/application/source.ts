@@ -19,7 +19,8 @@ function files(root: string, rel = ""): string[] {
         } else if (e.isFile()) out.push(r);
         else
             throw new Error(
-                `Application.source: ${JSON.stringify(r)} is not a regular file or directory (symlinks are not uploaded)`,
+                `Application.source: ${JSON.stringify(r)} is not a regular file or directory ` +
+                    "(symlinks are not uploaded)",
             );
     }
     return out;
