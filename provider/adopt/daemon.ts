@@ -1,5 +1,6 @@
 // Pure: a hand-written WSGIDaemonProcess's options -> DaemonProcess inputs, with what could not be mapped.
 import { OPTIONS, REMOVED, inputs as daemonInputs } from "../resources/daemonProcess/schema";
+import { unformat } from "../resources/daemonProcess/render";
 import type { Value } from "./plan";
 
 /** mod_wsgi's own value for options this provider defaults to upstream's production recommendation. */
@@ -18,22 +19,6 @@ export const BUILT_IN: Record<string, Value> = {
 const kebab = (prop: string) => prop.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const BY_OPTION = new Map(Object.entries(OPTIONS).map(([prop, o]) => [o.option, { prop, kind: o.kind }]));
 const REMOVED_BY_OPTION = new Map(Object.entries(REMOVED).map(([prop, why]) => [kebab(prop), why]));
-
-function unformat(kind: string, s: string): Value {
-    switch (kind) {
-        case "int":
-        case "float":
-            return /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : s;
-        case "onoff":
-            return /^on$/i.test(s) ? true : /^off$/i.test(s) ? false : s;
-        case "commas":
-            return s.split(",");
-        case "colons":
-            return s.split(":");
-        default:
-            return s;
-    }
-}
 
 export interface DaemonMapping {
     /** The inputs, without name and pythonHome (the caller's: a new name, the PythonEnv's path). */
@@ -55,7 +40,7 @@ export function mapDaemonOptions(options: Map<string, string>): DaemonMapping {
         if (option === "python-home") pythonHome = raw;
         else if (REMOVED_BY_OPTION.has(option)) refused.push(`option ${option}: ${REMOVED_BY_OPTION.get(option)}`);
         else if (!o) refused.push(`option ${option}: no DaemonProcess input`);
-        else i[o.prop] = unformat(o.kind, raw);
+        else i[o.prop] = unformat(o.kind, raw) as Value;
     }
     // Values the schema refuses are left out (and listed), never passed on to fail at preview.
     const check = daemonInputs.safeParse({ name: "x", ...i });

@@ -52,6 +52,7 @@ import { envFileMode, envFileRight, envFileWanted, fileStat, loaderMode, parseSt
 import { parseFacts } from "../../remote/scripts";
 import type { HealthTarget } from "./render";
 import { parseSettings, renderSettings } from "./settings";
+import { writeRecord } from "../../records";
 
 /** What a deploy needs from the host, read once per apply (checkHost). */
 interface HostView {
@@ -244,16 +245,9 @@ async function apply(ctx: Ctx, i: ApplicationInputs, old?: ApplicationState): Pr
     return applied;
 }
 
-/**
- * settings.json, once what it records is in effect (root's, mode 600: release commands may name secrets). The app
- * is deployed by then: failing to record only costs a later import its values, so it is a warning, not a failure.
- */
+/** settings.json, once what it records is in effect. */
 const recordSettings = (ctx: Ctx, i: ApplicationInputs) =>
-    ctx.host
-        .writeFile(appSettingsFile(i.name), renderSettings(i), 0o600)
-        .catch((e: Error) =>
-            ctx.log.warn(`Application.name: settings.json not recorded (an import would read defaults): ${e.message}`),
-        );
+    writeRecord(ctx, appSettingsFile(i.name), renderSettings(i), "Application.name");
 
 /** The mount file of an app this provider mounted, at server scope or in any vhost's include dir; or undefined. */
 async function findMount(ctx: Ctx, name: string): Promise<string | undefined> {

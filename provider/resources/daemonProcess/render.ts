@@ -15,7 +15,8 @@ function format(kind: Kind, v: unknown): string {
     }
 }
 
-function unformat(kind: Kind, s: string): unknown {
+/** An option's text as its input value (also what modwsgi-adopt maps a hand-written group with). */
+export function unformat(kind: Kind, s: string): unknown {
     switch (kind) {
         case "int":
         case "float":

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { removeOwned } from "../../remote/remove";
 import { readFiles, runScript } from "../../remote/scripts";
+import { parseRecord, renderRecord, writeRecord } from "../../records";
 import { sh } from "../../remote/sh";
 import { MODULE_LOAD, STAGE_ROOT, envInputsFile, envPath } from "../../layout";
 import { gather, venvState } from "../../facts";
@@ -41,10 +42,7 @@ async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
     ctx.log.status(`pip install into ${venv}${i.wheels ? " from the uploaded wheels only" : ""}`);
     const facts = await runScript(ctx.host, "sync-venv", [venv, i.python, stage, MODULE_LOAD]);
     // What the program asked for (freeze lists every dependency too): what an import reads back.
-    // (The venv is ready by then: a failed record costs a later import its values only, so it is a warning.)
-    await ctx.host
-        .writeFile(envInputsFile(venv), JSON.stringify(recorded(i), null, 2) + "\n", 0o600)
-        .catch((e: Error) => ctx.log.warn(`PythonEnv.name: requirements not recorded for imports: ${e.message}`));
+    await writeRecord(ctx, envInputsFile(venv), renderRecord(i, RECORDED), "PythonEnv.name");
     return {
         ...i,
         path: venv,
@@ -55,27 +53,7 @@ async function sync(ctx: Ctx, i: PythonEnvInputs): Promise<PythonEnvState> {
 }
 
 /** The inputs nothing in the venv shows, recorded in it. */
-const recorded = (i: PythonEnvInputs) => ({
-    python: i.python,
-    requirements: i.requirements,
-    requirementsFile: i.requirementsFile,
-    wheels: i.wheels,
-    requirementsSha256: i.requirementsSha256,
-});
-
-/** The recorded inputs, each only if it validates as the program's would; none for a missing or broken file. */
-function parseRecorded(text: string): Partial<PythonEnvInputs> {
-    let raw: Record<string, unknown>;
-    try {
-        raw = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-        return {};
-    }
-    const keys = Object.keys(recorded({} as PythonEnvInputs)) as (keyof PythonEnvInputs)[];
-    return Object.fromEntries(
-        keys.filter((k) => raw[k] !== undefined && inputs.shape[k].safeParse(raw[k]).success).map((k) => [k, raw[k]]),
-    );
-}
+const RECORDED = ["python", "requirements", "requirementsFile", "wheels", "requirementsSha256"] as const;
 
 export const pythonEnv = defineResource<PythonEnvInputs, PythonEnvState>({
     token: "modwsgi:index:PythonEnv",
@@ -98,7 +76,7 @@ export const pythonEnv = defineResource<PythonEnvInputs, PythonEnvState>({
         if (!live) return null;
         // An import: what the program asked for, as the last sync recorded it.
         const [text] = olds ? [] : (await readFiles(ctx.host, [envInputsFile(venv)])).files;
-        const asked = text ? parseRecorded(text) : {};
+        const asked = parseRecord<PythonEnvInputs>(text, RECORDED, inputs.shape);
         return {
             ...asked,
             ...olds,

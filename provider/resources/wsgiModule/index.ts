@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { applyConfig, type Change } from "../../remote/apply";
 import { ownedPathError, removeOwned } from "../../remote/remove";
 import { readFiles, runScript } from "../../remote/scripts";
+import { parseRecord, renderRecord, writeRecord } from "../../records";
 import { sh } from "../../remote/sh";
 import { gather, moduleBuild, otherWsgiLoads, parseLoad } from "../../facts";
 import {
@@ -175,11 +176,7 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
     // The old build's venv, from the old inputs (never a path read from the host): the new one replaces it.
     const oldVenv = old ? venvFor(old) : "";
     if (oldVenv && oldVenv !== venv) await removeOwned(ctx.host, [oldVenv], "WsgiModule.venv");
-    // (The module is loaded by then: a failed record costs a later import its values only, so it is a warning.)
-    if (venv)
-        await ctx.host
-            .writeFile(envInputsFile(venv), JSON.stringify(recorded(i), null, 2) + "\n", 0o600)
-            .catch((e: Error) => ctx.log.warn(`WsgiModule: inputs not recorded for imports: ${e.message}`));
+    if (venv) await writeRecord(ctx, envInputsFile(venv), renderRecord(i, RECORDED), "WsgiModule");
     return {
         ...i,
         venv,
@@ -196,25 +193,11 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
     };
 }
 
-/** The inputs the build does not show (the Python asked for, not the one it resolved to), for an import to read. */
+/**
+ * The inputs the build does not show (the Python asked for, not the one it resolved to), for an import to read.
+ * (No url: it is a secret.)
+ */
 const RECORDED = ["source", "version", "archive", "buildWheels", "allowDistroPackage", "python"] as const;
-const recorded = (i: WsgiModuleInputs) => Object.fromEntries(RECORDED.map((k) => [k, i[k]]));
-
-/** The recorded inputs that validate as the program's would; none for a missing or broken file. (No url: secret.) */
-function parseRecorded(text: string | undefined): Partial<WsgiModuleInputs> {
-    let raw: Record<string, unknown>;
-    try {
-        raw = JSON.parse(text ?? "") as Record<string, unknown>;
-    } catch {
-        return {};
-    }
-    return Object.fromEntries(
-        RECORDED.filter((k) => raw[k] !== undefined && inputs.shape[k].safeParse(raw[k]).success).map((k) => [
-            k,
-            raw[k],
-        ]),
-    );
-}
 
 /** A venv path of this provider's builds: one directory directly in MODULE_ROOT, named as venvFor names them. */
 const ourVenv = (p: string | undefined): p is string =>
@@ -279,7 +262,14 @@ export const wsgiModule = defineResource<WsgiModuleInputs, WsgiModuleState>({
             build.moduleSha256 !== undefined && build.python !== undefined && (distro || build.version !== undefined);
         const version = known ? build.version : undefined;
         // An import: the inputs as the build recorded them.
-        const asked = olds || !venv ? {} : parseRecorded((await readFiles(ctx.host, [envInputsFile(venv)])).files[0]);
+        const asked =
+            olds || !venv
+                ? {}
+                : parseRecord<WsgiModuleInputs>(
+                      (await readFiles(ctx.host, [envInputsFile(venv)])).files[0],
+                      RECORDED,
+                      inputs.shape,
+                  );
         return {
             ...asked,
             ...olds,
