@@ -10,6 +10,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { fromStruct, toStruct } from "./marshal";
 import { connectionSchema, connectionSecrets, type Connection } from "./remote/connection";
 import { host, cancelAll } from "./remote/ssh";
+import { hostOperation } from "./remote/apply";
 import { holderFromUrn, setHolder } from "./remote/scripts";
 import { logger } from "./log";
 import {
@@ -59,22 +60,9 @@ function acceptsString(s: z.ZodType): boolean {
     return s.safeParse("x").success || s.safeParse("").success;
 }
 
-/** Which config properties to store encrypted: the credentials, and a jump chain that carries any. */
+/** Which config properties to store encrypted: the credentials, and the jump chain (its hops carry theirs). */
 export function configSecrets(props: Props): string[] {
-    const hopHasSecret = (h: unknown) =>
-        !!h && typeof h === "object" && connectionSecrets.some((k) => (h as Props)[k] !== undefined);
-    const jump = props.jumpHosts;
-    const chain =
-        typeof jump === "string"
-            ? (() => {
-                  try {
-                      return JSON.parse(jump);
-                  } catch {
-                      return [];
-                  }
-              })()
-            : jump;
-    return [...connectionSecrets, ...(Array.isArray(chain) && chain.some(hopHasSecret) ? ["jumpHosts"] : [])];
+    return connectionSecrets.filter((k) => props[k] !== undefined);
 }
 
 function configFailures(props: Props): pb.CheckFailure[] {
@@ -266,22 +254,24 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const m = mod(req.getUrn());
         const { props, secrets } = fromStruct(req.getProperties());
         const ctx = ctxFor(req.getUrn());
-        // Another stack's daemon group, app, vhost or module is refused before anything is written.
-        const claims = claimsOf(m, props);
-        await claimOwnership(ctx.host, req.getUrn(), shortType(m), claims);
-        let outs: Props;
-        try {
-            outs = await tracked(m.create(ctx, props), m.id(props), m, secrets);
-        } catch (e) {
-            // Nothing tracked: nothing owned. (Partial state is tracked, and destroy releases it.)
-            if (!(e instanceof PartialStateError))
-                await releaseOwnership(ctx.host, req.getUrn(), claims).catch(() => undefined);
-            throw e;
-        }
-        const res = new pb.CreateResponse();
-        res.setId(m.id(props));
-        res.setProperties(toStruct(outs, secretKeys(m, secrets)));
-        return res;
+        return hostOperation(ctx.host, async () => {
+            // Another stack's daemon group, app, vhost or module is refused before anything is written.
+            const claims = claimsOf(m, props);
+            await claimOwnership(ctx.host, req.getUrn(), shortType(m), claims);
+            let outs: Props;
+            try {
+                outs = await tracked(m.create(ctx, props), m.id(props), m, secrets);
+            } catch (e) {
+                // Nothing tracked: nothing owned. (Partial state is tracked, and destroy releases it.)
+                if (!(e instanceof PartialStateError))
+                    await releaseOwnership(ctx.host, req.getUrn(), claims).catch(() => undefined);
+                throw e;
+            }
+            const res = new pb.CreateResponse();
+            res.setId(m.id(props));
+            res.setProperties(toStruct(outs, secretKeys(m, secrets)));
+            return res;
+        });
     }),
 
     read: unary(async (req: pb.ReadRequest) => {
@@ -310,34 +300,38 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const olds = fromStruct(req.getOlds()).props;
         const { props: news, secrets } = fromStruct(req.getNews());
         const ctx = ctxFor(req.getUrn());
-        // A new claim (another mount point, say) must not be another stack's; the ones given up are released.
-        const claims = claimsOf(m, news);
-        await claimOwnership(ctx.host, req.getUrn(), shortType(m), claims);
-        const outs = await tracked(m.update(ctx, olds, news), req.getId(), m, secrets);
-        const kept = new Set(claims.map((c) => c.key));
-        const dropped = claimsOf(m, olds).filter((c) => !kept.has(c.key));
-        await releaseOwnership(ctx.host, req.getUrn(), dropped);
-        const res = new pb.UpdateResponse();
-        res.setProperties(toStruct(outs, secretKeys(m, secrets)));
-        return res;
+        return hostOperation(ctx.host, async () => {
+            // A new claim (another mount point, say) must not be another stack's; the ones given up are released.
+            const claims = claimsOf(m, news);
+            await claimOwnership(ctx.host, req.getUrn(), shortType(m), claims);
+            const outs = await tracked(m.update(ctx, olds, news), req.getId(), m, secrets);
+            const kept = new Set(claims.map((c) => c.key));
+            const dropped = claimsOf(m, olds).filter((c) => !kept.has(c.key));
+            await releaseOwnership(ctx.host, req.getUrn(), dropped);
+            const res = new pb.UpdateResponse();
+            res.setProperties(toStruct(outs, secretKeys(m, secrets)));
+            return res;
+        });
     }),
 
     delete: unary(async (req: pb.DeleteRequest) => {
         const m = mod(req.getUrn());
         const ctx = ctxFor(req.getUrn());
-        const olds = fromStruct(req.getProperties()).props;
-        const claims = claimsOf(m, olds);
-        // Only what this stack owns is ever removed: another stack's (it imported this one) stays on the host.
-        const other = await foreignOwner(ctx.host, req.getUrn(), claims);
-        if (other) {
-            ctx.log.warn(
-                `${shortType(m)} ${m.id(olds)} belongs to ${other} now: left on the host, removed from this stack`,
-            );
+        return hostOperation(ctx.host, async () => {
+            const olds = fromStruct(req.getProperties()).props;
+            const claims = claimsOf(m, olds);
+            // Only what this stack owns is ever removed: another stack's (it imported this one) stays on the host.
+            const other = await foreignOwner(ctx.host, req.getUrn(), claims);
+            if (other) {
+                ctx.log.warn(
+                    `${shortType(m)} ${m.id(olds)} belongs to ${other} now: left on the host, removed from this stack`,
+                );
+                return new Empty();
+            }
+            await m.delete(ctx, olds);
+            await releaseOwnership(ctx.host, req.getUrn(), claims);
             return new Empty();
-        }
-        await m.delete(ctx, olds);
-        await releaseOwnership(ctx.host, req.getUrn(), claims);
-        return new Empty();
+        });
     }),
 
     // Provider functions (getStatus): read the host this provider instance is configured for.

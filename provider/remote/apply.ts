@@ -95,6 +95,36 @@ const pending = new Map<RemoteHost, Request[]>();
 const STRONGER: Reload[] = ["none", "graceful", "restart"];
 /** How long a first request waits for others: the engine starts independent steps together. */
 export const GATHER_MS = 150;
+/** The longest a request waits for operations still running on its host (an upload, a slow read under load). */
+export const GATHER_MAX_MS = 3000;
+
+const running = new Map<RemoteHost, number>();
+
+/**
+ * Counts a resource operation on `host` while `work` runs. A transaction waits (up to GATHER_MAX_MS) until every
+ * operation running on its host has asked for its changes or ended: the engine's parallel steps reach the host
+ * at different moments when it is loaded, and a fixed window alone would then reload once per resource.
+ */
+export async function hostOperation<T>(host: RemoteHost, work: () => Promise<T>): Promise<T> {
+    running.set(host, (running.get(host) ?? 0) + 1);
+    try {
+        return await work();
+    } finally {
+        const n = running.get(host)! - 1;
+        if (n > 0) running.set(host, n);
+        else running.delete(host);
+    }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits out the window, then for the running operations that have not asked yet (bounded). */
+async function gather(host: RemoteHost): Promise<void> {
+    const started = Date.now();
+    await sleep(GATHER_MS);
+    const waiting = () => (pending.get(host)?.length ?? 0) < (running.get(host) ?? 0);
+    while (waiting() && Date.now() - started < GATHER_MAX_MS) await sleep(25);
+}
 
 /**
  * Applies config changes as one transaction with the others requested meanwhile on the same host, so a
@@ -108,7 +138,7 @@ export function applyConfig(host: RemoteHost, changes: Change[], reload: Reload)
         queue.push({ changes, reload, done: (e) => (e === undefined ? resolve() : reject(e)) });
         if (queue.length > 1) return;
         pending.set(host, queue);
-        setTimeout(() => void withHostLock(host, () => flush(host)), GATHER_MS);
+        void gather(host).then(() => withHostLock(host, () => flush(host)));
     });
 }
 

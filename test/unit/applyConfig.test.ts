@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { applyConfig, type Change } from "../../provider/remote/apply";
+import { GATHER_MAX_MS, GATHER_MS, applyConfig, hostOperation, type Change } from "../../provider/remote/apply";
 import { STAGE_ROOT } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
 
@@ -129,5 +129,31 @@ describe("applyConfig transaction (fake host)", () => {
         expect(host.exists(old)).toBe(false);
         expect(host.file(`${fresh}/requirements.txt`)).toBe("flask\n");
         expect(stages()).toEqual([path.basename(fresh)]);
+    });
+    it("operations running on the host share one transaction even when one asks after the window", async () => {
+        // Under load the engine's parallel steps reach the host at different moments: the first waits for the other.
+        const late: Change[] = [{ op: "put", target: "/etc/apache2/conf-available/late.conf", content: "# late\n" }];
+        const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        await Promise.all([
+            hostOperation(host, () => applyConfig(host, good, "graceful")),
+            hostOperation(host, async () => {
+                await pause(GATHER_MS * 4);
+                await applyConfig(host, late, "graceful");
+            }),
+        ]);
+        expect(host.file("/etc/apache2/conf-available/late.conf")).toBe("# late\n");
+        // One transaction: one configtest (Apache is not running in the fake: it is started once).
+        expect(host.apacheCalls().filter((c) => c === "-t")).toHaveLength(1);
+    });
+
+    it("an operation that ends without asking does not hold the others back", async () => {
+        const started = Date.now();
+        await Promise.all([
+            hostOperation(host, () => applyConfig(host, good, "graceful")),
+            hostOperation(host, () => new Promise((r) => setTimeout(r, GATHER_MS * 2))),
+        ]);
+        expect(Date.now() - started).toBeLessThan(GATHER_MAX_MS);
+        // One transaction: one configtest (Apache is not running in the fake: it is started once).
+        expect(host.apacheCalls().filter((c) => c === "-t")).toHaveLength(1);
     });
 });
