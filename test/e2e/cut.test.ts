@@ -395,8 +395,15 @@ describe("the SSH connection cut mid-apply: the site survives, the next up conve
             const old = tls;
             const keyBefore = ssh(h, `sha256sum ${TLS_DIR}/cutsite.key`).stdout;
             tls = selfSigned(SERVER_NAME);
+            // A long chain (~40 KB, some 10 s at 32 kbit) keeps the transaction's upload running long enough for
+            // the watcher to see it even on a loaded machine: a cut after the last byte is survived by a reconnect.
+            const chain = path.join(tls.dir, "chain.pem");
+            fs.writeFileSync(chain, selfSigned("chain.example.org").ca.repeat(32));
             await cutAt({
-                change: () => stack.configSite(SERVER_NAME, tls.dir),
+                change: () => {
+                    stack.configSite(SERVER_NAME, tls.dir);
+                    stack.config("chainFile", chain);
+                },
                 // A file of the transaction being uploaded (a cut between two uploads is survived by a reconnect).
                 cond: running(`cat >.?${STAGE_ROOT}/[0-9]+-[0-9a-f]+/f[0-9]+[.]modwsgi-tmp`),
                 slow: "32kbit",

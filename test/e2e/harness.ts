@@ -251,6 +251,8 @@ export interface WrkResult {
     non2xx: number;
     /** wrk's socket errors: connect + read + write + timeout. */
     socketErrors: number;
+    /** The same, by kind, for messages ("connect 0, read 3, write 0, timeout 0"). */
+    socketDetail: string;
     text: string;
 }
 
@@ -260,15 +262,20 @@ export function parseWrk(text: string): WrkResult {
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
     const s = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
     const socketErrors = s ? s.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-    return { requests, non2xx, socketErrors, text };
+    const socketDetail = s ? s[0].replace("Socket errors: ", "") : "none";
+    return { requests, non2xx, socketErrors, socketDetail, text };
 }
+
+/** wrk's per-request timeout: a request slower than this is an error. wrk's own 2 s counted a daemon restarting
+ * on a loaded 2-core machine as lost requests; 30 s still catches a request left hanging. */
+export const WRK_TIMEOUT_S = 30;
 
 /**
  * Starts wrk (Debian's package) against `url` with keep-alive connections until stop(), which interrupts it
  * (wrk prints its summary on SIGINT) and returns the parsed summary. Bounded by `maxSeconds` either way.
  */
 export function startWrk(url: string, connections = 16, maxSeconds = 900): { stop: () => Promise<WrkResult> } {
-    const child = spawn("wrk", ["-t2", `-c${connections}`, `-d${maxSeconds}s`, url]);
+    const child = spawn("wrk", ["-t2", `-c${connections}`, `-d${maxSeconds}s`, `--timeout`, `${WRK_TIMEOUT_S}s`, url]);
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));

@@ -69,7 +69,7 @@ describe("changes under load", () => {
             }
             const code = await codeLoad.stop();
             console.log(
-                `code deploys under load: ${code.requests} requests, ${code.non2xx} non-2xx, ${code.socketErrors} socket errors`,
+                `code deploys under load: ${code.requests} requests, ${code.non2xx} non-2xx, ${code.socketErrors} socket errors (${code.socketDetail})`,
             );
             expect(code.requests).toBeGreaterThan(1000);
             expect(code.non2xx + code.socketErrors).toBe(0);
@@ -88,7 +88,7 @@ describe("changes under load", () => {
             const failed = opts.non2xx + opts.socketErrors;
             console.log(
                 `20 daemon-option changes under load: ${opts.requests} requests, ${opts.non2xx} non-2xx, ` +
-                    `${opts.socketErrors} socket errors, ${reloads} graceful restarts, Apache log ${JSON.stringify(errors)}`,
+                    `${opts.socketErrors} socket errors (${opts.socketDetail}), ${reloads} graceful restarts, Apache log ${JSON.stringify(errors)}`,
             );
             expect(reloads).toBe(20);
             expect(opts.requests).toBeGreaterThan(1000);
@@ -122,7 +122,7 @@ describe("changes under load", () => {
         const reloads = gracefuls(h) - reloadsBefore;
         console.log(
             `two stacks at once under load: ${result.requests} requests, ${result.non2xx} non-2xx, ` +
-                `${result.socketErrors} socket errors, ${reloads} graceful restarts`,
+                `${result.socketErrors} socket errors (${result.socketDetail}), ${reloads} graceful restarts`,
         );
         expect(result.requests).toBeGreaterThan(100);
         expect(result.non2xx + result.socketErrors).toBeLessThanOrEqual(2 * CONNECTIONS * reloads);

@@ -130,7 +130,7 @@ describe("real releases", () => {
             const seconds = (Date.now() - started) / 1000;
             console.log(
                 `R1: ${DEPLOYS} deploys in ${seconds.toFixed(0)} s under wrk: ${r.requests} requests, ` +
-                    `${r.non2xx} non-2xx, ${r.socketErrors} socket errors`,
+                    `${r.non2xx} non-2xx, ${r.socketErrors} socket errors (${r.socketDetail})`,
             );
             expect(r.requests).toBeGreaterThan(1000);
             expect(r.non2xx).toBe(0);

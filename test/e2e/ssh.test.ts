@@ -1,5 +1,6 @@
 // The SSH layer against real sshd: one handshake per host however many resources, host keys verified
 // before anything runs, a two-hop jump chain, a non-root sudo user, and secrets that never leak.
+// Its own hosts (h29-h31, and h5 behind h29, h6 behind h5): it counts logins, so no other file may use them.
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -23,7 +24,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
         "3 hosts x 10 resources: exactly one SSH handshake per host for up, and again for preview --refresh",
         { timeout: STEP },
         async () => {
-            const hosts = ["h1", "h2", "h3"].map(sandboxHost);
+            const hosts = ["h29", "h30", "h31"].map(sandboxHost);
             const s = new Stack("fleet", path.join(REPO, "examples/fleet"), { refresh: false });
             s.config(
                 "hosts",
@@ -48,7 +49,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
     );
 
     it("a wrong pinned host key fails before any command runs, naming both fingerprints", { timeout: STEP }, () => {
-        const [h1, h2] = [sandboxHost("h1"), sandboxHost("h2")];
+        const [h1, h2] = [sandboxHost("h29"), sandboxHost("h30")];
         const s = new Stack("wrongkey", QUICKSTART);
         s.config("host", h2.address);
         s.config("hostKey", h1.hostKey);
@@ -61,8 +62,8 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
     });
 
     it("deploys through a 2-hop jump chain to a host only the last bastion can reach", { timeout: STEP }, () => {
-        const [h1, h5, h6] = ["h1", "h5", "h6"].map(sandboxHost);
-        expect([h5.via, h6.via]).toEqual(["h1", "h5"]);
+        const [h1, h5, h6] = ["h29", "h5", "h6"].map(sandboxHost);
+        expect([h5.via, h6.via]).toEqual(["h29", "h5"]);
         // This machine has no route of its own into h6's subnet (checked without sending a packet).
         expect(execFileSync("ip", ["route", "get", h6.address]).toString()).not.toMatch(/mwsbr0|veth-h/);
         const s = new Stack("jump", QUICKSTART);
@@ -88,7 +89,7 @@ describe("SSH: pooled, verified, chained, sudo, secret-safe", () => {
         "a sudo user with a passphrase key deploys; managed files are root-owned; no secret leaks to state, -v=9 logs or ps",
         { timeout: STEP },
         async () => {
-            const h3 = sandboxHost("h3");
+            const h3 = sandboxHost("h31");
             const passphrase = fs.readFileSync(h3.deploy.passphraseFile, "utf8").trim();
             const sudoPassword = fs.readFileSync(h3.deploy.sudoPasswordFile, "utf8").trim();
             const greeting = `Greeting-${randomBytes(12).toString("hex")}`;

@@ -39,6 +39,7 @@ if (config.getBoolean("tls")) {
             tls: {
                 certificate: fs.readFileSync(config.require("certificateFile"), "utf8"),
                 privateKey: pulumi.secret(fs.readFileSync(config.require("keyFile"), "utf8")),
+                ...(config.get("chainFile") ? { chain: fs.readFileSync(config.require("chainFile"), "utf8") } : {}),
             },
         },
         { ...opts, dependsOn: [mod] },
