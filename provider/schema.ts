@@ -94,12 +94,14 @@ export function schema() {
         const outs: Record<string, PropSpec> = { ...ins.properties };
         for (const k of internal) outs[k] = describe(inputs[k]).spec;
         for (const [k, o] of Object.entries(m.outputs.shape as Record<string, z.ZodType>)) outs[k] = describe(o).spec;
+        // An input with a default is always in the state (Check fills it in): an output the SDKs can type as set.
+        const defaulted = Object.keys(ins.properties).filter((k) => unwrap(inputs[k]).default !== undefined);
         res[m.token] = {
             description: m.description,
             inputProperties: ins.properties,
             requiredInputs: ins.required,
             properties: outs,
-            required: [...new Set([...ins.required, ...internal, ...Object.keys(m.outputs.shape)])],
+            required: [...new Set([...ins.required, ...defaulted, ...internal, ...Object.keys(m.outputs.shape)])],
         };
     }
     return {

@@ -31,29 +31,29 @@ for arch in amd64 arm64; do
         "$out/pulumi-resource-modwsgi-v$version-linux-$arch.tar.gz" -C "$plugin" .
 done
 
-# The SDK: sdk/nodejs compiled to JavaScript with its declarations, and a package.json whose `pulumi` block tells
-# the engine which plugin (and version) its resources need.
+# The SDK: sdk/nodejs (Pulumi's generator's output) compiled with its own tsconfig into JavaScript and
+# declarations, with its package.json (its `pulumi` block tells the engine which plugin, and version, its
+# resources need) and README beside them: what `npm pack` puts in the tarball.
 sdk="$work/sdk"
-mkdir -p "$sdk"
-cp sdk/nodejs/index.ts "$sdk/"
+cp -r sdk/nodejs "$work/sdk-src"
+ln -s "$REPO/node_modules" "$work/sdk-src/node_modules"
+npx tsc -p "$work/sdk-src/tsconfig.json" --outDir "$sdk" --declarationMap false --sourceMap false
 node -e '
     const fs = require("fs");
-    const [version, pulumiVersion] = process.argv.slice(1);
-    fs.writeFileSync(process.argv[3] + "/package.json", JSON.stringify({
-        name: "pulumi-modwsgi",
+    const [src, dest, version] = process.argv.slice(1);
+    const pkg = JSON.parse(fs.readFileSync(src + "/package.json", "utf8"));
+    // What a user installs needs @pulumi/pulumi at run time, which the program already has: a peer, not a copy.
+    const { dependencies, devDependencies, scripts, ...rest } = pkg;
+    fs.writeFileSync(dest + "/package.json", JSON.stringify({
+        ...rest,
         version,
         description: "Pulumi SDK for the modwsgi provider: Python WSGI apps on Apache httpd through mod_wsgi, over SSH",
-        license: "Apache-2.0",
         main: "index.js",
         types: "index.d.ts",
-        files: ["index.js", "index.d.ts"],
-        peerDependencies: { "@pulumi/pulumi": "^3.200.0" },
-        pulumi: { resource: true, name: "modwsgi", version },
+        peerDependencies: dependencies,
+        pulumi: { ...pkg.pulumi, version },
     }, null, 2) + "\n");
-' "$version" "" "$sdk"
-npx tsc --declaration --module commonjs --target es2022 --moduleResolution node --strict --skipLibCheck \
-    --esModuleInterop --typeRoots "$REPO/node_modules/@types" --baseUrl "$REPO/node_modules" \
-    --outDir "$sdk" "$sdk/index.ts"
-rm "$sdk/index.ts"
+' "$work/sdk-src" "$sdk" "$version"
+cp sdk/nodejs/README.md "$sdk/"
 (cd "$sdk" && npm pack --silent --pack-destination "$out" >/dev/null)
 ls -1 "$out"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Writes sdk/nodejs-codegen, sdk/python and sdk/go from schema.json with Pulumi's own code generators.
+# Writes sdk/nodejs, sdk/python and sdk/go from schema.json with Pulumi's own code generators.
 # Usage: scripts/sdkgen.sh [schema.json [out-dir]]   (defaults: the repository's schema.json and sdk/)
 #
 # The generator is scripts/sdkgen/main.go, built once from the Go module proxy against the pkg/v3 version
@@ -41,4 +41,4 @@ fi
 "$BIN" "$SCHEMA" "$OUT_DIR"
 # The TypeScript output goes through the repository's Prettier settings, so it passes `npm run lint` like the
 # rest of the tree (Pulumi's generator writes its own layout). Same Prettier from package-lock.json: same bytes.
-"$ROOT/node_modules/.bin/prettier" --config "$ROOT/.prettierrc.json" --log-level warn --write "$OUT_DIR/nodejs-codegen"
+"$ROOT/node_modules/.bin/prettier" --config "$ROOT/.prettierrc.json" --log-level warn --write "$OUT_DIR/nodejs"

@@ -32,7 +32,7 @@ const provider = new modwsgi.Provider("web1", {
     sudoPassword: config.getSecret("sudoPassword"),
     // Bastions, in order: [{ host, hostKey, privateKey | privateKeyFile, user?, port? }, ...]
     jumpHosts: config
-        .getObject<(modwsgi.HopArgs & { privateKeyFile?: string })[]>("jumpHosts")
+        .getObject<(modwsgi.types.input.HopArgs & { privateKeyFile?: string })[]>("jumpHosts")
         ?.map(({ privateKeyFile, ...hop }) =>
             privateKeyFile ? { ...hop, privateKey: fs.readFileSync(privateKeyFile, "utf8") } : hop,
         ),

@@ -61,13 +61,12 @@ export const hopSchema = z
 export const connectionSchema = z
     .object({
         ...hopFields,
-        jumpHosts: z
-            .array(hopSchema)
-            .max(8)
+        // Secret as a whole: a hop carries its key or password, and the SDKs encrypt only top-level secrets.
+        jumpHosts: secret(z.array(hopSchema).max(8))
             .default([])
             .describe(
                 "Bastions to go through, in order: the first is dialled directly, " +
-                    "each next one (and finally `host`) through the previous.",
+                    "each next one (and finally `host`) through the previous (secret: hops carry keys).",
             ),
         sudoPassword: secret(z.string().min(1))
             .optional()

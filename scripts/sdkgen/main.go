@@ -3,7 +3,7 @@
 //
 // Usage: sdkgen <schema.json> <out-dir>
 //
-// It writes <out-dir>/nodejs-codegen, <out-dir>/python and <out-dir>/go, each emptied first, so a file the
+// It writes <out-dir>/nodejs, <out-dir>/python and <out-dir>/go, each emptied first, so a file the
 // generator no longer emits does not linger. The output depends only on schema.json and the codegen version
 // pinned in go.mod: no clock, no host names, no plugin lookups.
 package main
@@ -89,7 +89,7 @@ type generator struct {
 }
 
 var generators = []generator{
-	{"nodejs-codegen", func(pkg *schema.Package) (map[string][]byte, error) {
+	{"nodejs", func(pkg *schema.Package) (map[string][]byte, error) {
 		return nodejs.GeneratePackage(tool, pkg, nil, nil, false, noPluginLoader{})
 	}},
 	{"python", func(pkg *schema.Package) (map[string][]byte, error) {

@@ -1,5 +1,5 @@
 // e2e-group: sdks (no sandbox host; run beside the host groups, since building the generator takes minutes cold)
-// sdk/nodejs-codegen, sdk/python and sdk/go are written by Pulumi's own code generators (scripts/sdkgen.sh) from
+// sdk/nodejs, sdk/python and sdk/go are written by Pulumi's own code generators (scripts/sdkgen.sh) from
 // schema.json: regenerating into a temp directory must give the committed trees byte for byte.
 // The first run on a machine builds the generator from the Go module proxy (minutes, see scripts/sdkgen.sh);
 // later runs reuse the cached binary and take a few seconds.
@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "../..");
-const LANGUAGES = ["nodejs-codegen", "python", "go"];
+const LANGUAGES = ["nodejs", "python", "go"];
 // What building or installing an SDK in place leaves behind (each generated .gitignore lists these): not output.
 const LOCAL_ONLY = new Set(["node_modules", "bin", "__pycache__", ".mypy_cache", "build", "dist"]);
 

@@ -55,14 +55,14 @@ describe("Python SDK (sdk/python)", () => {
     });
 });
 
-describe("TypeScript SDK from Pulumi's generator (sdk/nodejs-codegen)", () => {
+describe("TypeScript SDK from Pulumi's generator (sdk/nodejs)", () => {
     it(
         "type-checks with its own tsconfig (strict), against this repository's @pulumi/pulumi",
         { timeout: 5 * 60_000 },
         () => {
             const r = spawnSync(
                 path.join(REPO, "node_modules/.bin/tsc"),
-                ["-p", "sdk/nodejs-codegen/tsconfig.json", "--noEmit"],
+                ["-p", "sdk/nodejs/tsconfig.json", "--noEmit"],
                 { cwd: REPO, encoding: "utf8", timeout: 5 * 60_000 },
             );
             expect(r.status, `tsc failed:\n${r.stdout}${r.stderr}`).toBe(0);

@@ -6,7 +6,6 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { fromStruct, toStruct, secret } from "../../provider/marshal";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { schema, schemaJson } from "../../provider/schema";
-import { generate } from "../../provider/sdkgen";
 import { generate as generateDocs } from "../../provider/docgen";
 import { treeSha256, REMOTE_TREE_SHA } from "../../provider/resources/application/source";
 import {
@@ -39,11 +38,6 @@ describe("marshal", () => {
 });
 
 describe("SDK", () => {
-    it("sdk/nodejs/index.ts is what `npm run gen:sdk` generates from the schema", () => {
-        const committed = fs.readFileSync(path.join(__dirname, "../../sdk/nodejs/index.ts"), "utf8");
-        expect(committed === generate(), "stale SDK: run `npm run gen:sdk` and commit the result").toBe(true);
-    });
-
     it("schema.json is the schema GetSchema serves, as `npm run gen:sdk` writes it", () => {
         const committed = fs.readFileSync(path.join(__dirname, "../../schema.json"), "utf8");
         expect(committed === schemaJson() + "\n", "stale schema.json: run `npm run gen:sdk` and commit it").toBe(true);
@@ -57,17 +51,31 @@ describe("SDK", () => {
         );
     });
 
-    it("every resource and the provider have a class, and secrets are wrapped before they leave the program", () => {
-        const sdk = generate();
-        for (const token of Object.keys(schema().resources))
-            expect(sdk).toContain(`export class ${token.split(":")[2]} extends pulumi.CustomResource`);
-        expect(sdk).toMatch(
-            /class Provider [\s\S]*static readonly secrets = \["privateKey", "privateKeyPassphrase", "password", "jumpHosts", "sudoPassword"\]/,
-        );
-        expect(sdk).toMatch(/class Application [\s\S]*?static readonly secrets = \["environment"\]/);
+    // sdk/nodejs is Pulumi's own generator's output (scripts/sdkgen.sh; its byte-for-byte check is an e2e test, as
+    // building the generator needs Go): here, that what it made from our schema keeps secrets secret.
+    it("the SDK has every resource, and wraps each secret before it leaves the program", () => {
+        const sdk = (f: string) => fs.readFileSync(path.join(__dirname, "../../sdk/nodejs", f), "utf8");
+        for (const token of Object.keys(schema().resources)) {
+            const name = token.split(":")[2];
+            expect(sdk(`${name[0].toLowerCase()}${name.slice(1)}.ts`)).toContain(
+                `export class ${name} extends pulumi.CustomResource`,
+            );
+        }
+        const provider = sdk("provider.ts");
+        for (const k of ["privateKey", "privateKeyPassphrase", "password", "jumpHosts", "sudoPassword"])
+            expect(provider, k).toMatch(new RegExp(`resourceInputs\\["${k}"\\][^;]*pulumi\\.secret\\(args\\.${k}\\)`));
+        expect(sdk("application.ts")).toContain('additionalSecretOutputs: ["environment"]');
     });
 
     it("the SDK, the examples and the test programs type-check (strict)", { timeout: 60_000 }, () => {
+        const repo = path.join(__dirname, "../..");
+        const programs = ["examples", "test/e2e/programs"].flatMap((d) =>
+            fs
+                .readdirSync(path.join(repo, d))
+                .map((p) => `${d}/${p}/index.ts`)
+                .filter((f) => fs.existsSync(path.join(repo, f))),
+        );
+        expect(programs.length).toBeGreaterThan(15);
         const r = spawnSync(
             path.join(__dirname, "../../node_modules/.bin/tsc"),
             [
@@ -83,20 +91,8 @@ describe("SDK", () => {
                 "node",
                 "--types",
                 "node",
-                "examples/flask-hello/index.ts",
-                "examples/tls-site/index.ts",
-                "examples/django/index.ts",
-                "examples/fleet/index.ts",
-                "test/e2e/programs/importall/index.ts",
-                "test/e2e/programs/ops13/index.ts",
-                "test/e2e/programs/ops13gil/index.ts",
-                "test/e2e/programs/duplicate/index.ts",
-                "test/e2e/programs/twoapps/index.ts",
-                "test/e2e/programs/tlsvhost/index.ts",
-                "test/e2e/programs/hostsettings/index.ts",
-                "test/e2e/programs/offline/index.ts",
-                "test/e2e/programs/sources/index.ts",
-                "test/e2e/programs/vhostports/index.ts",
+                "sdk/nodejs/index.ts",
+                ...programs,
             ],
             { cwd: path.join(__dirname, "../.."), encoding: "utf8" },
         );

@@ -37,6 +37,7 @@ describe("declared secrets", () => {
                 "Tls.privateKey",
                 "VirtualHost.tls",
                 "WsgiModule.url",
+                "config.jumpHosts",
                 "config.password",
                 "config.privateKey",
                 "config.privateKeyPassphrase",
@@ -60,6 +61,7 @@ describe("declared secrets", () => {
 
     it("the connection's credentials are its declared secrets", () => {
         expect([...connectionSecrets].sort()).toEqual([
+            "jumpHosts",
             "password",
             "privateKey",
             "privateKeyPassphrase",

@@ -28,7 +28,7 @@ type ApacheHost struct {
 	// Sites to switch off, as a2dissite names them (`myapp` for sites-enabled/myapp.conf): their sites-enabled links are removed in this resource's configtested transaction, never the files in sites-available. For taking over a hand-written site (modwsgi-adopt): make this resource depend on the resources that replace it. A re-enabled one is drift; destroy enables them again.
 	DisableSites pulumi.StringArrayOutput `pulumi:"disableSites"`
 	// Install with apt whichever of apache2, apache2-dev, python3-dev, python3-venv, gcc are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource.
-	EnsurePackages pulumi.BoolPtrOutput `pulumi:"ensurePackages"`
+	EnsurePackages pulumi.BoolOutput `pulumi:"ensurePackages"`
 	// Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.
 	FileModes pulumi.StringMapOutput `pulumi:"fileModes"`
 	// WSGIFreeThreading (mod_wsgi 6, PEP 703): run daemon groups without the GIL. Needs a free-threaded Python (3.13t); refused otherwise.
@@ -56,7 +56,7 @@ type ApacheHost struct {
 	// The python3.X interpreters in /usr/bin.
 	Pythons pulumi.StringArrayOutput `pulumi:"pythons"`
 	// WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups (upstream recommendation).
-	RestrictEmbedded pulumi.BoolPtrOutput `pulumi:"restrictEmbedded"`
+	RestrictEmbedded pulumi.BoolOutput `pulumi:"restrictEmbedded"`
 	// WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp.
 	SocketPrefix pulumi.StringPtrOutput `pulumi:"socketPrefix"`
 	// WSGISocketRotation. Off keeps socket names stable across graceful restarts (fewer 503s after log rotation).
@@ -241,8 +241,8 @@ func (o ApacheHostOutput) DisableSites() pulumi.StringArrayOutput {
 }
 
 // Install with apt whichever of apache2, apache2-dev, python3-dev, python3-venv, gcc are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource.
-func (o ApacheHostOutput) EnsurePackages() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *ApacheHost) pulumi.BoolPtrOutput { return v.EnsurePackages }).(pulumi.BoolPtrOutput)
+func (o ApacheHostOutput) EnsurePackages() pulumi.BoolOutput {
+	return o.ApplyT(func(v *ApacheHost) pulumi.BoolOutput { return v.EnsurePackages }).(pulumi.BoolOutput)
 }
 
 // Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.
@@ -311,8 +311,8 @@ func (o ApacheHostOutput) Pythons() pulumi.StringArrayOutput {
 }
 
 // WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups (upstream recommendation).
-func (o ApacheHostOutput) RestrictEmbedded() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *ApacheHost) pulumi.BoolPtrOutput { return v.RestrictEmbedded }).(pulumi.BoolPtrOutput)
+func (o ApacheHostOutput) RestrictEmbedded() pulumi.BoolOutput {
+	return o.ApplyT(func(v *ApacheHost) pulumi.BoolOutput { return v.RestrictEmbedded }).(pulumi.BoolOutput)
 }
 
 // WSGISocketPrefix: where daemon sockets live. Default mod_wsgi's (Apache's run dir). Must be traversable by Apache's children; never /tmp.

@@ -19,7 +19,7 @@ type Application struct {
 	// Directory on the host holding releases/ and the `current` symlink.
 	AppDir pulumi.StringOutput `pulumi:"appDir"`
 	// Interpreter within the group. %{GLOBAL} is the main interpreter (safe for C extensions).
-	ApplicationGroup pulumi.StringPtrOutput `pulumi:"applicationGroup"`
+	ApplicationGroup pulumi.StringOutput `pulumi:"applicationGroup"`
 	// The managed config file on the host.
 	ConfigFile pulumi.StringOutput `pulumi:"configFile"`
 	// SHA-256 of that file as last applied (live after refresh).
@@ -27,7 +27,7 @@ type Application struct {
 	// Persistent directories (e.g. data, media) in <appDir>/data/<name>, owned by the daemon's user, kept across releases and by destroy (unless deleteDataOnDestroy), linked into every release as <release>/<name>.
 	DataDirs pulumi.StringArrayOutput `pulumi:"dataDirs"`
 	// Let `pulumi destroy` remove the data directories too. Off: destroy keeps them.
-	DeleteDataOnDestroy pulumi.BoolPtrOutput `pulumi:"deleteDataOnDestroy"`
+	DeleteDataOnDestroy pulumi.BoolOutput `pulumi:"deleteDataOnDestroy"`
 	// The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile; `module:factory()` calls an application factory (e.g. Flask's create_app) once at import.
 	EntryPoint pulumi.StringPtrOutput `pulumi:"entryPoint"`
 	// Owner, group and mode of env.json: `<user>:root 400` (the daemon's user) as applied; after refresh `missing`, or what was found and what it must be, when someone changed them.
@@ -35,21 +35,21 @@ type Application struct {
 	// Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's user).
 	Environment pulumi.StringMapOutput `pulumi:"environment"`
 	// Checked from the host itself through Apache after each switch; a failure switches back to the previous release and fails the update with the tail of Apache's error log.
-	HealthCheck HealthCheckPtrOutput `pulumi:"healthCheck"`
+	HealthCheck HealthCheckOutput `pulumi:"healthCheck"`
 	// The managed <WSGIInterpreterOptions> file (present only with interpreterOptions).
 	InterpreterFile pulumi.StringOutput `pulumi:"interpreterFile"`
 	// Settings for the app's interpreter (mod_wsgi 6): written as a <WSGIInterpreterOptions process-group=… application-group=…> block at server scope.
 	InterpreterOptions InterpreterOptionsPtrOutput `pulumi:"interpreterOptions"`
 	// Releases kept on the host. A source tree whose release is still there is switched to without an upload (an instant rollback).
-	KeepReleases pulumi.IntPtrOutput `pulumi:"keepReleases"`
+	KeepReleases pulumi.IntOutput `pulumi:"keepReleases"`
 	// SHA-256 of the generated loader wsgi.py (live after refresh).
 	LoaderSha256 pulumi.StringOutput `pulumi:"loaderSha256"`
 	// URL path the app is mounted at (WSGIScriptAlias).
-	MountPoint pulumi.StringPtrOutput `pulumi:"mountPoint"`
+	MountPoint pulumi.StringOutput `pulumi:"mountPoint"`
 	// Application name; code lives in /srv/modwsgi/<name>. Changing it replaces the app.
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Pass the Authorization header to the app (HTTP_AUTHORIZATION); Apache withholds it otherwise.
-	PassAuthorization pulumi.BoolPtrOutput `pulumi:"passAuthorization"`
+	PassAuthorization pulumi.BoolOutput `pulumi:"passAuthorization"`
 	// Daemon group (DaemonProcess name) that runs the app.
 	ProcessGroup pulumi.StringOutput `pulumi:"processGroup"`
 	// Commands run on the host in each new release before it goes live, as argument vectors (no shell), e.g. ["python", "manage.py", "migrate", "--noinput"]: as the daemon's user, in the release directory, with the daemon group's pythonHome first on PATH (VIRTUAL_ENV set) and the app's environment. One that fails stops the deploy: the live release is untouched.
@@ -257,8 +257,8 @@ func (o ApplicationOutput) AppDir() pulumi.StringOutput {
 }
 
 // Interpreter within the group. %{GLOBAL} is the main interpreter (safe for C extensions).
-func (o ApplicationOutput) ApplicationGroup() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Application) pulumi.StringPtrOutput { return v.ApplicationGroup }).(pulumi.StringPtrOutput)
+func (o ApplicationOutput) ApplicationGroup() pulumi.StringOutput {
+	return o.ApplyT(func(v *Application) pulumi.StringOutput { return v.ApplicationGroup }).(pulumi.StringOutput)
 }
 
 // The managed config file on the host.
@@ -277,8 +277,8 @@ func (o ApplicationOutput) DataDirs() pulumi.StringArrayOutput {
 }
 
 // Let `pulumi destroy` remove the data directories too. Off: destroy keeps them.
-func (o ApplicationOutput) DeleteDataOnDestroy() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *Application) pulumi.BoolPtrOutput { return v.DeleteDataOnDestroy }).(pulumi.BoolPtrOutput)
+func (o ApplicationOutput) DeleteDataOnDestroy() pulumi.BoolOutput {
+	return o.ApplyT(func(v *Application) pulumi.BoolOutput { return v.DeleteDataOnDestroy }).(pulumi.BoolOutput)
 }
 
 // The WSGI callable as `module:callable` (imported with source on sys.path), instead of a scriptFile; `module:factory()` calls an application factory (e.g. Flask's create_app) once at import.
@@ -297,8 +297,8 @@ func (o ApplicationOutput) Environment() pulumi.StringMapOutput {
 }
 
 // Checked from the host itself through Apache after each switch; a failure switches back to the previous release and fails the update with the tail of Apache's error log.
-func (o ApplicationOutput) HealthCheck() HealthCheckPtrOutput {
-	return o.ApplyT(func(v *Application) HealthCheckPtrOutput { return v.HealthCheck }).(HealthCheckPtrOutput)
+func (o ApplicationOutput) HealthCheck() HealthCheckOutput {
+	return o.ApplyT(func(v *Application) HealthCheckOutput { return v.HealthCheck }).(HealthCheckOutput)
 }
 
 // The managed <WSGIInterpreterOptions> file (present only with interpreterOptions).
@@ -312,8 +312,8 @@ func (o ApplicationOutput) InterpreterOptions() InterpreterOptionsPtrOutput {
 }
 
 // Releases kept on the host. A source tree whose release is still there is switched to without an upload (an instant rollback).
-func (o ApplicationOutput) KeepReleases() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *Application) pulumi.IntPtrOutput { return v.KeepReleases }).(pulumi.IntPtrOutput)
+func (o ApplicationOutput) KeepReleases() pulumi.IntOutput {
+	return o.ApplyT(func(v *Application) pulumi.IntOutput { return v.KeepReleases }).(pulumi.IntOutput)
 }
 
 // SHA-256 of the generated loader wsgi.py (live after refresh).
@@ -322,8 +322,8 @@ func (o ApplicationOutput) LoaderSha256() pulumi.StringOutput {
 }
 
 // URL path the app is mounted at (WSGIScriptAlias).
-func (o ApplicationOutput) MountPoint() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Application) pulumi.StringPtrOutput { return v.MountPoint }).(pulumi.StringPtrOutput)
+func (o ApplicationOutput) MountPoint() pulumi.StringOutput {
+	return o.ApplyT(func(v *Application) pulumi.StringOutput { return v.MountPoint }).(pulumi.StringOutput)
 }
 
 // Application name; code lives in /srv/modwsgi/<name>. Changing it replaces the app.
@@ -332,8 +332,8 @@ func (o ApplicationOutput) Name() pulumi.StringOutput {
 }
 
 // Pass the Authorization header to the app (HTTP_AUTHORIZATION); Apache withholds it otherwise.
-func (o ApplicationOutput) PassAuthorization() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *Application) pulumi.BoolPtrOutput { return v.PassAuthorization }).(pulumi.BoolPtrOutput)
+func (o ApplicationOutput) PassAuthorization() pulumi.BoolOutput {
+	return o.ApplyT(func(v *Application) pulumi.BoolOutput { return v.PassAuthorization }).(pulumi.BoolOutput)
 }
 
 // Daemon group (DaemonProcess name) that runs the app.

@@ -23,21 +23,21 @@ type DaemonProcess struct {
 	// SHA-256 of that file's content as last applied (live after refresh).
 	ConfigSha256 pulumi.StringOutput `pulumi:"configSha256"`
 	// How long an Apache child retries connecting to the daemon (then 503) (seconds; 0 = off). The default is upstream's recommendation.
-	ConnectTimeout pulumi.IntPtrOutput `pulumi:"connectTimeout"`
+	ConnectTimeout pulumi.IntOutput `pulumi:"connectTimeout"`
 	// Scheduling priority (nice, -20..20).
 	CpuPriority pulumi.IntPtrOutput `pulumi:"cpuPriority"`
 	// Recycle a process after this much CPU time (RLIMIT_CPU) (seconds; 0 = off).
 	CpuTimeLimit pulumi.IntPtrOutput `pulumi:"cpuTimeLimit"`
 	// Restart a process whose GIL looks wedged this long (seconds; 0 = off). The default is upstream's recommendation.
-	DeadlockTimeout pulumi.IntPtrOutput `pulumi:"deadlockTimeout"`
+	DeadlockTimeout pulumi.IntOutput `pulumi:"deadlockTimeout"`
 	// Process name shown by ps; `%{GROUP}` is shown as `(wsgi:NAME)`.
-	DisplayName pulumi.StringPtrOutput `pulumi:"displayName"`
+	DisplayName pulumi.StringOutput `pulumi:"displayName"`
 	// Like graceful-timeout, for SIGUSR1 sent to a daemon directly; 0 = graceful-timeout (seconds; 0 = off). The default is upstream's recommendation.
-	EvictionTimeout pulumi.IntPtrOutput `pulumi:"evictionTimeout"`
+	EvictionTimeout pulumi.IntOutput `pulumi:"evictionTimeout"`
 	// Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.
 	FileModes pulumi.StringMapOutput `pulumi:"fileModes"`
 	// After a recycle trigger, keep serving up to this long waiting for idle (seconds; 0 = off). The default is upstream's recommendation.
-	GracefulTimeout pulumi.IntPtrOutput `pulumi:"gracefulTimeout"`
+	GracefulTimeout pulumi.IntOutput `pulumi:"gracefulTimeout"`
 	// Group (name or #gid) the daemon processes run as. Default: Apache's group.
 	Group pulumi.StringPtrOutput `pulumi:"group"`
 	// Largest response header line accepted from the app (bytes; 0 = default, else at least 8192).
@@ -45,17 +45,17 @@ type DaemonProcess struct {
 	// Working directory. Default: the user's home when `user` is set, else Apache's (/).
 	Home pulumi.StringPtrOutput `pulumi:"home"`
 	// Recycle a process idle this long (seconds; 0 = off). The default is upstream's recommendation.
-	InactivityTimeout pulumi.IntPtrOutput `pulumi:"inactivityTimeout"`
+	InactivityTimeout pulumi.IntOutput `pulumi:"inactivityTimeout"`
 	// Grace for a thread to unwind an injected mod_wsgi.RequestTimeout (new in 6.0) (seconds; 0 = off). The default is upstream's recommendation.
-	InterruptTimeout pulumi.IntPtrOutput `pulumi:"interruptTimeout"`
+	InterruptTimeout pulumi.IntOutput `pulumi:"interruptTimeout"`
 	// LANG of the daemon processes.
-	Lang pulumi.StringPtrOutput `pulumi:"lang"`
+	Lang pulumi.StringOutput `pulumi:"lang"`
 	// Backlog of the group's socket. mod_wsgi's default 100.
 	ListenBacklog pulumi.IntPtrOutput `pulumi:"listenBacklog"`
 	// LC_ALL of the daemon processes.
-	Locale pulumi.StringPtrOutput `pulumi:"locale"`
+	Locale pulumi.StringOutput `pulumi:"locale"`
 	// Recycle a process after this many requests (0 = never).
-	MaximumRequests pulumi.IntPtrOutput `pulumi:"maximumRequests"`
+	MaximumRequests pulumi.IntOutput `pulumi:"maximumRequests"`
 	// Data segment limit (RLIMIT_DATA) (bytes; 0 = no limit).
 	MemoryLimit pulumi.IntPtrOutput `pulumi:"memoryLimit"`
 	// The host's mod_wsgi version the file was written for.
@@ -71,11 +71,11 @@ type DaemonProcess struct {
 	// Directories added with site.addsitedir() (so .pth files work).
 	PythonPath pulumi.StringArrayOutput `pulumi:"pythonPath"`
 	// Drop a request that waited longer than this for a daemon (504) (seconds; 0 = off). The default is upstream's recommendation.
-	QueueTimeout pulumi.IntPtrOutput `pulumi:"queueTimeout"`
+	QueueTimeout pulumi.IntOutput `pulumi:"queueTimeout"`
 	// Receive buffer of the group's socket (bytes; 0 = default, else at least 512).
 	ReceiveBufferSize pulumi.IntPtrOutput `pulumi:"receiveBufferSize"`
 	// Fail-safe for stuck requests, per thread, scaled by 1+ln(threads) (seconds; 0 = off). The default is upstream's recommendation.
-	RequestTimeout pulumi.IntPtrOutput `pulumi:"requestTimeout"`
+	RequestTimeout pulumi.IntOutput `pulumi:"requestTimeout"`
 	// Response bytes buffered before a forced flush (bytes; 0 = default, else at least 65536).
 	ResponseBufferSize pulumi.IntPtrOutput `pulumi:"responseBufferSize"`
 	// Coalesce response writes for up to this long before flushing (milliseconds; new in 6.0.2). mod_wsgi's default 5.
@@ -83,7 +83,7 @@ type DaemonProcess struct {
 	// Timeout writing the response to the client; 0 = socket-timeout (seconds; 0 = off).
 	ResponseSocketTimeout pulumi.IntPtrOutput `pulumi:"responseSocketTimeout"`
 	// Recycle a process after it has been alive this long (seconds; 0 = off). The default is upstream's recommendation.
-	RestartInterval pulumi.IntPtrOutput `pulumi:"restartInterval"`
+	RestartInterval pulumi.IntOutput `pulumi:"restartInterval"`
 	// The WSGI script must be owned by this group, else 403. Exclusive with scriptUser.
 	ScriptGroup pulumi.StringPtrOutput `pulumi:"scriptGroup"`
 	// The WSGI script must be owned by this user, else 403. Exclusive with scriptGroup.
@@ -93,21 +93,21 @@ type DaemonProcess struct {
 	// Allow mod_wsgi.server_metrics() in this group.
 	ServerMetrics pulumi.BoolPtrOutput `pulumi:"serverMetrics"`
 	// Hard-kill deadline once a process is exiting (seconds; 0 = off). The default is upstream's recommendation.
-	ShutdownTimeout pulumi.IntPtrOutput `pulumi:"shutdownTimeout"`
+	ShutdownTimeout pulumi.IntOutput `pulumi:"shutdownTimeout"`
 	// Read/write timeout between Apache child and daemon (504 on expiry) (seconds; 0 = off). The default is upstream's recommendation.
-	SocketTimeout pulumi.IntPtrOutput `pulumi:"socketTimeout"`
+	SocketTimeout pulumi.IntOutput `pulumi:"socketTimeout"`
 	// Owner of the group's socket (for PrivilegesMode SECURE, ITK, mod_ruid2). Default: Apache's user.
 	SocketUser pulumi.StringPtrOutput `pulumi:"socketUser"`
 	// Stack size of each thread (bytes). Default: the OS's (8 MiB).
 	StackSize pulumi.IntPtrOutput `pulumi:"stackSize"`
 	// Restart a process whose script keeps failing to load this long (seconds; 0 = off). The default is upstream's recommendation.
-	StartupTimeout pulumi.IntPtrOutput `pulumi:"startupTimeout"`
+	StartupTimeout pulumi.IntOutput `pulumi:"startupTimeout"`
 	// Additional groups of the daemon processes.
 	SupplementaryGroups pulumi.StringArrayOutput `pulumi:"supplementaryGroups"`
 	// sys.setswitchinterval() for the group (seconds, fractional; new in 6.0). Python's default 0.005.
 	SwitchInterval pulumi.Float64PtrOutput `pulumi:"switchInterval"`
 	// Threads per process; 0 runs the group as a service script with no requests. The default is upstream's recommendation (mod_wsgi's bare default is 15).
-	Threads pulumi.IntPtrOutput `pulumi:"threads"`
+	Threads pulumi.IntOutput `pulumi:"threads"`
 	// umask of the daemon processes (octal).
 	Umask pulumi.StringPtrOutput `pulumi:"umask"`
 	// User (name or #uid) the daemon processes run as. Default: Apache's user (www-data). Needs Apache started as root.
@@ -449,8 +449,8 @@ func (o DaemonProcessOutput) ConfigSha256() pulumi.StringOutput {
 }
 
 // How long an Apache child retries connecting to the daemon (then 503) (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) ConnectTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.ConnectTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) ConnectTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.ConnectTimeout }).(pulumi.IntOutput)
 }
 
 // Scheduling priority (nice, -20..20).
@@ -464,18 +464,18 @@ func (o DaemonProcessOutput) CpuTimeLimit() pulumi.IntPtrOutput {
 }
 
 // Restart a process whose GIL looks wedged this long (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) DeadlockTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.DeadlockTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) DeadlockTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.DeadlockTimeout }).(pulumi.IntOutput)
 }
 
 // Process name shown by ps; `%{GROUP}` is shown as `(wsgi:NAME)`.
-func (o DaemonProcessOutput) DisplayName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.StringPtrOutput { return v.DisplayName }).(pulumi.StringPtrOutput)
+func (o DaemonProcessOutput) DisplayName() pulumi.StringOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.StringOutput { return v.DisplayName }).(pulumi.StringOutput)
 }
 
 // Like graceful-timeout, for SIGUSR1 sent to a daemon directly; 0 = graceful-timeout (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) EvictionTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.EvictionTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) EvictionTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.EvictionTimeout }).(pulumi.IntOutput)
 }
 
 // Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.
@@ -484,8 +484,8 @@ func (o DaemonProcessOutput) FileModes() pulumi.StringMapOutput {
 }
 
 // After a recycle trigger, keep serving up to this long waiting for idle (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) GracefulTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.GracefulTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) GracefulTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.GracefulTimeout }).(pulumi.IntOutput)
 }
 
 // Group (name or #gid) the daemon processes run as. Default: Apache's group.
@@ -504,18 +504,18 @@ func (o DaemonProcessOutput) Home() pulumi.StringPtrOutput {
 }
 
 // Recycle a process idle this long (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) InactivityTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.InactivityTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) InactivityTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.InactivityTimeout }).(pulumi.IntOutput)
 }
 
 // Grace for a thread to unwind an injected mod_wsgi.RequestTimeout (new in 6.0) (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) InterruptTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.InterruptTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) InterruptTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.InterruptTimeout }).(pulumi.IntOutput)
 }
 
 // LANG of the daemon processes.
-func (o DaemonProcessOutput) Lang() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.StringPtrOutput { return v.Lang }).(pulumi.StringPtrOutput)
+func (o DaemonProcessOutput) Lang() pulumi.StringOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.StringOutput { return v.Lang }).(pulumi.StringOutput)
 }
 
 // Backlog of the group's socket. mod_wsgi's default 100.
@@ -524,13 +524,13 @@ func (o DaemonProcessOutput) ListenBacklog() pulumi.IntPtrOutput {
 }
 
 // LC_ALL of the daemon processes.
-func (o DaemonProcessOutput) Locale() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.StringPtrOutput { return v.Locale }).(pulumi.StringPtrOutput)
+func (o DaemonProcessOutput) Locale() pulumi.StringOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.StringOutput { return v.Locale }).(pulumi.StringOutput)
 }
 
 // Recycle a process after this many requests (0 = never).
-func (o DaemonProcessOutput) MaximumRequests() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.MaximumRequests }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) MaximumRequests() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.MaximumRequests }).(pulumi.IntOutput)
 }
 
 // Data segment limit (RLIMIT_DATA) (bytes; 0 = no limit).
@@ -569,8 +569,8 @@ func (o DaemonProcessOutput) PythonPath() pulumi.StringArrayOutput {
 }
 
 // Drop a request that waited longer than this for a daemon (504) (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) QueueTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.QueueTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) QueueTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.QueueTimeout }).(pulumi.IntOutput)
 }
 
 // Receive buffer of the group's socket (bytes; 0 = default, else at least 512).
@@ -579,8 +579,8 @@ func (o DaemonProcessOutput) ReceiveBufferSize() pulumi.IntPtrOutput {
 }
 
 // Fail-safe for stuck requests, per thread, scaled by 1+ln(threads) (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) RequestTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.RequestTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) RequestTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.RequestTimeout }).(pulumi.IntOutput)
 }
 
 // Response bytes buffered before a forced flush (bytes; 0 = default, else at least 65536).
@@ -599,8 +599,8 @@ func (o DaemonProcessOutput) ResponseSocketTimeout() pulumi.IntPtrOutput {
 }
 
 // Recycle a process after it has been alive this long (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) RestartInterval() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.RestartInterval }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) RestartInterval() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.RestartInterval }).(pulumi.IntOutput)
 }
 
 // The WSGI script must be owned by this group, else 403. Exclusive with scriptUser.
@@ -624,13 +624,13 @@ func (o DaemonProcessOutput) ServerMetrics() pulumi.BoolPtrOutput {
 }
 
 // Hard-kill deadline once a process is exiting (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) ShutdownTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.ShutdownTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) ShutdownTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.ShutdownTimeout }).(pulumi.IntOutput)
 }
 
 // Read/write timeout between Apache child and daemon (504 on expiry) (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) SocketTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.SocketTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) SocketTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.SocketTimeout }).(pulumi.IntOutput)
 }
 
 // Owner of the group's socket (for PrivilegesMode SECURE, ITK, mod_ruid2). Default: Apache's user.
@@ -644,8 +644,8 @@ func (o DaemonProcessOutput) StackSize() pulumi.IntPtrOutput {
 }
 
 // Restart a process whose script keeps failing to load this long (seconds; 0 = off). The default is upstream's recommendation.
-func (o DaemonProcessOutput) StartupTimeout() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.StartupTimeout }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) StartupTimeout() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.StartupTimeout }).(pulumi.IntOutput)
 }
 
 // Additional groups of the daemon processes.
@@ -659,8 +659,8 @@ func (o DaemonProcessOutput) SwitchInterval() pulumi.Float64PtrOutput {
 }
 
 // Threads per process; 0 runs the group as a service script with no requests. The default is upstream's recommendation (mod_wsgi's bare default is 15).
-func (o DaemonProcessOutput) Threads() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DaemonProcess) pulumi.IntPtrOutput { return v.Threads }).(pulumi.IntPtrOutput)
+func (o DaemonProcessOutput) Threads() pulumi.IntOutput {
+	return o.ApplyT(func(v *DaemonProcess) pulumi.IntOutput { return v.Threads }).(pulumi.IntOutput)
 }
 
 // umask of the daemon processes (octal).

@@ -39,6 +39,9 @@ func NewProvider(ctx *pulumi.Context,
 	if args.User == nil {
 		args.User = pulumi.StringPtr("root")
 	}
+	if args.JumpHosts != nil {
+		args.JumpHosts = pulumi.ToSecret(args.JumpHosts).(HopArrayInput)
+	}
 	if args.Password != nil {
 		args.Password = pulumi.ToSecret(args.Password).(pulumi.StringPtrInput)
 	}
@@ -69,7 +72,7 @@ type providerArgs struct {
 	HostKey *string `pulumi:"hostKey"`
 	// `verify`: the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only).
 	HostKeyPolicy *string `pulumi:"hostKeyPolicy"`
-	// Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.
+	// Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous (secret: hops carry keys).
 	JumpHosts []Hop `pulumi:"jumpHosts"`
 	// known_hosts file to verify the host key with, when hostKey is not set. Default ~/.ssh/known_hosts.
 	KnownHostsFile *string `pulumi:"knownHostsFile"`
@@ -97,7 +100,7 @@ type ProviderArgs struct {
 	HostKey pulumi.StringPtrInput
 	// `verify`: the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only).
 	HostKeyPolicy pulumi.StringPtrInput
-	// Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.
+	// Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous (secret: hops carry keys).
 	JumpHosts HopArrayInput
 	// known_hosts file to verify the host key with, when hostKey is not set. Default ~/.ssh/known_hosts.
 	KnownHostsFile pulumi.StringPtrInput

@@ -25,7 +25,7 @@ type PythonEnv struct {
 	// Path of the venv (use as DaemonProcess pythonHome).
 	Path pulumi.StringOutput `pulumi:"path"`
 	// Interpreter for the venv: must be the one the WsgiModule is built with.
-	Python pulumi.StringPtrOutput `pulumi:"python"`
+	Python pulumi.StringOutput `pulumi:"python"`
 	// Python version of the venv (X.Y.Z).
 	PythonVersion pulumi.StringOutput `pulumi:"pythonVersion"`
 	// pip requirement specifiers, ideally pinned (flask==3.1.2).
@@ -168,8 +168,8 @@ func (o PythonEnvOutput) Path() pulumi.StringOutput {
 }
 
 // Interpreter for the venv: must be the one the WsgiModule is built with.
-func (o PythonEnvOutput) Python() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *PythonEnv) pulumi.StringPtrOutput { return v.Python }).(pulumi.StringPtrOutput)
+func (o PythonEnvOutput) Python() pulumi.StringOutput {
+	return o.ApplyT(func(v *PythonEnv) pulumi.StringOutput { return v.Python }).(pulumi.StringOutput)
 }
 
 // Python version of the venv (X.Y.Z).

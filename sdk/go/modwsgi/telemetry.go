@@ -26,13 +26,13 @@ type Telemetry struct {
 	// Owner, group and mode of each managed file, by path, as `stat -c '%U:%G %a'` prints them (`root:root 644`; TLS keys `root:root 600`); live after refresh, and a difference is drift that up repairs.
 	FileModes pulumi.StringMapOutput `pulumi:"fileModes"`
 	// Address of the UI. Loopback by default: reach it with an SSH tunnel (docs/operations.md).
-	HttpHost pulumi.StringPtrOutput `pulumi:"httpHost"`
+	HttpHost pulumi.StringOutput `pulumi:"httpHost"`
 	// Port of the UI.
-	HttpPort pulumi.IntPtrOutput `pulumi:"httpPort"`
+	HttpPort pulumi.IntOutput `pulumi:"httpPort"`
 	// Seconds between two samples of each mod_wsgi process (WSGITelemetryService interval=).
-	Interval pulumi.Float64PtrOutput `pulumi:"interval"`
+	Interval pulumi.Float64Output `pulumi:"interval"`
 	// Python that makes the service's venv (3.10 or later; not the apps' Python necessarily).
-	Python pulumi.StringPtrOutput `pulumi:"python"`
+	Python pulumi.StringOutput `pulumi:"python"`
 	// URL prefix of the UI when a reverse proxy serves it under a path.
 	RootPath pulumi.StringPtrOutput `pulumi:"rootPath"`
 	// Whether the ingester runs (live after refresh: false is drift that up repairs).
@@ -46,7 +46,7 @@ type Telemetry struct {
 	// What keeps the service running: a systemd unit, or a supervisor loop where PID 1 is not systemd.
 	Supervisor pulumi.StringOutput `pulumi:"supervisor"`
 	// The mod-wsgi-telemetry release installed from PyPI into the service's own venv.
-	Version pulumi.StringPtrOutput `pulumi:"version"`
+	Version pulumi.StringOutput `pulumi:"version"`
 }
 
 // NewTelemetry registers a new resource with the given unique name, arguments, and options.
@@ -209,23 +209,23 @@ func (o TelemetryOutput) FileModes() pulumi.StringMapOutput {
 }
 
 // Address of the UI. Loopback by default: reach it with an SSH tunnel (docs/operations.md).
-func (o TelemetryOutput) HttpHost() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Telemetry) pulumi.StringPtrOutput { return v.HttpHost }).(pulumi.StringPtrOutput)
+func (o TelemetryOutput) HttpHost() pulumi.StringOutput {
+	return o.ApplyT(func(v *Telemetry) pulumi.StringOutput { return v.HttpHost }).(pulumi.StringOutput)
 }
 
 // Port of the UI.
-func (o TelemetryOutput) HttpPort() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *Telemetry) pulumi.IntPtrOutput { return v.HttpPort }).(pulumi.IntPtrOutput)
+func (o TelemetryOutput) HttpPort() pulumi.IntOutput {
+	return o.ApplyT(func(v *Telemetry) pulumi.IntOutput { return v.HttpPort }).(pulumi.IntOutput)
 }
 
 // Seconds between two samples of each mod_wsgi process (WSGITelemetryService interval=).
-func (o TelemetryOutput) Interval() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *Telemetry) pulumi.Float64PtrOutput { return v.Interval }).(pulumi.Float64PtrOutput)
+func (o TelemetryOutput) Interval() pulumi.Float64Output {
+	return o.ApplyT(func(v *Telemetry) pulumi.Float64Output { return v.Interval }).(pulumi.Float64Output)
 }
 
 // Python that makes the service's venv (3.10 or later; not the apps' Python necessarily).
-func (o TelemetryOutput) Python() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Telemetry) pulumi.StringPtrOutput { return v.Python }).(pulumi.StringPtrOutput)
+func (o TelemetryOutput) Python() pulumi.StringOutput {
+	return o.ApplyT(func(v *Telemetry) pulumi.StringOutput { return v.Python }).(pulumi.StringOutput)
 }
 
 // URL prefix of the UI when a reverse proxy serves it under a path.
@@ -259,8 +259,8 @@ func (o TelemetryOutput) Supervisor() pulumi.StringOutput {
 }
 
 // The mod-wsgi-telemetry release installed from PyPI into the service's own venv.
-func (o TelemetryOutput) Version() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Telemetry) pulumi.StringPtrOutput { return v.Version }).(pulumi.StringPtrOutput)
+func (o TelemetryOutput) Version() pulumi.StringOutput {
+	return o.ApplyT(func(v *Telemetry) pulumi.StringOutput { return v.Version }).(pulumi.StringOutput)
 }
 
 func init() {

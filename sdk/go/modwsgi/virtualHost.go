@@ -35,7 +35,7 @@ type VirtualHost struct {
 	// Port (1-65535). Default 443 with tls, else 80. Any other port must be one Apache listens on (`ApacheHost.listenPorts`): checked at apply.
 	Port pulumi.IntPtrOutput `pulumi:"port"`
 	// Also answer plain HTTP on port 80 for serverName and serverAliases with a permanent redirect to `https://<serverName>/` (`:<port>` added unless the port is 443). Needs tls.
-	RedirectHttp pulumi.BoolPtrOutput `pulumi:"redirectHttp"`
+	RedirectHttp pulumi.BoolOutput `pulumi:"redirectHttp"`
 	// ServerAlias names (`*.example.org` allowed).
 	ServerAliases pulumi.StringArrayOutput `pulumi:"serverAliases"`
 	// ServerName.
@@ -223,8 +223,8 @@ func (o VirtualHostOutput) Port() pulumi.IntPtrOutput {
 }
 
 // Also answer plain HTTP on port 80 for serverName and serverAliases with a permanent redirect to `https://<serverName>/` (`:<port>` added unless the port is 443). Needs tls.
-func (o VirtualHostOutput) RedirectHttp() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *VirtualHost) pulumi.BoolPtrOutput { return v.RedirectHttp }).(pulumi.BoolPtrOutput)
+func (o VirtualHostOutput) RedirectHttp() pulumi.BoolOutput {
+	return o.ApplyT(func(v *VirtualHost) pulumi.BoolOutput { return v.RedirectHttp }).(pulumi.BoolOutput)
 }
 
 // ServerAlias names (`*.example.org` allowed).

@@ -16,7 +16,7 @@ type WsgiModule struct {
 	pulumi.CustomResourceState
 
 	// Allow source `distro`: Debian's pre-6.x mod_wsgi. Settings new in 6.0 are then refused (the module would reject them).
-	AllowDistroPackage pulumi.BoolPtrOutput `pulumi:"allowDistroPackage"`
+	AllowDistroPackage pulumi.BoolOutput `pulumi:"allowDistroPackage"`
 	// Whether Apache runs (live after refresh). When it does not, up starts it after a configtest.
 	ApacheRunning pulumi.BoolOutput `pulumi:"apacheRunning"`
 	// source `sdist`: local path of the mod_wsgi source archive (mod_wsgi-X.Y.Z.tar.gz).
@@ -40,7 +40,7 @@ type WsgiModule struct {
 	// Version of the loaded module (live after refresh).
 	ModuleVersion pulumi.StringOutput `pulumi:"moduleVersion"`
 	// Python interpreter the module is built against; every PythonEnv on the host must use the same one. `distro`: /usr/bin/python3 only.
-	Python pulumi.StringPtrOutput `pulumi:"python"`
+	Python pulumi.StringOutput `pulumi:"python"`
 	// Python ABI the module is built for (SOABI, e.g. cpython-311-x86_64-linux-gnu); venvs must match it.
 	PythonAbi pulumi.StringOutput `pulumi:"pythonAbi"`
 	// Python version the module is built for (X.Y.Z).
@@ -48,13 +48,13 @@ type WsgiModule struct {
 	// SHA-256 of the archive (`sdist`, `url`): checked here at preview and on the host before building.
 	Sha256 pulumi.StringPtrOutput `pulumi:"sha256"`
 	// Where mod_wsgi comes from. `pypi`: pip downloads `version` from the package index. `sdist`: the local source archive `archive`, uploaded over SSH (hosts without internet). `url`: the host downloads `url`. Both check `sha256`. `distro`: Debian's libapache2-mod-wsgi-py3 (4.9 on Debian 12, 5.0 on 13; needs `allowDistroPackage`). A change rebuilds the module and fully restarts Apache.
-	Source pulumi.StringPtrOutput `pulumi:"source"`
+	Source pulumi.StringOutput `pulumi:"source"`
 	// source `url`: where the host downloads the source archive from (stored encrypted).
 	Url pulumi.StringPtrOutput `pulumi:"url"`
 	// Virtual environment holding the built module (empty for `distro`).
 	Venv pulumi.StringOutput `pulumi:"venv"`
 	// mod_wsgi release (6.x). For `sdist` and `url`, the archive must hold this release. Not used with `distro`.
-	Version pulumi.StringPtrOutput `pulumi:"version"`
+	Version pulumi.StringOutput `pulumi:"version"`
 }
 
 // NewWsgiModule registers a new resource with the given unique name, arguments, and options.
@@ -192,8 +192,8 @@ func (o WsgiModuleOutput) ToWsgiModuleOutputWithContext(ctx context.Context) Wsg
 }
 
 // Allow source `distro`: Debian's pre-6.x mod_wsgi. Settings new in 6.0 are then refused (the module would reject them).
-func (o WsgiModuleOutput) AllowDistroPackage() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *WsgiModule) pulumi.BoolPtrOutput { return v.AllowDistroPackage }).(pulumi.BoolPtrOutput)
+func (o WsgiModuleOutput) AllowDistroPackage() pulumi.BoolOutput {
+	return o.ApplyT(func(v *WsgiModule) pulumi.BoolOutput { return v.AllowDistroPackage }).(pulumi.BoolOutput)
 }
 
 // Whether Apache runs (live after refresh). When it does not, up starts it after a configtest.
@@ -252,8 +252,8 @@ func (o WsgiModuleOutput) ModuleVersion() pulumi.StringOutput {
 }
 
 // Python interpreter the module is built against; every PythonEnv on the host must use the same one. `distro`: /usr/bin/python3 only.
-func (o WsgiModuleOutput) Python() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *WsgiModule) pulumi.StringPtrOutput { return v.Python }).(pulumi.StringPtrOutput)
+func (o WsgiModuleOutput) Python() pulumi.StringOutput {
+	return o.ApplyT(func(v *WsgiModule) pulumi.StringOutput { return v.Python }).(pulumi.StringOutput)
 }
 
 // Python ABI the module is built for (SOABI, e.g. cpython-311-x86_64-linux-gnu); venvs must match it.
@@ -272,8 +272,8 @@ func (o WsgiModuleOutput) Sha256() pulumi.StringPtrOutput {
 }
 
 // Where mod_wsgi comes from. `pypi`: pip downloads `version` from the package index. `sdist`: the local source archive `archive`, uploaded over SSH (hosts without internet). `url`: the host downloads `url`. Both check `sha256`. `distro`: Debian's libapache2-mod-wsgi-py3 (4.9 on Debian 12, 5.0 on 13; needs `allowDistroPackage`). A change rebuilds the module and fully restarts Apache.
-func (o WsgiModuleOutput) Source() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *WsgiModule) pulumi.StringPtrOutput { return v.Source }).(pulumi.StringPtrOutput)
+func (o WsgiModuleOutput) Source() pulumi.StringOutput {
+	return o.ApplyT(func(v *WsgiModule) pulumi.StringOutput { return v.Source }).(pulumi.StringOutput)
 }
 
 // source `url`: where the host downloads the source archive from (stored encrypted).
@@ -287,8 +287,8 @@ func (o WsgiModuleOutput) Venv() pulumi.StringOutput {
 }
 
 // mod_wsgi release (6.x). For `sdist` and `url`, the archive must hold this release. Not used with `distro`.
-func (o WsgiModuleOutput) Version() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *WsgiModule) pulumi.StringPtrOutput { return v.Version }).(pulumi.StringPtrOutput)
+func (o WsgiModuleOutput) Version() pulumi.StringOutput {
+	return o.ApplyT(func(v *WsgiModule) pulumi.StringOutput { return v.Version }).(pulumi.StringOutput)
 }
 
 func init() {

@@ -444,7 +444,7 @@ class ApacheHost(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="disableSites")
-    def disable_sites(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+    def disable_sites(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
         Sites to switch off, as a2dissite names them (`myapp` for sites-enabled/myapp.conf): their sites-enabled links are removed in this resource's configtested transaction, never the files in sites-available. For taking over a hand-written site (modwsgi-adopt): make this resource depend on the resources that replace it. A re-enabled one is drift; destroy enables them again.
         """
@@ -452,7 +452,7 @@ class ApacheHost(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="ensurePackages")
-    def ensure_packages(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def ensure_packages(self) -> pulumi.Output[_builtins.bool]:
         """
         Install with apt whichever of apache2, apache2-dev, python3-dev, python3-venv, gcc are missing, before anything else (the host needs a Debian mirror). Make WsgiModule depend on this resource.
         """
@@ -476,7 +476,7 @@ class ApacheHost(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="listenPorts")
-    def listen_ports(self) -> pulumi.Output[Optional[Sequence[_builtins.int]]]:
+    def listen_ports(self) -> pulumi.Output[Sequence[_builtins.int]]:
         """
         Extra ports Apache listens on (for VirtualHosts on them).
         """
@@ -564,7 +564,7 @@ class ApacheHost(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="restrictEmbedded")
-    def restrict_embedded(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def restrict_embedded(self) -> pulumi.Output[_builtins.bool]:
         """
         WSGIRestrictEmbedded: no Python in Apache's own children, apps only in daemon groups (upstream recommendation).
         """

@@ -503,7 +503,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="applicationGroup")
-    def application_group(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def application_group(self) -> pulumi.Output[_builtins.str]:
         """
         Interpreter within the group. %{GLOBAL} is the main interpreter (safe for C extensions).
         """
@@ -527,7 +527,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="dataDirs")
-    def data_dirs(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+    def data_dirs(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
         Persistent directories (e.g. data, media) in <appDir>/data/<name>, owned by the daemon's user, kept across releases and by destroy (unless deleteDataOnDestroy), linked into every release as <release>/<name>.
         """
@@ -535,7 +535,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="deleteDataOnDestroy")
-    def delete_data_on_destroy(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def delete_data_on_destroy(self) -> pulumi.Output[_builtins.bool]:
         """
         Let `pulumi destroy` remove the data directories too. Off: destroy keeps them.
         """
@@ -559,7 +559,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def environment(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+    def environment(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
         Environment variables set in os.environ before the app's script runs (stored encrypted; on the host readable only by root and the daemon's user).
         """
@@ -567,7 +567,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="healthCheck")
-    def health_check(self) -> pulumi.Output[Optional['outputs.HealthCheck']]:
+    def health_check(self) -> pulumi.Output['outputs.HealthCheck']:
         """
         Checked from the host itself through Apache after each switch; a failure switches back to the previous release and fails the update with the tail of Apache's error log.
         """
@@ -591,7 +591,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="keepReleases")
-    def keep_releases(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def keep_releases(self) -> pulumi.Output[_builtins.int]:
         """
         Releases kept on the host. A source tree whose release is still there is switched to without an upload (an instant rollback).
         """
@@ -607,7 +607,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="mountPoint")
-    def mount_point(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def mount_point(self) -> pulumi.Output[_builtins.str]:
         """
         URL path the app is mounted at (WSGIScriptAlias).
         """
@@ -623,7 +623,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="passAuthorization")
-    def pass_authorization(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def pass_authorization(self) -> pulumi.Output[_builtins.bool]:
         """
         Pass the Authorization header to the app (HTTP_AUTHORIZATION); Apache withholds it otherwise.
         """
@@ -639,7 +639,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="releaseCommands")
-    def release_commands(self) -> pulumi.Output[Optional[Sequence[Sequence[_builtins.str]]]]:
+    def release_commands(self) -> pulumi.Output[Sequence[Sequence[_builtins.str]]]:
         """
         Commands run on the host in each new release before it goes live, as argument vectors (no shell), e.g. ["python", "manage.py", "migrate", "--noinput"]: as the daemon's user, in the release directory, with the daemon group's pythonHome first on PATH (VIRTUAL_ENV set) and the app's environment. One that fails stops the deploy: the live release is untouched.
         """
@@ -671,7 +671,7 @@ class Application(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="staticFiles")
-    def static_files(self) -> pulumi.Output[Optional[Sequence['outputs.StaticFiles']]]:
+    def static_files(self) -> pulumi.Output[Sequence['outputs.StaticFiles']]:
         """
         Directories inside source that Apache serves itself, each at a URL path (Alias).
         """

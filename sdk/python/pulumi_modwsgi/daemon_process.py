@@ -1143,7 +1143,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="connectTimeout")
-    def connect_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def connect_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         How long an Apache child retries connecting to the daemon (then 503) (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1167,7 +1167,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="deadlockTimeout")
-    def deadlock_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def deadlock_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Restart a process whose GIL looks wedged this long (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1175,7 +1175,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="displayName")
-    def display_name(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def display_name(self) -> pulumi.Output[_builtins.str]:
         """
         Process name shown by ps; `%{GROUP}` is shown as `(wsgi:NAME)`.
         """
@@ -1183,7 +1183,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="evictionTimeout")
-    def eviction_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def eviction_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Like graceful-timeout, for SIGUSR1 sent to a daemon directly; 0 = graceful-timeout (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1199,7 +1199,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="gracefulTimeout")
-    def graceful_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def graceful_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         After a recycle trigger, keep serving up to this long waiting for idle (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1231,7 +1231,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="inactivityTimeout")
-    def inactivity_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def inactivity_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Recycle a process idle this long (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1239,7 +1239,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="interruptTimeout")
-    def interrupt_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def interrupt_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Grace for a thread to unwind an injected mod_wsgi.RequestTimeout (new in 6.0) (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1247,7 +1247,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def lang(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def lang(self) -> pulumi.Output[_builtins.str]:
         """
         LANG of the daemon processes.
         """
@@ -1263,7 +1263,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def locale(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def locale(self) -> pulumi.Output[_builtins.str]:
         """
         LC_ALL of the daemon processes.
         """
@@ -1271,7 +1271,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="maximumRequests")
-    def maximum_requests(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def maximum_requests(self) -> pulumi.Output[_builtins.int]:
         """
         Recycle a process after this many requests (0 = never).
         """
@@ -1335,7 +1335,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="queueTimeout")
-    def queue_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def queue_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Drop a request that waited longer than this for a daemon (504) (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1351,7 +1351,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="requestTimeout")
-    def request_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def request_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Fail-safe for stuck requests, per thread, scaled by 1+ln(threads) (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1383,7 +1383,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="restartInterval")
-    def restart_interval(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def restart_interval(self) -> pulumi.Output[_builtins.int]:
         """
         Recycle a process after it has been alive this long (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1423,7 +1423,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="shutdownTimeout")
-    def shutdown_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def shutdown_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Hard-kill deadline once a process is exiting (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1431,7 +1431,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="socketTimeout")
-    def socket_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def socket_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Read/write timeout between Apache child and daemon (504 on expiry) (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1455,7 +1455,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="startupTimeout")
-    def startup_timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def startup_timeout(self) -> pulumi.Output[_builtins.int]:
         """
         Restart a process whose script keeps failing to load this long (seconds; 0 = off). The default is upstream's recommendation.
         """
@@ -1479,7 +1479,7 @@ class DaemonProcess(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def threads(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def threads(self) -> pulumi.Output[_builtins.int]:
         """
         Threads per process; 0 runs the group as a service script with no requests. The default is upstream's recommendation (mod_wsgi's bare default is 15).
         """

@@ -39,7 +39,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.bool] agent: Authenticate with the ssh-agent at $SSH_AUTH_SOCK of the process running Pulumi.
         :param pulumi.Input[_builtins.str] host_key: Pinned host key: `ssh-ed25519 AAAA...` (a known_hosts or .pub line) or a `SHA256:...` fingerprint.
         :param pulumi.Input[_builtins.str] host_key_policy: `verify`: the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only).
-        :param pulumi.Input[Sequence[pulumi.Input['HopArgs']]] jump_hosts: Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.
+        :param pulumi.Input[Sequence[pulumi.Input['HopArgs']]] jump_hosts: Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous (secret: hops carry keys).
         :param pulumi.Input[_builtins.str] known_hosts_file: known_hosts file to verify the host key with, when hostKey is not set. Default ~/.ssh/known_hosts.
         :param pulumi.Input[_builtins.str] password: Password authentication (secret).
         :param pulumi.Input[_builtins.int] port: SSH port.
@@ -132,7 +132,7 @@ class ProviderArgs:
     @pulumi.getter(name="jumpHosts")
     def jump_hosts(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['HopArgs']]]]:
         """
-        Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.
+        Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous (secret: hops carry keys).
         """
         return pulumi.get(self, "jump_hosts")
 
@@ -253,7 +253,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] host: Address or name of the server.
         :param pulumi.Input[_builtins.str] host_key: Pinned host key: `ssh-ed25519 AAAA...` (a known_hosts or .pub line) or a `SHA256:...` fingerprint.
         :param pulumi.Input[_builtins.str] host_key_policy: `verify`: the host key must match hostKey or the known_hosts file. `acceptAny`: accept any key (throw-away hosts only).
-        :param pulumi.Input[Sequence[pulumi.Input[Union['HopArgs', 'HopArgsDict']]]] jump_hosts: Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['HopArgs', 'HopArgsDict']]]] jump_hosts: Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous (secret: hops carry keys).
         :param pulumi.Input[_builtins.str] known_hosts_file: known_hosts file to verify the host key with, when hostKey is not set. Default ~/.ssh/known_hosts.
         :param pulumi.Input[_builtins.str] password: Password authentication (secret).
         :param pulumi.Input[_builtins.int] port: SSH port.
@@ -317,7 +317,7 @@ class Provider(pulumi.ProviderResource):
             if host_key_policy is None:
                 host_key_policy = 'verify'
             __props__.__dict__["host_key_policy"] = host_key_policy
-            __props__.__dict__["jump_hosts"] = pulumi.Output.from_input(jump_hosts).apply(pulumi.runtime.to_json) if jump_hosts is not None else None
+            __props__.__dict__["jump_hosts"] = pulumi.Output.secret(jump_hosts).apply(pulumi.runtime.to_json) if jump_hosts is not None else None
             __props__.__dict__["known_hosts_file"] = known_hosts_file
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
             if port is None:

@@ -249,7 +249,7 @@ class PythonEnv(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def python(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def python(self) -> pulumi.Output[_builtins.str]:
         """
         Interpreter for the venv: must be the one the WsgiModule is built with.
         """
@@ -265,7 +265,7 @@ class PythonEnv(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def requirements(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+    def requirements(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
         pip requirement specifiers, ideally pinned (flask==3.1.2).
         """

@@ -344,7 +344,7 @@ class Telemetry(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="daemonUsers")
-    def daemon_users(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+    def daemon_users(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
         Users the daemon groups run as (DaemonProcess.user), besides www-data: members of the socket's group, so their processes can send samples.
         """
@@ -360,7 +360,7 @@ class Telemetry(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="httpHost")
-    def http_host(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def http_host(self) -> pulumi.Output[_builtins.str]:
         """
         Address of the UI. Loopback by default: reach it with an SSH tunnel (docs/operations.md).
         """
@@ -368,7 +368,7 @@ class Telemetry(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="httpPort")
-    def http_port(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def http_port(self) -> pulumi.Output[_builtins.int]:
         """
         Port of the UI.
         """
@@ -376,7 +376,7 @@ class Telemetry(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def interval(self) -> pulumi.Output[Optional[_builtins.float]]:
+    def interval(self) -> pulumi.Output[_builtins.float]:
         """
         Seconds between two samples of each mod_wsgi process (WSGITelemetryService interval=).
         """
@@ -384,7 +384,7 @@ class Telemetry(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def python(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def python(self) -> pulumi.Output[_builtins.str]:
         """
         Python that makes the service's venv (3.10 or later; not the apps' Python necessarily).
         """
@@ -440,7 +440,7 @@ class Telemetry(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def version(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def version(self) -> pulumi.Output[_builtins.str]:
         """
         The mod-wsgi-telemetry release installed from PyPI into the service's own venv.
         """

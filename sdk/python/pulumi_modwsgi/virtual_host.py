@@ -359,7 +359,7 @@ class VirtualHost(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="redirectHttp")
-    def redirect_http(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def redirect_http(self) -> pulumi.Output[_builtins.bool]:
         """
         Also answer plain HTTP on port 80 for serverName and serverAliases with a permanent redirect to `https://<serverName>/` (`:<port>` added unless the port is 443). Needs tls.
         """
@@ -367,7 +367,7 @@ class VirtualHost(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="serverAliases")
-    def server_aliases(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+    def server_aliases(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
         ServerAlias names (`*.example.org` allowed).
         """

@@ -307,7 +307,7 @@ class WsgiModule(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="allowDistroPackage")
-    def allow_distro_package(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def allow_distro_package(self) -> pulumi.Output[_builtins.bool]:
         """
         Allow source `distro`: Debian's pre-6.x mod_wsgi. Settings new in 6.0 are then refused (the module would reject them).
         """
@@ -403,7 +403,7 @@ class WsgiModule(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def python(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def python(self) -> pulumi.Output[_builtins.str]:
         """
         Python interpreter the module is built against; every PythonEnv on the host must use the same one. `distro`: /usr/bin/python3 only.
         """
@@ -435,7 +435,7 @@ class WsgiModule(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def source(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def source(self) -> pulumi.Output[_builtins.str]:
         """
         Where mod_wsgi comes from. `pypi`: pip downloads `version` from the package index. `sdist`: the local source archive `archive`, uploaded over SSH (hosts without internet). `url`: the host downloads `url`. Both check `sha256`. `distro`: Debian's libapache2-mod-wsgi-py3 (4.9 on Debian 12, 5.0 on 13; needs `allowDistroPackage`). A change rebuilds the module and fully restarts Apache.
         """
@@ -459,7 +459,7 @@ class WsgiModule(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def version(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def version(self) -> pulumi.Output[_builtins.str]:
         """
         mod_wsgi release (6.x). For `sdist` and `url`, the archive must hold this release. Not used with `distro`.
         """

@@ -43,7 +43,7 @@ func GetHostKeyPolicy(ctx *pulumi.Context) string {
 	return value
 }
 
-// Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.
+// Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous (secret: hops carry keys).
 func GetJumpHosts(ctx *pulumi.Context) string {
 	return config.Get(ctx, "modwsgi:jumpHosts")
 }

@@ -37,7 +37,7 @@ hostKeyPolicy: str
 
 jumpHosts: Optional[str]
 """
-Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.
+Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous (secret: hops carry keys).
 """
 
 knownHostsFile: Optional[str]

@@ -52,7 +52,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def jump_hosts(self) -> Optional[str]:
         """
-        Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous.
+        Bastions to go through, in order: the first is dialled directly, each next one (and finally `host`) through the previous (secret: hops carry keys).
         """
         return __config__.get('jumpHosts')
 

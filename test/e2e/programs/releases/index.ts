@@ -34,7 +34,7 @@ const app = new modwsgi.Application(
         dataDirs: config.getObject<string[]>("dataDirs") ?? ["data"],
         deleteDataOnDestroy: config.getBoolean("deleteDataOnDestroy"),
         // /notes reads the database: healthy only when the release command made it.
-        healthCheck: config.getObject<modwsgi.HealthCheckArgs>("healthCheck") ?? {
+        healthCheck: config.getObject<modwsgi.types.input.HealthCheckArgs>("healthCheck") ?? {
             path: "/rel/notes",
             expectStatus: 200,
         },

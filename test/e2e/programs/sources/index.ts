@@ -37,7 +37,7 @@ new modwsgi.Application(
         source: path.join(__dirname, "app"),
         processGroup: daemon.name,
         applicationGroup: config.get("applicationGroup"),
-        interpreterOptions: config.getObject<modwsgi.InterpreterOptionsArgs>("interpreterOptions"),
+        interpreterOptions: config.getObject<modwsgi.types.input.InterpreterOptionsArgs>("interpreterOptions"),
     },
     opts,
 );
