@@ -1,6 +1,7 @@
 // Prints the end-to-end test files in groups that share no sandbox host, one group per line (file paths separated
 // by spaces). A file's hosts are the "hN" string literals it names (and a `// e2e-group: NAME` line, for files
-// that share something other than a host); files that share a host, directly or through another file, land in one group and run one after another, while the groups run side by side (scripts/test.sh).
+// that share something other than a host); files that share a host, directly or through another file, land in one
+// group and run one after another, while the groups run side by side (scripts/test.sh).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
@@ -30,6 +31,9 @@ for (const f of files) {
 }
 const groups = new Map();
 for (const f of files) groups.set(find(f), [...(groups.get(find(f)) ?? []), `test/e2e/${f}`]);
-// Largest groups first: scripts/test.sh starts them in this order, and the longest run should not start last.
-const ordered = [...groups.values()].sort((a, b) => b.length - a.length);
+// Longest groups first (scripts/test.sh starts them in this order, at most E2E_JOBS at once): the seconds each file
+// took in a full run (scripts/e2e-durations.json; a file not listed yet counts as 5 minutes).
+const durations = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "e2e-durations.json"), "utf8"));
+const seconds = (g) => g.reduce((sum, f) => sum + (durations[path.basename(f)] ?? 300), 0);
+const ordered = [...groups.values()].sort((a, b) => seconds(b) - seconds(a));
 for (const g of ordered) process.stdout.write(g.join(" ") + "\n");

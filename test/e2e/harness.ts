@@ -50,11 +50,18 @@ export function ssh(h: SandboxHost, command: string): { code: number; stdout: st
 }
 
 /** GET with a bounded number of retries while the daemon group (re)starts. */
-export async function get(url: string, want = 200, tries = 30): Promise<{ status: number; body: string }> {
+export async function get(
+    url: string,
+    want = 200,
+    tries = 30,
+    headers?: Record<string, string>,
+): Promise<{ status: number; body: string }> {
     let last = { status: 0, body: "" };
     for (let i = 0; i < tries; i++) {
         try {
-            const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+            // Retried on a socket error too: a keep-alive connection Apache closed while spawnSync blocked the event
+            // loop (so undici never noticed it idle) fails the next request on it ("other side closed").
+            const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
             last = { status: res.status, body: await res.text() };
             if (res.status === want) return last;
         } catch (e) {

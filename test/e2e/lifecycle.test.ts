@@ -60,10 +60,9 @@ describe("quickstart lifecycle on a sandbox host", () => {
         expect(daemonLine()).toMatch(/ threads=5 /);
         baseThreads = liveThreads();
         // Static files come from Apache (no Flask route serves them); Authorization reaches the app.
-        const file = await fetch(`${url}static/hello.txt`);
-        expect(await file.text()).toBe("static file served by Apache, not by Python\n");
-        const auth = await fetch(`${url}auth`, { headers: { Authorization: "Bearer e2e-token" } });
-        expect(await auth.json()).toEqual({ authorization: "Bearer e2e-token" });
+        expect((await get(`${url}static/hello.txt`)).body).toBe("static file served by Apache, not by Python\n");
+        const auth = await get(`${url}auth`, 200, 30, { Authorization: "Bearer e2e-token" });
+        expect(JSON.parse(auth.body)).toEqual({ authorization: "Bearer e2e-token" });
     });
 
     it("pulumi preview --expect-no-changes passes right after up", { timeout: STEP }, () => {
