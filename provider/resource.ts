@@ -59,6 +59,8 @@ export interface ResourceModule<I extends Props = Props, O extends Props = Props
      * record cannot say): stored encrypted after an import.
      */
     importSecrets?: string[];
+    /** Never changes Apache's config (a venv): config transactions on its host do not wait for its operations. */
+    configless?: boolean;
 }
 
 /** What Read reports: the inputs as found on the host (some may be missing) and every output. */

@@ -1,6 +1,7 @@
 // Config changes on a host as one transaction: stage the files over the pooled SSH connection, then
 // native/apply-config.sh swaps them in, configtests the whole tree, reloads, or restores everything.
 // Changes several resources ask for at the same time share one transaction (one reload).
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { removeOwned } from "./remove";
 import { runScript } from "./scripts";
@@ -98,32 +99,40 @@ export const GATHER_MS = 150;
 /** The longest a request waits for operations still running on its host (an upload, a slow read under load). */
 export const GATHER_MAX_MS = 3000;
 
-const running = new Map<RemoteHost, number>();
+/** A resource operation running on a host, and whether it has asked for a config transaction yet. */
+interface Operation {
+    host: RemoteHost;
+    asked: boolean;
+}
+const running = new Set<Operation>();
+const current = new AsyncLocalStorage<Operation>();
 
 /**
- * Counts a resource operation on `host` while `work` runs. A transaction waits (up to GATHER_MAX_MS) until every
- * operation running on its host has asked for its changes or ended: the engine's parallel steps reach the host
- * at different moments when it is loaded, and a fixed window alone would then reload once per resource.
+ * Runs a resource operation on `host`, known to the transactions there: one waits (up to GATHER_MAX_MS) while an
+ * operation running on its host has not asked for its first change yet, since the engine's parallel steps reach
+ * the host at different moments when it is loaded, and a fixed window alone would then reload once per resource.
+ * An operation that asked once (and goes on deploying, say) or has ended holds nobody back.
  */
 export async function hostOperation<T>(host: RemoteHost, work: () => Promise<T>): Promise<T> {
-    running.set(host, (running.get(host) ?? 0) + 1);
+    const op: Operation = { host, asked: false };
+    running.add(op);
     try {
-        return await work();
+        return await current.run(op, work);
     } finally {
-        const n = running.get(host)! - 1;
-        if (n > 0) running.set(host, n);
-        else running.delete(host);
+        running.delete(op);
     }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits out the window, then for the running operations that have not asked yet (bounded). */
+/** How many operations running on `host` have not asked for a config transaction yet. */
+export const unasked = (host: RemoteHost): number => [...running].filter((op) => op.host === host && !op.asked).length;
+
+/** Waits out the window, then for the running operations on `host` that have not asked yet (bounded). */
 async function gather(host: RemoteHost): Promise<void> {
     const started = Date.now();
     await sleep(GATHER_MS);
-    const waiting = () => (pending.get(host)?.length ?? 0) < (running.get(host) ?? 0);
-    while (waiting() && Date.now() - started < GATHER_MAX_MS) await sleep(25);
+    while (unasked(host) > 0 && Date.now() - started < GATHER_MAX_MS) await sleep(25);
 }
 
 /**
@@ -133,6 +142,8 @@ async function gather(host: RemoteHost): Promise<void> {
  * the host stays on its last good config.
  */
 export function applyConfig(host: RemoteHost, changes: Change[], reload: Reload): Promise<void> {
+    const op = current.getStore();
+    if (op) op.asked = true;
     return new Promise((resolve, reject) => {
         const queue = pending.get(host) ?? [];
         queue.push({ changes, reload, done: (e) => (e === undefined ? resolve() : reject(e)) });

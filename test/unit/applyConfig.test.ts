@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GATHER_MAX_MS, GATHER_MS, applyConfig, hostOperation, type Change } from "../../provider/remote/apply";
+import { GATHER_MS, applyConfig, hostOperation, unasked, type Change } from "../../provider/remote/apply";
 import { STAGE_ROOT } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
 
@@ -146,14 +146,26 @@ describe("applyConfig transaction (fake host)", () => {
         expect(host.apacheCalls().filter((c) => c === "-t")).toHaveLength(1);
     });
 
-    it("an operation that ends without asking does not hold the others back", async () => {
-        const started = Date.now();
-        await Promise.all([
-            hostOperation(host, () => applyConfig(host, good, "graceful")),
-            hostOperation(host, () => new Promise((r) => setTimeout(r, GATHER_MS * 2))),
-        ]);
-        expect(Date.now() - started).toBeLessThan(GATHER_MAX_MS);
-        // One transaction: one configtest (Apache is not running in the fake: it is started once).
-        expect(host.apacheCalls().filter((c) => c === "-t")).toHaveLength(1);
+    it("counts the operations on a host that have not asked yet: asking or ending takes one off", async () => {
+        // What a transaction waits for (bounded by GATHER_MAX_MS): timing-free, unlike the machine it runs on.
+        const other = new FakeHost();
+        let release = () => {};
+        const blocked = new Promise<void>((r) => (release = r));
+        const idle = hostOperation(host, () => blocked);
+        const elsewhere = hostOperation(other, () => blocked);
+        expect(unasked(host)).toBe(1);
+        let askedMeanwhile = -1;
+        const deploying = hostOperation(host, async () => {
+            await applyConfig(host, good, "none");
+            askedMeanwhile = unasked(host); // asked already: only `idle` is left
+        });
+        await new Promise((r) => setTimeout(r, 10));
+        expect(unasked(host)).toBe(1);
+        release();
+        await Promise.all([idle, elsewhere, deploying]);
+        expect(askedMeanwhile).toBeLessThanOrEqual(1);
+        expect(unasked(host)).toBe(0);
+        expect(unasked(other)).toBe(0);
+        other.cleanup();
     });
 });

@@ -67,6 +67,7 @@ export const pythonEnv = defineResource<PythonEnvInputs, PythonEnvState>({
     internal: ["requirementsSha256"],
     // A requirement may carry a token (git+https://token@...).
     importSecrets: ["requirements"],
+    configless: true,
     id: (i) => i.name,
     create: (ctx, i) => sync(ctx, i),
     update: (ctx, _olds, news) => sync(ctx, news),
