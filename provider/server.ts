@@ -134,11 +134,24 @@ function secretKeys(m: ResourceModule, fromProgram: Set<string>): string[] {
     return [...fromProgram, ...secretInputs(m)];
 }
 
-/** Inputs with the schema's defaults filled in where missing; as they are when they do not validate. */
-function withDefaults(m: ResourceModule, inputs: Props): Props {
-    const parsed = m.inputs.safeParse(inputs);
-    return parsed.success ? { ...inputs, ...(parsed.data as Props) } : inputs;
+/**
+ * Inputs with the schema's default filled in for each one missing, key by key: an import's other values may not
+ * validate as a whole (an Application's `source` is a local path no host shows), and the defaulted ones must
+ * still be in the state (the schema lists them as always-set outputs).
+ */
+export function withDefaults(m: ResourceModule, inputs: Props): Props {
+    const out = { ...inputs };
+    for (const [k, s] of Object.entries(m.inputs.shape as Record<string, z.ZodType>)) {
+        if (out[k] !== undefined) continue;
+        const d = s.safeParse(undefined);
+        if (d.success && d.data !== undefined) out[k] = d.data;
+    }
+    return out;
 }
+
+/** A create, update or delete, known to the config transactions on its host (provider/remote/apply.ts). */
+const operation = <T>(m: ResourceModule, ctx: Ctx, work: () => Promise<T>): Promise<T> =>
+    m.configless ? work() : hostOperation(ctx.host, work);
 
 /** The claims a resource makes on its host (recorded there as this stack's: provider/owners.ts). */
 const claimsOf = (m: ResourceModule, props: Props) => m.claims?.(props as never) ?? [];
@@ -254,7 +267,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const m = mod(req.getUrn());
         const { props, secrets } = fromStruct(req.getProperties());
         const ctx = ctxFor(req.getUrn());
-        return hostOperation(ctx.host, async () => {
+        return operation(m, ctx, async () => {
             // Another stack's daemon group, app, vhost or module is refused before anything is written.
             const claims = claimsOf(m, props);
             await claimOwnership(ctx.host, req.getUrn(), shortType(m), claims);
@@ -300,7 +313,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
         const olds = fromStruct(req.getOlds()).props;
         const { props: news, secrets } = fromStruct(req.getNews());
         const ctx = ctxFor(req.getUrn());
-        return hostOperation(ctx.host, async () => {
+        return operation(m, ctx, async () => {
             // A new claim (another mount point, say) must not be another stack's; the ones given up are released.
             const claims = claimsOf(m, news);
             await claimOwnership(ctx.host, req.getUrn(), shortType(m), claims);
@@ -317,7 +330,7 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
     delete: unary(async (req: pb.DeleteRequest) => {
         const m = mod(req.getUrn());
         const ctx = ctxFor(req.getUrn());
-        return hostOperation(ctx.host, async () => {
+        return operation(m, ctx, async () => {
             const olds = fromStruct(req.getProperties()).props;
             const claims = claimsOf(m, olds);
             // Only what this stack owns is ever removed: another stack's (it imported this one) stays on the host.

@@ -7,6 +7,7 @@ import { virtualHost } from "../../provider/resources/virtualHost";
 import { apacheHost } from "../../provider/resources/apacheHost";
 import { z } from "zod";
 import { diff, type Props, type ResourceModule } from "../../provider/resource";
+import { withDefaults } from "../../provider/server";
 import { throwawayTls } from "../tlsMaterial";
 
 const app = appInputs.parse({
@@ -69,5 +70,22 @@ describe("inputs that differ in form, not in effect", () => {
         const same = apacheHost.sameInput!;
         expect(same("mpm", { mpm: "prefork" }, {})).toBe(true);
         expect(same("mpm", { mpm: "prefork" }, { mpm: "event" })).toBe(false);
+    });
+});
+
+describe("an import's defaults", () => {
+    it("fill each missing input even when the others do not validate (an imported app has no source path)", () => {
+        const m = application as unknown as ResourceModule;
+        const got = withDefaults(m, { name: "shop", source: "", processGroup: "shop", keepReleases: 3 });
+        expect(got.source).toBe("");
+        expect(got.keepReleases).toBe(3);
+        expect(got.mountPoint).toBe("/");
+        expect(got.releaseCommands).toEqual([]);
+        expect(got.deleteDataOnDestroy).toBe(false);
+        // Every input with a default is there: the schema lists them as always-set outputs.
+        const shape = appInputs.shape as Record<string, z.ZodType>;
+        const defaulted = Object.keys(shape).filter((k) => shape[k].safeParse(undefined).data !== undefined);
+        expect(defaulted.length).toBeGreaterThan(5);
+        for (const k of defaulted) expect(got[k], k).toBeDefined();
     });
 });
