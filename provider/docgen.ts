@@ -66,7 +66,7 @@ function typeSections(s: Schema, tokens: string[], heading: string): string[] {
 }
 
 const typeLink = (heading: string) => (token: string) => {
-    const title = `${heading.replace(/^#+ /, "")} ${shortName(token)}`.trim();
+    const title = `${heading.replace(/^#+\s*/, "")} ${shortName(token)}`.trim();
     return `[${shortName(token)}](#${title
         .toLowerCase()
         .replace(/[^a-z0-9 -]/g, "")

@@ -36,6 +36,8 @@ done
 # resources need) and README beside them: what `npm pack` puts in the tarball.
 sdk="$work/sdk"
 cp -r sdk/nodejs "$work/sdk-src"
+# What building the SDK in place leaves there (its .gitignore lists these) is not part of it.
+rm -rf "$work/sdk-src/node_modules" "$work/sdk-src/bin"
 ln -s "$REPO/node_modules" "$work/sdk-src/node_modules"
 npx tsc -p "$work/sdk-src/tsconfig.json" --outDir "$sdk" --declarationMap false --sourceMap false
 node -e '

@@ -387,7 +387,7 @@ describe("the SSH connection cut mid-apply: the site survives, the next up conve
     );
 
     it(
-        "11. mid staging of a transaction (a new TLS key half uploaded): the stage goes, the old key stays",
+        "11. mid staging of a transaction (a new certificate, chain and key being uploaded): the stage goes, the old key stays",
         {
             timeout: POINT,
         },
@@ -397,6 +397,7 @@ describe("the SSH connection cut mid-apply: the site survives, the next up conve
             tls = selfSigned(SERVER_NAME);
             // A long chain (~40 KB, some 10 s at 32 kbit) keeps the transaction's upload running long enough for
             // the watcher to see it even on a loaded machine: a cut after the last byte is survived by a reconnect.
+            // The cut lands in the certificate file (staged before the key): the key file never reaches the stage.
             const chain = path.join(tls.dir, "chain.pem");
             fs.writeFileSync(chain, selfSigned("chain.example.org").ca.repeat(32));
             await cutAt({
