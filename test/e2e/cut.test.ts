@@ -6,7 +6,7 @@
 // ends by itself; the next `up` converges, `preview --expect-no-changes` passes, and no operation directory,
 // stage directory, held lock, half-written file or unmatched apply-log line remains, and Apache's config passes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -227,6 +227,34 @@ async function cutAt(p: Point): Promise<void> {
     await p.afterConverge?.();
 }
 
+/** `n` distinct small certificates (EC P-256, made in milliseconds each), PEM, concatenated. */
+function distinctCertificates(n: number): string {
+    const pem: string[] = [];
+    for (let i = 0; i < n; i++)
+        pem.push(
+            execFileSync(
+                "openssl",
+                [
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-days",
+                    "2",
+                    "-subj",
+                    `/CN=chain-${i}.example.org`,
+                    "-keyout",
+                    "/dev/null",
+                ],
+                { stdio: ["ignore", "pipe", "ignore"] },
+            ).toString(),
+        );
+    return pem.join("");
+}
+
 const threadsIn = () => ssh(h, `sed -n 's/.* threads=\\([0-9]*\\).*/\\1/p' ${daemonFile("cut")}`).stdout.trim();
 const six = () => ssh(h, `${ENV_ROOT}/cut/bin/pip freeze 2>/dev/null | grep -i '^six=='`).stdout.trim();
 
@@ -395,11 +423,12 @@ describe("the SSH connection cut mid-apply: the site survives, the next up conve
             const old = tls;
             const keyBefore = ssh(h, `sha256sum ${TLS_DIR}/cutsite.key`).stdout;
             tls = selfSigned(SERVER_NAME);
-            // A long chain (~40 KB, some 10 s at 32 kbit) keeps the transaction's upload running long enough for
+            // A long chain (~100 KB of distinct certificates, ~35 KB compressed: SSH compresses a repeated one to
+            // nothing; some 9 s at 32 kbit) keeps the transaction's upload running long enough for
             // the watcher to see it even on a loaded machine: a cut after the last byte is survived by a reconnect.
             // The cut lands in the certificate file (staged before the key): the key file never reaches the stage.
             const chain = path.join(tls.dir, "chain.pem");
-            fs.writeFileSync(chain, selfSigned("chain.example.org").ca.repeat(32));
+            fs.writeFileSync(chain, distinctCertificates(160));
             await cutAt({
                 change: () => {
                     stack.configSite(SERVER_NAME, tls.dir);
