@@ -54,7 +54,11 @@ describe("SDK", () => {
             ).toBe(true);
         // One page per resource and function, and none left of a resource that is gone.
         const pages = fs.readdirSync(path.join(docs, "reference")).map((f) => `reference/${f}`);
-        expect(pages.sort()).toEqual(Object.keys(files).filter((f) => f !== "reference.md").sort());
+        expect(pages.sort()).toEqual(
+            Object.keys(files)
+                .filter((f) => f !== "reference.md")
+                .sort(),
+        );
         expect(pages).toHaveLength(Object.keys(schema().resources).length + Object.keys(schema().functions).length);
     });
 
