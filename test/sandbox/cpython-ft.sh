@@ -22,19 +22,6 @@ say() { printf 'cpython-ft: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 on_host() { "$HERE/sandbox.sh" ssh "$@"; }
 
-# The Debian mirror this machine's apt already uses (never hard-coded): the same lookup as sandbox.sh's mirror().
-mirror() {
-    local uri=""
-    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-        uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' /etc/apt/sources.list.d/debian.sources)
-    fi
-    if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-        uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' /etc/apt/sources.list)
-    fi
-    [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list(.d)"
-    echo "$uri"
-}
-
 # Runs on the host (sh -s): build deps, source, configure, make, make install; the tree goes to stdout as a tar.
 # Its log stays on the host (/root/cpython-ft/build.log); its tail is shown when a step fails.
 # shellcheck disable=SC2016 # expanded on the host
@@ -83,7 +70,8 @@ cmd_build() {
     mkdir -p "$CACHE"
     start=$(date +%s)
     say "building free-threaded CPython 3.13 in $host from Debian's python3.13 source (cold: ~20 min on 2 busy cores)"
-    on_host "$host" sh -s -- "$(mirror)" "$SUITE" "$PREFIX" <<<"$BUILD" | zstd -q -T0 -o "$ARCHIVE.part" -f ||
+    # The Debian mirror this machine's apt already uses (sandbox.sh finds it: never hard-coded).
+    on_host "$host" sh -s -- "$("$HERE/sandbox.sh" mirror)" "$SUITE" "$PREFIX" <<<"$BUILD" | zstd -q -T0 -o "$ARCHIVE.part" -f ||
         { rm -f "$ARCHIVE.part"; die "the build in $host failed (see above)"; }
     mv "$ARCHIVE.part" "$ARCHIVE"
     say "archived $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1)) in $(($(date +%s) - start)) s"

@@ -13,6 +13,7 @@
 #   sandbox.sh status     one line per host; `status --json` for programs
 #   sandbox.sh ssh hN CMD run CMD on a host as root, host key verified against the pinned key
 #   sandbox.sh rootfs [systemd]  only build the cached rootfs (and its systemd variant)
+#   sandbox.sh mirror     print the Debian mirror this machine's apt uses (what the hosts install from)
 #
 # Environment: MODWSGI_CACHE (default /var/cache/modwsgi), SANDBOX_SUITE (default bookworm),
 # SANDBOX_NET (first three octets of the private /24, default 10.219.73).
@@ -589,8 +590,9 @@ main() {
         up) shift; cmd_up "$@" ;;
         down) cmd_down ;;
         status) shift; cmd_status "$@" ;;
+        mirror) mirror ;;
         rootfs) need_root rootfs; build_rootfs; if [ "${2:-}" = systemd ]; then build_rootfs_systemd; fi ;;
-        *) echo "usage: $0 up [N] | up-behind I VIA | up-systemd I | up-one I | down-one I | down | status [--json] | ssh hN CMD | rootfs [systemd]" >&2; exit 2 ;;
+        *) echo "usage: $0 up [N] | up-behind I VIA | up-systemd I | up-one I | down-one I | down | status [--json] | ssh hN CMD | rootfs [systemd] | mirror" >&2; exit 2 ;;
     esac
 }
 
