@@ -72,18 +72,7 @@ done
 
 [ "${KEEP_SANDBOX:-}" = 1 ] || test/sandbox/sandbox.sh down
 
-# shellcheck disable=SC2016 # JavaScript, not shell
-node -e '
-    let passed = 0, failed = 0;
-    for (const f of process.argv.slice(1)) {
-        try {
-            const r = require(f);
-            passed += r.numPassedTests;
-            // A file that failed to load counts as one failure even when no test ran.
-            failed += r.numFailedTests || (r.success ? 0 : 1);
-        } catch { failed += 1; }
-    }
-    console.log(`tests: ${passed} passed, ${failed} failed`);
-' "$results"/unit.json "$results"/sandbox.json "$results"/e2e-*.json
+# The summary comes last, with each failed test by name, so the tail of a long log says what failed.
+node scripts/test-summary.mjs "$results"/unit.json "$results"/sandbox.json "$results"/e2e-*.json
 rm -rf "$results"
 exit $status
