@@ -2,6 +2,7 @@
 // of a long CI log say what failed, not only how many.
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
+import process from "node:process";
 
 let passed = 0;
 let failed = 0;
@@ -25,8 +26,8 @@ for (const file of process.argv.slice(2)) {
         if (suite.status === "failed" && failedTests.length === 0) failures.push(`${where}: ${suite.message ?? ""}`);
     }
 }
-for (const line of failures) console.log(`FAILED ${line}`);
-console.log(`tests: ${passed} passed, ${failed} failed`);
+for (const line of failures) process.stdout.write(`FAILED ${line}\n`);
+process.stdout.write(`tests: ${passed} passed, ${failed} failed\n`);
 
 function firstLine(messages) {
     const text = (messages ?? []).join("\n").trim();
