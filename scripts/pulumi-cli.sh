@@ -4,9 +4,9 @@
 # proxy (release binaries cannot be downloaded here). Prints the bin directory on stdout, progress on stderr.
 set -eu
 
-# The newest pkg/v3 release whose source the Go module proxy here serves (3.260-3.274 answer 403 for
-# the zip); the engine speaks the same protocol to the 3.270 Node SDK in package.json.
-PULUMI_VERSION="${PULUMI_VERSION:-3.259.0}"
+# The newest pkg/v3 release the Go module proxy here serves (on 2026-12-02; it refused 3.260-3.274 before);
+# the engine speaks the same protocol to the 3.270 Node SDK in package.json.
+PULUMI_VERSION="${PULUMI_VERSION:-3.276.0}"
 # The Go module proxy reachable here serves no build of the standalone language-host module
 # (sdk/nodejs/cmd/pulumi-language-nodejs/v3); its last release inside sdk/v3 is 3.68.0, and it
 # speaks the same LanguageRuntime protocol to the newer engine.
@@ -20,7 +20,7 @@ YAML_VERSION="${YAML_VERSION:-1.30.0}"
 PYTHON_LANGHOST_VERSION="${PYTHON_LANGHOST_VERSION:-$LANGHOST_VERSION}"
 CACHE="${MODWSGI_CACHE:-/var/cache/modwsgi}"
 # Bumped whenever the local patches below change, so a cached build without them is not reused.
-PATCH_LEVEL=1
+PATCH_LEVEL=2
 OUT="$CACHE/pulumi-$PULUMI_VERSION-p$PATCH_LEVEL"
 
 say() { printf 'pulumi-cli: %s\n' "$*" >&2; }
@@ -66,16 +66,26 @@ build_tool() {
 
 SDK_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
-# Pulumi 3.259 formats -v=9 log messages after its secret filter ran (formattingHandler in
-# sdk/go/common/util/logging/log.go), so config secrets inside RPC property traces ("Marshaling property
-# for RPC...") reach the log in plain text. Build the CLI against a copy of the sdk module that filters
-# the formatted message too.
+# A multi-line secret (an SSH private key, a TLS key) reaches the output and the -v=9 log one line at a
+# time when a plugin writes it to stderr: the engine relays stderr line by line (a language host built on
+# the Go SDK, pulumi-language-yaml, logs the properties it sends at -v=9), and its secret filter only knows
+# whole values. Build the CLI against a copy of the sdk module whose filter also knows each line of 8 or
+# more characters of a multi-line secret (test/e2e/yaml.test.ts shows the leak this closes).
 patch_sdk() {
     src=$(go list -m -f '{{.Dir}}' "github.com/pulumi/pulumi/sdk/v3@v$1")
     rm -rf sdk && cp -r "$src" sdk && chmod -R u+w sdk
     file=sdk/go/common/util/logging/log.go
-    grep -q '		msg = fmt.Sprintf(r.Message, fmtArgs...)' "$file" || { echo "patch_sdk: $file changed upstream" >&2; return 1; }
-    sed -i 's|		msg = fmt.Sprintf(r.Message, fmtArgs...)|		msg = FilterString(fmt.Sprintf(r.Message, fmtArgs...))|' "$file"
+    anchor='		items = append(items, secret, replacement)'
+    [ "$(grep -cxF "$anchor" "$file")" = 1 ] || { echo "patch_sdk: $file changed upstream" >&2; return 1; }
+    # The whole secret stays first in the replacer's list, so where it appears whole it is matched whole.
+    awk -v anchor="$anchor" '{ print } $0 == anchor {
+        print "\t\tfor _, line := range strings.Split(secret, \"\\n\") {"
+        print "\t\t\tif line = strings.TrimSuffix(line, \"\\r\"); len(line) >= 8 && line != secret {"
+        print "\t\t\t\titems = append(items, line, replacement)"
+        print "\t\t\t}"
+        print "\t\t}"
+    }' "$file" >"$file.new" && mv "$file.new" "$file"
+    gofmt -l "$file" | grep -q . && { echo "patch_sdk: $file does not format after the patch" >&2; return 1; }
     go mod edit -replace="github.com/pulumi/pulumi/sdk/v3=./sdk"
 }
 
