@@ -4,7 +4,10 @@
 #   pulumi-resource-modwsgi-v<version>-linux-{amd64,arm64}.tar.gz   one JavaScript bundle (esbuild), its
 #       launcher (needs Node >= 22 on PATH) and the host operations (native/*.sh); the same bytes for both
 #       architectures: nothing in it is compiled for one
-#   pulumi-modwsgi-<version>.tgz                                     the SDK, compiled, with the `pulumi` plugin block
+#   pulumi-modwsgi-<version>.tgz                                     the TypeScript SDK, compiled, with the `pulumi`
+#       plugin block
+#   pulumi_modwsgi-<version>-py3-none-any.whl                        the Python SDK (its pulumi-plugin.json names
+#       the plugin and version)
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -58,4 +61,10 @@ node -e '
 ' "$work/sdk-src" "$sdk" "$version"
 cp sdk/nodejs/README.md "$sdk/"
 (cd "$sdk" && npm pack --silent --pack-destination "$out" >/dev/null)
+
+# The Python SDK: sdk/python (also the generator's output) as a wheel, built from a copy (setuptools writes build/
+# and egg-info beside the sources) in a throw-away venv; pip's build isolation fetches setuptools from PyPI.
+cp -r sdk/python "$work/sdk-python"
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" wheel -q --disable-pip-version-check --no-deps -w "$out" "$work/sdk-python" >/dev/null
 ls -1 "$out"

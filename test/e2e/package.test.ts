@@ -45,6 +45,13 @@ describe("the packaged provider, installed as a user would", () => {
         const archive = path.join(pkg, `pulumi-resource-modwsgi-v${version}-linux-amd64.tar.gz`);
         const sdk = path.join(pkg, `pulumi-modwsgi-${version}.tgz`);
         expect(fs.existsSync(archive) && fs.existsSync(sdk)).toBe(true);
+        // The Python SDK's wheel carries the plugin block Pulumi reads (pulumi-plugin.json), at the package's version.
+        const wheel = path.join(pkg, `pulumi_modwsgi-${version}-py3-none-any.whl`);
+        const readPluginJson = "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())";
+        const pluginJson = execFileSync("python3", ["-c", readPluginJson, wheel, "pulumi_modwsgi/pulumi-plugin.json"], {
+            encoding: "utf8",
+        });
+        expect(JSON.parse(pluginJson)).toEqual({ resource: true, name: "modwsgi", version });
         expect(dir.startsWith(REPO)).toBe(false);
 
         pulumi(["plugin", "install", "resource", "modwsgi", version, "--file", archive]);
