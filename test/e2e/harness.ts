@@ -181,6 +181,9 @@ export class Stack {
             ...process.env,
             PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+            // ts-node would type-check the program on every preview and up (seconds of CPU each, hundreds of runs):
+            // the programs type-check once, in the unit tests (test/unit/provider.test.ts).
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         };
         this.run(["stack", "init", "test"]);
         created.push(this);
