@@ -14,7 +14,7 @@ vitest run test/unit --reporter=default --reporter=json --outputFile.json="$resu
 step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
 vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
-step "sandbox hosts (fresh): h1-h4 and h7-h31 on the bridge, h5 reachable only through h29, h6 only through h5 (h10 systemd; h7, h13, h20, h27, h28 Debian 13; h21-h25 are the benchmark's)"
+step "sandbox hosts (fresh): h1-h4 and h7-h34 on the bridge, h5 reachable only through h29, h6 only through h5 (h10 systemd; h7, h13, h20, h27, h28, h33 Debian 13; h21-h25 are the benchmark's)"
 start=$(date +%s)
 test/sandbox/sandbox.sh down
 test/sandbox/sandbox.sh up 4
@@ -29,7 +29,7 @@ SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 7
 # h8: Debian 12 again, for the ApacheHost test (it switches the MPM); h9 for the WsgiModule sources test.
 test/sandbox/sandbox.sh up 8
 test/sandbox/sandbox.sh up 9
-# h10: a host whose Apache runs under systemd as PID 1; h11: connection cuts; h12: load under reloads.
+# h10: a host whose Apache runs under systemd as PID 1; h11 (and h34, below): connection cuts; h12: load under reloads.
 test/sandbox/sandbox.sh up-systemd 10
 test/sandbox/sandbox.sh up 11
 test/sandbox/sandbox.sh up 12
@@ -38,9 +38,12 @@ SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 13
 test/sandbox/sandbox.sh up 14
 # h18: the packaged provider, installed as a user would; h15-h17 come up with it: adoption, import, YAML/Python.
 test/sandbox/sandbox.sh up 18
-# h19: drift classes; h20: the same on Debian 13.
+# h19 and h32: drift classes 1-7 and 8-14; h20 and h33: the same on Debian 13.
 test/sandbox/sandbox.sh up 19
 SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 20
+test/sandbox/sandbox.sh up-one 32
+SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up-one 33
+test/sandbox/sandbox.sh up-one 34
 # h26: telemetry and timeouts; h27 (Debian 13): per-interpreter GIL; h28 (Debian 13): a free-threaded CPython.
 test/sandbox/sandbox.sh up-one 26
 SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up-one 27

@@ -23,7 +23,8 @@ import {
     daemonFile,
 } from "../../provider/layout";
 
-const HOST = "h11";
+/** The sandbox host under test (cutSuite sets it; each test file runs in a module of its own). */
+let HOST = "";
 const POINT = 6 * 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NFT_TABLE = "modwsgi_cut";
@@ -258,208 +259,225 @@ function distinctCertificates(n: number): string {
 const threadsIn = () => ssh(h, `sed -n 's/.* threads=\\([0-9]*\\).*/\\1/p' ${daemonFile("cut")}`).stdout.trim();
 const six = () => ssh(h, `${ENV_ROOT}/cut/bin/pip freeze 2>/dev/null | grep -i '^six=='`).stdout.trim();
 
-beforeAll(async () => {
-    h = sandboxHost(HOST);
-    undrop();
-    throttle(false);
-    src = fs.mkdtempSync(path.join(os.tmpdir(), "cut-app-"));
-    fs.cpSync(path.join(REPO, "test/e2e/programs/cut/app"), src, { recursive: true });
-    release("r1");
-    tls = selfSigned(SERVER_NAME);
-    stack = new Stack("cut", path.join(REPO, "test/e2e/programs/cut"));
-    stack.configHost(h);
-    stack.config("source", src);
-    stack.configSite(SERVER_NAME, tls.dir);
-    // Earlier runs' operations on this host: none may be running, and the apply log starts matched.
-    await hostOpsEnded();
-    stack.up();
-    url = `http://${h.address}/cut/`;
-    expect(await answer()).toBe("r1 mod_wsgi/6.1.1");
-    expect(debris(true)).toBe("");
-}, POINT);
+/**
+ * The cut points numbered in `points` (1-12, in order: each starts from where the one before left the site), on
+ * `hostName`, from a first deploy of `start` (the release and the daemon's threads the earlier points would have
+ * left). The twelve are split over two hosts (cut.test.ts, cut-2.test.ts) so they run side by side.
+ */
+export function cutSuite(hostName: string, points: number[], start: { release: string; threads?: string }) {
+    HOST = hostName;
+    beforeAll(async () => {
+        h = sandboxHost(HOST);
+        undrop();
+        throttle(false);
+        src = fs.mkdtempSync(path.join(os.tmpdir(), "cut-app-"));
+        fs.cpSync(path.join(REPO, "test/e2e/programs/cut/app"), src, { recursive: true });
+        release(start.release);
+        tls = selfSigned(SERVER_NAME);
+        stack = new Stack(`cut-${HOST}`, path.join(REPO, "test/e2e/programs/cut"));
+        stack.configHost(h);
+        stack.config("source", src);
+        stack.configSite(SERVER_NAME, tls.dir);
+        if (start.threads) stack.config("threads", start.threads);
+        // Earlier runs' operations on this host: none may be running, and the apply log starts matched.
+        await hostOpsEnded();
+        stack.up();
+        url = `http://${h.address}/cut/`;
+        expect(await answer()).toBe(`${start.release} mod_wsgi/6.1.1`);
+        expect(debris(true)).toBe("");
+    }, POINT);
 
-afterAll(() => {
-    undrop();
-    throttle(false);
-    ssh(h, "rm -f /usr/local/sbin/apache2ctl");
-    destroyStacks();
-});
+    afterAll(() => {
+        undrop();
+        throttle(false);
+        ssh(h, "rm -f /usr/local/sbin/apache2ctl");
+        destroyStacks();
+    });
 
-describe("the SSH connection cut mid-apply: the site survives, the next up converges, nothing is left", () => {
-    it(
-        "1. during the refresh's host probe (before anything changes): the old config stays exactly",
-        { timeout: POINT },
-        () =>
+    /** Registers a point's test when its number (the title's) is one of this file's. */
+    const point = (title: string, opts: { timeout: number }, fn: () => Promise<void>) => {
+        if (points.includes(parseInt(title, 10))) it(title, opts, fn);
+    };
+
+    describe("the SSH connection cut mid-apply: the site survives, the next up converges, nothing is left", () => {
+        point(
+            "1. during the refresh's host probe (before anything changes): the old config stays exactly",
+            { timeout: POINT },
+            () =>
+                cutAt({
+                    change: () => stack.config("threads", "3"),
+                    cond: running("apache2ctl -V$"),
+                    slowApache: true,
+                    servesAfterCut: ["r1 mod_wsgi/6.1.1"],
+                    servesAfter: "r1 mod_wsgi/6.1.1",
+                    afterCut: () => expect(threadsIn()).toBe("2"),
+                    afterConverge: () => expect(threadsIn()).toBe("3"),
+                }),
+        );
+
+        point("2. mid pip install into the PythonEnv's venv", { timeout: POINT }, () =>
             cutAt({
-                change: () => stack.config("threads", "3"),
-                cond: running("apache2ctl -V$"),
-                slowApache: true,
+                change: () => stack.config("requirement", "six==1.17.0"),
+                cond: running(`pip install .*-r ${STAGE_ROOT}/env-cut-`),
                 servesAfterCut: ["r1 mod_wsgi/6.1.1"],
                 servesAfter: "r1 mod_wsgi/6.1.1",
-                afterCut: () => expect(threadsIn()).toBe("2"),
-                afterConverge: () => expect(threadsIn()).toBe("3"),
+                // The install runs detached: it finishes on the host, so either version may be there now.
+                afterCut: () => expect(["six==1.16.0", "six==1.17.0"]).toContain(six()),
+                afterConverge: () => expect(six()).toBe("six==1.17.0"),
             }),
-    );
+        );
 
-    it("2. mid pip install into the PythonEnv's venv", { timeout: POINT }, () =>
-        cutAt({
-            change: () => stack.config("requirement", "six==1.17.0"),
-            cond: running(`pip install .*-r ${STAGE_ROOT}/env-cut-`),
-            servesAfterCut: ["r1 mod_wsgi/6.1.1"],
-            servesAfter: "r1 mod_wsgi/6.1.1",
-            // The install runs detached: it finishes on the host, so either version may be there now.
-            afterCut: () => expect(["six==1.16.0", "six==1.17.0"]).toContain(six()),
-            afterConverge: () => expect(six()).toBe("six==1.17.0"),
-        }),
-    );
-
-    it("3. mid source upload (nothing deployed yet): the old release stays", { timeout: POINT }, () =>
-        cutAt({
-            change: () => release("r2", 96 * 1024),
-            cond: running(`cat >.?${STAGE_ROOT}/app-cut-[0-9a-f]*/source[.]tgz[.]modwsgi-tmp`),
-            slow: "128kbit",
-            servesAfterCut: ["r1 mod_wsgi/6.1.1"],
-            servesAfter: "r2 mod_wsgi/6.1.1",
-        }),
-    );
-
-    it("4. mid deploy-app (the release unpacked and switched detached)", { timeout: POINT }, () =>
-        cutAt({
-            change: () => release("r3", 8 * 1024 * 1024),
-            cond: running(`${OPS_DIR}/deploy-app-`),
-            servesAfterCut: ["r2 mod_wsgi/6.1.1", "r3 mod_wsgi/6.1.1"],
-            servesAfter: "r3 mod_wsgi/6.1.1",
-        }),
-    );
-
-    it("5. between the config swap and the configtest", { timeout: POINT }, () =>
-        cutAt({
-            change: () => stack.config("threads", "4"),
-            cond: running("apache2ctl -t$"),
-            slowApache: true,
-            // The transaction runs detached: it commits (or rolls back) by itself.
-            servesAfterCut: ["r3 mod_wsgi/6.1.1"],
-            servesAfter: "r3 mod_wsgi/6.1.1",
-            afterCut: () => expect(["3", "4"]).toContain(threadsIn()),
-            afterConverge: () => expect(threadsIn()).toBe("4"),
-        }),
-    );
-
-    it("6. mid graceful reload, port 22 dropped (the provider's keepalive has to notice)", { timeout: POINT }, () =>
-        cutAt({
-            change: () => stack.config("threads", "5"),
-            cond: running("apache2ctl graceful$"),
-            slowApache: true,
-            how: "drop",
-            servesAfterCut: ["r3 mod_wsgi/6.1.1"],
-            servesAfter: "r3 mod_wsgi/6.1.1",
-            afterCut: () => expect(["4", "5"]).toContain(threadsIn()),
-            afterConverge: () => expect(threadsIn()).toBe("5"),
-        }),
-    );
-
-    it("7. mid module build: Apache keeps the module it loaded", { timeout: POINT }, () =>
-        cutAt({
-            change: () => stack.config("moduleVersion", "6.1.0"),
-            cond: running("pip install .*mod_wsgi==6[.]1[.]0"),
-            // The build finishes detached, but only the provider switches the LoadModule file: still 6.1.1.
-            servesAfterCut: ["r3 mod_wsgi/6.1.1"],
-            servesAfter: "r3 mod_wsgi/6.1.0",
-        }),
-    );
-
-    it("8. mid full restart (another module version)", { timeout: POINT }, () =>
-        cutAt({
-            change: () => stack.config("moduleVersion", "6.1.1"),
-            // Apache stopped, not started again yet.
-            cond: running("apache2ctl start$"),
-            slowApache: true,
-            // The restart finishes detached, or its transaction rolls back: either module answers.
-            servesAfterCut: ["r3 mod_wsgi/6.1.0", "r3 mod_wsgi/6.1.1"],
-            servesAfter: "r3 mod_wsgi/6.1.1",
-        }),
-    );
-
-    it("9. while waiting for the host lock another process holds", { timeout: POINT }, () =>
-        cutAt({
-            change: () => {
-                // Held by hand for 15 s, from its own session on the host: the cut does not end it.
-                expect(
-                    ssh(h, `setsid sh -c 'exec flock ${HOST_LOCK} sleep 15' </dev/null >/dev/null 2>&1 &`).code,
-                ).toBe(0);
-                stack.config("threads", "6");
-            },
-            cond: running("flock -w [0-9]+ 9"),
-            servesAfterCut: ["r3 mod_wsgi/6.1.1"],
-            servesAfter: "r3 mod_wsgi/6.1.1",
-            // The waiting transaction gets the lock after the holder and commits by itself.
-            afterCut: () => expect(["5", "6"]).toContain(threadsIn()),
-            afterConverge: () => expect(threadsIn()).toBe("6"),
-        }),
-    );
-
-    it(
-        "10. mid TLS VirtualHost transaction (mod_ssl enabled, certificate and key swapped in)",
-        { timeout: POINT },
-        () =>
+        point("3. mid source upload (nothing deployed yet): the old release stays", { timeout: POINT }, () =>
             cutAt({
-                change: () => stack.config("tls", "true"),
-                cond: `grep -qs ${TLS_DIR}/ $root${STAGE_ROOT}/*/manifest`,
-                servesAfterCut: ["r3 mod_wsgi/6.1.1"],
-                servesAfter: "r3 mod_wsgi/6.1.1",
-                afterConverge: async () => {
-                    const r = await httpsGet(h.address, "/cut/", tls.ca, SERVER_NAME);
-                    expect(`${r.status} ${r.body}`).toBe("200 r3 mod_wsgi/6.1.1");
-                },
+                change: () => release("r2", 96 * 1024),
+                cond: running(`cat >.?${STAGE_ROOT}/app-cut-[0-9a-f]*/source[.]tgz[.]modwsgi-tmp`),
+                slow: "128kbit",
+                servesAfterCut: ["r1 mod_wsgi/6.1.1"],
+                servesAfter: "r2 mod_wsgi/6.1.1",
             }),
-    );
+        );
 
-    it(
-        "11. mid staging of a transaction (a new certificate, chain and key being uploaded): the stage goes, the old key stays",
-        {
-            timeout: POINT,
-        },
-        async () => {
-            const old = tls;
-            const keyBefore = ssh(h, `sha256sum ${TLS_DIR}/cutsite.key`).stdout;
-            tls = selfSigned(SERVER_NAME);
-            // A long chain (~100 KB of distinct certificates, ~35 KB compressed: SSH compresses a repeated one to
-            // nothing; some 9 s at 32 kbit) keeps the transaction's upload running long enough for
-            // the watcher to see it even on a loaded machine: a cut after the last byte is survived by a reconnect.
-            // The cut lands in the certificate file (staged before the key): the key file never reaches the stage.
-            const chain = path.join(tls.dir, "chain.pem");
-            fs.writeFileSync(chain, distinctCertificates(160));
-            await cutAt({
-                change: () => {
-                    stack.configSite(SERVER_NAME, tls.dir);
-                    stack.config("chainFile", chain);
-                },
-                // A file of the transaction being uploaded (a cut between two uploads is survived by a reconnect).
-                cond: running(`cat >.?${STAGE_ROOT}/[0-9]+-[0-9a-f]+/f[0-9]+[.]modwsgi-tmp`),
-                slow: "32kbit",
+        point("4. mid deploy-app (the release unpacked and switched detached)", { timeout: POINT }, () =>
+            cutAt({
+                change: () => release("r3", 8 * 1024 * 1024),
+                cond: running(`${OPS_DIR}/deploy-app-`),
+                servesAfterCut: ["r2 mod_wsgi/6.1.1", "r3 mod_wsgi/6.1.1"],
+                servesAfter: "r3 mod_wsgi/6.1.1",
+            }),
+        );
+
+        point("5. between the config swap and the configtest", { timeout: POINT }, () =>
+            cutAt({
+                change: () => stack.config("threads", "4"),
+                cond: running("apache2ctl -t$"),
+                slowApache: true,
+                // The transaction runs detached: it commits (or rolls back) by itself.
                 servesAfterCut: ["r3 mod_wsgi/6.1.1"],
                 servesAfter: "r3 mod_wsgi/6.1.1",
-                afterCut: async () => {
-                    expect(ssh(h, `sha256sum ${TLS_DIR}/cutsite.key`).stdout).toBe(keyBefore);
-                    const r = await httpsGet(h.address, "/cut/", old.ca, SERVER_NAME);
-                    expect(r.status).toBe(200);
-                },
-                afterConverge: async () => {
-                    const r = await httpsGet(h.address, "/cut/", tls.ca, SERVER_NAME);
-                    expect(`${r.status} ${r.body}`).toBe("200 r3 mod_wsgi/6.1.1");
-                },
-            });
-        },
-    );
+                afterCut: () => expect(["3", "4"]).toContain(threadsIn()),
+                afterConverge: () => expect(threadsIn()).toBe("4"),
+            }),
+        );
 
-    it("12. mid destroy (the mount's removal): the next up puts everything back", { timeout: POINT }, () =>
-        cutAt({
-            change: () => undefined,
-            command: ["destroy", "--yes", "--skip-preview"],
-            cond: running(`${OPS_DIR}/apply-config-`),
-            // The first removal transaction runs detached: the mount is still there, or gone (404).
-            servesAfterCut: ["r3 mod_wsgi/6.1.1", "HTTP 404"],
-            servesAfter: "r3 mod_wsgi/6.1.1",
-        }),
-    );
-});
+        point(
+            "6. mid graceful reload, port 22 dropped (the provider's keepalive has to notice)",
+            { timeout: POINT },
+            () =>
+                cutAt({
+                    change: () => stack.config("threads", "5"),
+                    cond: running("apache2ctl graceful$"),
+                    slowApache: true,
+                    how: "drop",
+                    servesAfterCut: ["r3 mod_wsgi/6.1.1"],
+                    servesAfter: "r3 mod_wsgi/6.1.1",
+                    afterCut: () => expect(["4", "5"]).toContain(threadsIn()),
+                    afterConverge: () => expect(threadsIn()).toBe("5"),
+                }),
+        );
+
+        point("7. mid module build: Apache keeps the module it loaded", { timeout: POINT }, () =>
+            cutAt({
+                change: () => stack.config("moduleVersion", "6.1.0"),
+                cond: running("pip install .*mod_wsgi==6[.]1[.]0"),
+                // The build finishes detached, but only the provider switches the LoadModule file: still 6.1.1.
+                servesAfterCut: ["r3 mod_wsgi/6.1.1"],
+                servesAfter: "r3 mod_wsgi/6.1.0",
+            }),
+        );
+
+        point("8. mid full restart (another module version)", { timeout: POINT }, () =>
+            cutAt({
+                change: () => stack.config("moduleVersion", "6.1.1"),
+                // Apache stopped, not started again yet.
+                cond: running("apache2ctl start$"),
+                slowApache: true,
+                // The restart finishes detached, or its transaction rolls back: either module answers.
+                servesAfterCut: ["r3 mod_wsgi/6.1.0", "r3 mod_wsgi/6.1.1"],
+                servesAfter: "r3 mod_wsgi/6.1.1",
+            }),
+        );
+
+        point("9. while waiting for the host lock another process holds", { timeout: POINT }, () =>
+            cutAt({
+                change: () => {
+                    // Held by hand for 15 s, from its own session on the host: the cut does not end it.
+                    expect(
+                        ssh(h, `setsid sh -c 'exec flock ${HOST_LOCK} sleep 15' </dev/null >/dev/null 2>&1 &`).code,
+                    ).toBe(0);
+                    stack.config("threads", "6");
+                },
+                cond: running("flock -w [0-9]+ 9"),
+                servesAfterCut: ["r3 mod_wsgi/6.1.1"],
+                servesAfter: "r3 mod_wsgi/6.1.1",
+                // The waiting transaction gets the lock after the holder and commits by itself.
+                afterCut: () => expect(["5", "6"]).toContain(threadsIn()),
+                afterConverge: () => expect(threadsIn()).toBe("6"),
+            }),
+        );
+
+        point(
+            "10. mid TLS VirtualHost transaction (mod_ssl enabled, certificate and key swapped in)",
+            { timeout: POINT },
+            () =>
+                cutAt({
+                    change: () => stack.config("tls", "true"),
+                    cond: `grep -qs ${TLS_DIR}/ $root${STAGE_ROOT}/*/manifest`,
+                    servesAfterCut: ["r3 mod_wsgi/6.1.1"],
+                    servesAfter: "r3 mod_wsgi/6.1.1",
+                    afterConverge: async () => {
+                        const r = await httpsGet(h.address, "/cut/", tls.ca, SERVER_NAME);
+                        expect(`${r.status} ${r.body}`).toBe("200 r3 mod_wsgi/6.1.1");
+                    },
+                }),
+        );
+
+        point(
+            "11. mid staging of a transaction (a new certificate, chain and key being uploaded): the stage goes, the old key stays",
+            {
+                timeout: POINT,
+            },
+            async () => {
+                const old = tls;
+                const keyBefore = ssh(h, `sha256sum ${TLS_DIR}/cutsite.key`).stdout;
+                tls = selfSigned(SERVER_NAME);
+                // A long chain (~100 KB of distinct certificates, ~35 KB compressed: SSH compresses a repeated one to
+                // nothing; some 9 s at 32 kbit) keeps the transaction's upload running long enough for
+                // the watcher to see it even on a loaded machine: a cut after the last byte is survived by a reconnect.
+                // The cut lands in the certificate file (staged before the key): the key file never reaches the stage.
+                const chain = path.join(tls.dir, "chain.pem");
+                fs.writeFileSync(chain, distinctCertificates(160));
+                await cutAt({
+                    change: () => {
+                        stack.configSite(SERVER_NAME, tls.dir);
+                        stack.config("chainFile", chain);
+                    },
+                    // A file of the transaction being uploaded (a cut between two uploads is survived by a reconnect).
+                    cond: running(`cat >.?${STAGE_ROOT}/[0-9]+-[0-9a-f]+/f[0-9]+[.]modwsgi-tmp`),
+                    slow: "32kbit",
+                    servesAfterCut: ["r3 mod_wsgi/6.1.1"],
+                    servesAfter: "r3 mod_wsgi/6.1.1",
+                    afterCut: async () => {
+                        expect(ssh(h, `sha256sum ${TLS_DIR}/cutsite.key`).stdout).toBe(keyBefore);
+                        const r = await httpsGet(h.address, "/cut/", old.ca, SERVER_NAME);
+                        expect(r.status).toBe(200);
+                    },
+                    afterConverge: async () => {
+                        const r = await httpsGet(h.address, "/cut/", tls.ca, SERVER_NAME);
+                        expect(`${r.status} ${r.body}`).toBe("200 r3 mod_wsgi/6.1.1");
+                    },
+                });
+            },
+        );
+
+        point("12. mid destroy (the mount's removal): the next up puts everything back", { timeout: POINT }, () =>
+            cutAt({
+                change: () => undefined,
+                command: ["destroy", "--yes", "--skip-preview"],
+                cond: running(`${OPS_DIR}/apply-config-`),
+                // The first removal transaction runs detached: the mount is still there, or gone (404).
+                servesAfterCut: ["r3 mod_wsgi/6.1.1", "HTTP 404"],
+                servesAfter: "r3 mod_wsgi/6.1.1",
+            }),
+        );
+    });
+}
