@@ -188,6 +188,8 @@ interface Point {
     /** Extra checks right after the cut, and after convergence. */
     afterCut?: () => void | Promise<void>;
     afterConverge?: () => void | Promise<void>;
+    /** Runs as soon as the cut command has exited, before anything is checked. */
+    afterExit?: () => void;
 }
 
 async function cutAt(p: Point): Promise<void> {
@@ -205,6 +207,7 @@ async function cutAt(p: Point): Promise<void> {
         if (p.slow) throttle(false);
     }
     const fired = await w.stop();
+    p.afterExit?.();
     if (p.how === "drop") undrop();
     if (p.slowApache) slowApache(false);
     console.log(
@@ -255,6 +258,9 @@ function distinctCertificates(n: number): string {
         );
     return pem.join("");
 }
+
+/** Point 9's lock holder ends when this file appears on the host. */
+const LOCK_RELEASE = "/run/modwsgi-cut-release-lock";
 
 const threadsIn = () => ssh(h, `sed -n 's/.* threads=\\([0-9]*\\).*/\\1/p' ${daemonFile("cut")}`).stdout.trim();
 const six = () => ssh(h, `${ENV_ROOT}/cut/bin/pip freeze 2>/dev/null | grep -i '^six=='`).stdout.trim();
@@ -400,13 +406,16 @@ export function cutSuite(hostName: string, points: number[], start: { release: s
         point("9. while waiting for the host lock another process holds", { timeout: POINT }, () =>
             cutAt({
                 change: () => {
-                    // Held by hand for 15 s, from its own session on the host: the cut does not end it.
-                    expect(
-                        ssh(h, `setsid sh -c 'exec flock ${HOST_LOCK} sleep 15' </dev/null >/dev/null 2>&1 &`).code,
-                    ).toBe(0);
+                    // Held by hand from its own session on the host (the cut does not end it) until the cut up has
+                    // exited (afterExit), so the up finds it held however long its refresh takes; 120 s at most.
+                    const holder =
+                        `rm -f ${LOCK_RELEASE}; exec flock ${HOST_LOCK} timeout 120 ` +
+                        `sh -c 'until [ -e ${LOCK_RELEASE} ]; do sleep 0.1; done'`;
+                    expect(ssh(h, `setsid sh -c "${holder}" </dev/null >/dev/null 2>&1 &`).code).toBe(0);
                     stack.config("threads", "6");
                 },
                 cond: running("flock -w [0-9]+ 9"),
+                afterExit: () => expect(ssh(h, `touch ${LOCK_RELEASE}`).code).toBe(0),
                 servesAfterCut: ["r3 mod_wsgi/6.1.1"],
                 servesAfter: "r3 mod_wsgi/6.1.1",
                 // The waiting transaction gets the lock after the holder and commits by itself.
