@@ -1,5 +1,5 @@
-// e2e-group: wrk (one wrk load at a time on this 2-core machine: two at once starve every other group)
-// Changes under load, measured with wrk (16 keep-alive connections) against a sandbox host:
+// Changes under load, measured with wrk (16 keep-alive connections, paced to ~300 requests/s: harness.ts) against
+// a sandbox host:
 // - code-only deploys restart one daemon group through mod_wsgi's script reloading, which re-queues the requests
 //   it interrupts: clients see no failure at all;
 // - each daemon-option change needs Apache to re-read its config (a graceful restart), and a graceful restart

@@ -1,4 +1,3 @@
-// e2e-group: wrk (one wrk load at a time on this 2-core machine: two at once starve every other group)
 // Real releases (issue 11) on h14, one stack (test/e2e/programs/releases: a Flask app made by an application
 // factory, its Application's settings from stack config) through every step:
 // - a release command (`flask --app relapp init-db`) makes the SQLite database in the kept data directory and
