@@ -14,7 +14,7 @@ vitest run test/unit --reporter=default --reporter=json --outputFile.json="$resu
 step "sandbox tool tests (up, idempotence, isolation, NAT, down leaves nothing)"
 vitest run test/sandbox --reporter=default --reporter=json --outputFile.json="$results/sandbox.json" || status=1
 
-step "sandbox hosts (fresh): h1-h4 and h7-h34 on the bridge, h5 reachable only through h29, h6 only through h5 (h10 systemd; h7, h13, h20, h27, h28, h33 Debian 13; h21-h25 are the benchmark's)"
+step "sandbox hosts (fresh): h1-h4 and h7-h38 on the bridge, h5 reachable only through h29, h6 only through h5 (h10 systemd; h7, h13, h20, h27, h28, h33, h35, h38 Debian 13; h21-h25 are the benchmark's)"
 start=$(date +%s)
 test/sandbox/sandbox.sh down
 test/sandbox/sandbox.sh up 4
@@ -26,7 +26,7 @@ test/sandbox/sandbox.sh up-behind 5 29
 test/sandbox/sandbox.sh up-behind 6 5
 # h7: Debian 13 (its rootfs is cached like the Debian 12 one; h1-h6 are running, so only h7 starts).
 SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 7
-# h8: Debian 12 again, for the ApacheHost test (it switches the MPM); h9 for the WsgiModule sources test.
+# h8: Debian 12 again, for the ApacheHost test (it switches the MPM); h9 for the examples test.
 test/sandbox/sandbox.sh up 8
 test/sandbox/sandbox.sh up 9
 # h10: a host whose Apache runs under systemd as PID 1; h11 (and h34, below): connection cuts; h12: load under reloads.
@@ -44,6 +44,11 @@ SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up 20
 test/sandbox/sandbox.sh up-one 32
 SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up-one 33
 test/sandbox/sandbox.sh up-one 34
+# h35 (Debian 13) and h36: the WsgiModule sources test; h37 and h38 (Debian 13): the VirtualHost test.
+SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up-one 35
+test/sandbox/sandbox.sh up-one 36
+test/sandbox/sandbox.sh up-one 37
+SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up-one 38
 # h26: telemetry and timeouts; h27 (Debian 13): per-interpreter GIL; h28 (Debian 13): a free-threaded CPython.
 test/sandbox/sandbox.sh up-one 26
 SANDBOX_SUITE=trixie test/sandbox/sandbox.sh up-one 27

@@ -69,8 +69,8 @@ describe("WsgiModule sources", () => {
         "sdist: uploaded and built with uploaded setuptools on a Debian 13 host with no route to any index; interpreter options apply",
         { timeout: 900_000 },
         async () => {
-            const h = sandboxHost("h7");
-            const archive = sdist(sandboxHost("h9"));
+            const h = sandboxHost("h35");
+            const archive = sdist(sandboxHost("h36"));
             const wheels = fs.mkdtempSync(path.join(os.tmpdir(), "build-wheels-"));
             execFileSync(
                 "python3",
@@ -95,8 +95,8 @@ describe("WsgiModule sources", () => {
             expect(acceptedLogins(h)).toBe(before);
             s.config("sha256", sha(archive));
 
-            offline.push("mws-h7");
-            execFileSync("ip", ["netns", "exec", "mws-h7", "ip", "route", "del", "default"]);
+            offline.push("mws-h35");
+            execFileSync("ip", ["netns", "exec", "mws-h35", "ip", "route", "del", "default"]);
             s.up();
             const app = JSON.parse((await get(`http://${h.address}/app`)).body);
             expect(app.version).toEqual([6, 1, 1]);
@@ -127,15 +127,15 @@ describe("WsgiModule sources", () => {
             execFileSync("ip", [
                 "netns",
                 "exec",
-                "mws-h7",
+                "mws-h35",
                 "ip",
                 "route",
                 "replace",
                 "default",
                 "via",
-                gateway("mws-h7"),
+                gateway("mws-h35"),
             ]);
-            offline.splice(offline.indexOf("mws-h7"), 1);
+            offline.splice(offline.indexOf("mws-h35"), 1);
             s.run(["destroy", "--yes", "--skip-preview"]);
         },
     );
@@ -144,7 +144,7 @@ describe("WsgiModule sources", () => {
         "url: ensurePackages reinstalls a removed apache2-dev; the host downloads the archive, checks its SHA-256, and builds",
         { timeout: 900_000 },
         async () => {
-            const h = sandboxHost("h9");
+            const h = sandboxHost("h36");
             const archive = sdist(h);
             expect(ssh(h, "dpkg -r --force-depends apache2-dev >/dev/null 2>&1; ! command -v apxs").code).toBe(0);
             // The archive served from the host's own loopback (test traffic stays on the sandbox host).
@@ -197,7 +197,7 @@ describe("WsgiModule sources", () => {
         "distro: refused without allowDistroPackage; with it Debian's 4.9.4 serves, and 6.0-only settings fail at preview",
         { timeout: 900_000 },
         async () => {
-            const h = sandboxHost("h9");
+            const h = sandboxHost("h36");
             const s = stack("distro", h);
             s.config("source", "distro");
             const before = acceptedLogins(h);

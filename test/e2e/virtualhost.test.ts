@@ -14,8 +14,8 @@ const SERVER_NAME = "secure.sandbox.test";
 afterAll(destroyStacks);
 
 describe.each([
-    ["Debian 12", "h2"],
-    ["Debian 13", "h7"],
+    ["Debian 12", "h37"],
+    ["Debian 13", "h38"],
 ])("VirtualHost with TLS on %s", (_os, hostName) => {
     it(
         "serves two apps in two daemon groups over HTTPS on one vhost and a third at server scope; a code-only deploy of one leaves the others' daemons alone",
@@ -33,7 +33,7 @@ describe.each([
             stack.up();
 
             const https200 = (app: string) => httpsGet(h.address, `/${app}/`, ca, SERVER_NAME);
-            const python = hostName === "h7" ? "3\\.13" : "3\\.11";
+            const python = hostName === "h38" ? "3\\.13" : "3\\.11";
             for (const app of ["shop", "blog"]) {
                 expect((await https200(app)).body).toMatch(
                     new RegExp(
@@ -120,7 +120,7 @@ describe("VirtualHost ports and the HTTP redirect", () => {
         "redirects HTTP to the TLS vhost, serves on a listened extra port, refuses a port Apache does not listen on",
         { timeout: STEP },
         async () => {
-            const h = sandboxHost("h2");
+            const h = sandboxHost("h37");
             const { dir } = selfSigned(REDIRECT_NAME);
 
             const stack = new Stack("vhostports", path.join(REPO, "test/e2e/programs/vhostports"));
