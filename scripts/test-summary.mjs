@@ -22,12 +22,17 @@ for (const file of process.argv.slice(2)) {
     for (const suite of report.testResults ?? []) {
         const where = relative(process.cwd(), suite.name ?? "");
         const failedTests = (suite.assertionResults ?? []).filter((t) => t.status === "failed");
-        for (const t of failedTests) failures.push(`${where} > ${t.fullName}: ${firstLine(t.failureMessages)}`);
+        for (const t of failedTests) failures.push(`${where} > ${testName(t)}: ${firstLine(t.failureMessages)}`);
         if (suite.status === "failed" && failedTests.length === 0) failures.push(`${where}: ${suite.message ?? ""}`);
     }
 }
 for (const line of failures) process.stdout.write(`FAILED ${line}\n`);
 process.stdout.write(`tests: ${passed} passed, ${failed} failed\n`);
+
+/** "describe > test", as vitest prints it (its fullName joins them with a bare space). */
+function testName(t) {
+    return t.ancestorTitles?.length ? [...t.ancestorTitles, t.title].join(" > ") : t.fullName;
+}
 
 function firstLine(messages) {
     const text = (messages ?? []).join("\n").trim();
