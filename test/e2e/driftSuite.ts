@@ -101,15 +101,16 @@ export function driftSuite(hostName: string, classes: number[], notOwned: boolea
 
     let stack: Stack;
 
-    /** Injects a change, checks it is reported naming `property`, repaired by up, and gone; the app answers again. */
-    async function cycle(inject: string, property: RegExp, opts: { upFails?: RegExp; fix?: string } = {}) {
+    /** Injects a class, checks it is reported naming its property, repaired by up, and gone; the app answers again. */
+    async function cycle(c: DriftClass) {
+        const inject = c.inject(APP);
         const r = ssh(h, inject);
         expect(r.code, `injecting: ${inject}\n${r.stderr}`).toBe(0);
         const preview = stack.run(["preview", "--expect-no-changes", "--diff"], "fail");
-        expect(preview, `preview after: ${inject}`).toMatch(property);
-        if (opts.upFails) {
-            expect(stack.run(["up", "--yes", "--skip-preview"], "fail")).toMatch(opts.upFails);
-            expect(ssh(h, opts.fix!).code).toBe(0);
+        expect(preview, `preview after: ${inject}`).toMatch(c.property);
+        if (c.upFails) {
+            expect(stack.run(["up", "--yes", "--skip-preview"], "fail")).toMatch(c.upFails);
+            expect(ssh(h, c.fix!).code).toBe(0);
         }
         stack.up();
         stack.run(["preview", "--expect-no-changes"]);
@@ -131,7 +132,7 @@ export function driftSuite(hostName: string, classes: number[], notOwned: boolea
         });
 
         for (const c of CLASSES.filter((c) => classes.includes(c.n)))
-            it(`${c.n} ${c.name}`, { timeout: STEP }, () => cycle(c.inject(APP), c.property, c));
+            it(`${c.n} ${c.name}`, { timeout: STEP }, () => cycle(c));
 
         if (notOwned)
             it("what the stack does not own is never reported: five refreshes in a row pass", { timeout: STEP }, () => {
