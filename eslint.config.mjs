@@ -23,7 +23,7 @@ export default tseslint.config(
     },
     {
         // A user's plain CommonJS program (the package test): Node's globals, require.
-        files: ["test/e2e/programs/packaged/*.js"],
+        files: ["test/e2e/programs/packaged/*.js", "test/e2e/ts-register.cjs"],
         languageOptions: {
             sourceType: "commonjs",
             globals: { require: "readonly", exports: "writable", module: "writable", process: "readonly" },

@@ -34,7 +34,7 @@ main() {
     fi
     rm -rf "$stage"
     fact python_version "$(python_fact "$venv/bin/python" python_version)"
-    fact freeze_sha256 "$("$venv/bin/pip" freeze --disable-pip-version-check | sha256sum | cut -d' ' -f1)"
+    fact freeze_sha256 "$(freeze_sha256 "$venv")"
 }
 
 # A venv must come from the Python the loaded mod_wsgi was built for (same ABI), else its daemons die

@@ -1,10 +1,10 @@
 # shellcheck shell=sh
-# venv-facts: what PythonEnv's Read compares: the venv's Python and a hash of `pip freeze`.
+# venv-facts: what PythonEnv's Read compares: the venv's Python and a hash of `pip freeze` (freeze_sha256, lib.sh).
 # Usage: venv-facts.sh VENV     (exit 4: no venv there)
 main() {
     venv=$1
     [ -x "$venv/bin/python" ] || exit 4
     python_info "$venv/bin/python"
-    fact freeze_sha256 "$("$venv/bin/pip" freeze --disable-pip-version-check | sha256sum | cut -d' ' -f1)"
+    fact freeze_sha256 "$(freeze_sha256 "$venv")"
 }
 main "$@"

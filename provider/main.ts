@@ -1,4 +1,5 @@
 // Plugin entry: serve, print the port (the engine's handshake), log to the engine at argv's address.
+import "./compileCache";
 import { startServer } from "./server";
 import { connectEngine } from "./log";
 import { closeAll } from "./remote/ssh";

@@ -60,7 +60,7 @@ describe("PythonEnv requirements file", () => {
 
 /**
  * A stub interpreter: answers python_info's `-c` code, and `-m venv DIR` makes DIR/bin/python (a copy of
- * itself) and DIR/bin/pip, which installs `-r FILE` into DIR/installed.txt (a package's new line replaces its
+ * itself) and DIR/bin/pip, which installs `-r FILE` into site-packages/installed.txt (a package's new line replaces its
  * old one, as pip does) and prints that file, sorted, for `freeze`.
  */
 const FAKE_PYTHON = `#!/bin/sh
@@ -75,8 +75,10 @@ case "$1" in
         cat >"$3/bin/pip" <<'PIP'
 #!/bin/sh
 venv=$(dirname "$(dirname "$0")")
-db="$venv/installed.txt"
-touch "$db"
+db="$venv/lib/python3.11/site-packages/installed.txt"
+mkdir -p "$(dirname "$db")"
+[ -f "$db" ] || touch "$db"
+echo "$1" >>"$venv/pip-calls"
 case "$1" in
     freeze) sort "$db" ;;
     install)
@@ -110,7 +112,7 @@ describe("PythonEnv lifecycle (fake host)", () => {
     afterEach(() => host.cleanup());
 
     const api = inputs.parse({ name: "api", python: PY, requirements: ["flask==3.1.2", "gunicorn==23.0.0"] });
-    const installed = () => host.file(`${envPath("api")}/installed.txt`);
+    const installed = () => host.file(`${envPath("api")}/lib/python3.11/site-packages/installed.txt`);
     const stages = () => fs.readdirSync(host.local(STAGE_ROOT));
 
     it("create makes the venv with the given python and installs the requirements, then the file's", async () => {
@@ -134,7 +136,7 @@ describe("PythonEnv lifecycle (fake host)", () => {
         expect(live).toMatchObject({ pythonVersion: "3.11.2", freezeSha256: state.freezeSha256 });
         expect(diff(pythonEnv, live!, api)).toEqual({ changed: [], replaces: [] });
 
-        host.put(`${envPath("api")}/installed.txt`, "flask==3.0.0\ngunicorn==23.0.0\n");
+        host.put(`${envPath("api")}/lib/python3.11/site-packages/installed.txt`, "flask==3.0.0\ngunicorn==23.0.0\n");
         const edited = await pythonEnv.read(ctx, "api", state);
         expect(edited!.freezeSha256).not.toBe(state.freezeSha256);
         expect(edited!.appliedFreezeSha256).toBe(state.appliedFreezeSha256);
@@ -145,6 +147,28 @@ describe("PythonEnv lifecycle (fake host)", () => {
         expect(repaired.freezeSha256).toBe(state.freezeSha256);
         const after = await pythonEnv.read(ctx, "api", repaired);
         expect(diff(pythonEnv, after!, api).changed).toEqual([]);
+    });
+
+    it("read runs pip freeze again only when site-packages changed (its hash is kept beside a stamp)", async () => {
+        const ctx = host.ctx();
+        const state = await pythonEnv.create(ctx, api);
+        const freezes = () =>
+            host
+                .file(`${envPath("api")}/pip-calls`)
+                .split("\n")
+                .filter((c) => c === "freeze").length;
+        expect(freezes()).toBe(1);
+        for (let i = 0; i < 3; i++)
+            expect((await pythonEnv.read(ctx, "api", state))!.freezeSha256).toBe(state.freezeSha256);
+        expect(freezes()).toBe(1);
+        // Same size, new contents: the entry's time changes the stamp.
+        host.put(`${envPath("api")}/lib/python3.11/site-packages/installed.txt`, "flask==3.1.3\ngunicorn==23.0.0\n");
+        expect((await pythonEnv.read(ctx, "api", state))!.freezeSha256).not.toBe(state.freezeSha256);
+        expect(freezes()).toBe(2);
+        // A stamp file edited by hand is no shortcut: it no longer matches, so pip is asked.
+        host.put(`${envPath("api")}/.modwsgi-freeze`, `x ${state.freezeSha256}\n`);
+        expect((await pythonEnv.read(ctx, "api", state))!.freezeSha256).not.toBe(state.freezeSha256);
+        expect(freezes()).toBe(3);
     });
 
     it("a python of another ABI than the loaded mod_wsgi fails create before any venv is made", async () => {
