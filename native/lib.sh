@@ -23,13 +23,15 @@ print("python_shared=%s" % (1 if sysconfig.get_config_var("Py_ENABLE_SHARED") el
 # python_fact PYTHON KEY: one of python_info's facts (empty when the interpreter cannot run).
 python_fact() { python_info "$1" 2>/dev/null | sed -n "s/^$2=//p"; }
 
-# freeze_sha256 VENV: the sha256 of `pip freeze` in VENV. pip takes ~0.5 s of CPU to start and every refresh asks
-# (PythonEnv's Read): the hash is kept in VENV/.modwsgi-freeze beside a stamp of what pip freeze reads (the names,
-# sizes and times of site-packages' entries: installing, upgrading or removing a package changes it), and pip runs
-# again only when the stamp differs.
+# freeze_sha256 VENV: the sha256 of `pip freeze` in VENV. pip takes ~0.5 s of CPU to start and every refresh
+# asks (PythonEnv's Read): the hash is kept in VENV/modwsgi-freeze.stamp beside a stamp of what pip freeze reads
+# (the names, sizes and times of site-packages' entries: installing, upgrading or removing a package changes it),
+# and pip runs again only when the stamp differs.
 freeze_sha256() {
     stamp=$(ls -la --time-style=+%s.%N "$1"/lib/python*/site-packages 2>/dev/null | sha256sum | cut -d' ' -f1)
-    if [ -f "$1/.modwsgi-freeze" ] && read -r was sum <"$1/.modwsgi-freeze" && [ "$was" = "$stamp" ] && [ -n "$sum" ]; then
+    # A line cut short (the write interrupted) is no hash: 64 hex digits or pip is asked.
+    if [ -f "$1/modwsgi-freeze.stamp" ] && read -r was sum <"$1/modwsgi-freeze.stamp" && [ "$was" = "$stamp" ] &&
+        [ ${#sum} -eq 64 ] && case $sum in *[!0-9a-f]*) false ;; esac; then
         printf '%s\n' "$sum"
         return 0
     fi
@@ -38,7 +40,7 @@ freeze_sha256() {
     out=$("$1/bin/pip" freeze --disable-pip-version-check) || ok=0
     sum=$(if [ -n "$out" ]; then printf '%s\n' "$out"; fi | sha256sum | cut -d' ' -f1)
     # Only a hash pip produced is kept: a failed run is asked again next time.
-    [ $ok = 0 ] || printf '%s %s\n' "$stamp" "$sum" >"$1/.modwsgi-freeze" 2>/dev/null || true
+    [ $ok = 0 ] || printf '%s %s\n' "$stamp" "$sum" >"$1/modwsgi-freeze.stamp" 2>/dev/null || true
     printf '%s\n' "$sum"
 }
 

@@ -163,9 +163,14 @@ describe("PythonEnv lifecycle (fake host)", () => {
         expect((await pythonEnv.read(ctx, "api", state))!.freezeSha256).not.toBe(state.freezeSha256);
         expect(freezes()).toBe(2);
         // A stamp file edited by hand is no shortcut: it no longer matches, so pip is asked.
-        host.put(`${envPath("api")}/.modwsgi-freeze`, `x ${state.freezeSha256}\n`);
+        host.put(`${envPath("api")}/modwsgi-freeze.stamp`, `x ${state.freezeSha256}\n`);
         expect((await pythonEnv.read(ctx, "api", state))!.freezeSha256).not.toBe(state.freezeSha256);
         expect(freezes()).toBe(3);
+        // Nor is a line cut short (a write interrupted): the right stamp with half a hash.
+        const stamp = host.file(`${envPath("api")}/modwsgi-freeze.stamp`)!.split(" ")[0];
+        host.put(`${envPath("api")}/modwsgi-freeze.stamp`, `${stamp} ${String(state.freezeSha256).slice(0, 20)}`);
+        expect((await pythonEnv.read(ctx, "api", state))!.freezeSha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(freezes()).toBe(4);
     });
 
     it("a python of another ABI than the loaded mod_wsgi fails create before any venv is made", async () => {
