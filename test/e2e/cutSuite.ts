@@ -188,8 +188,8 @@ interface Point {
     /** Extra checks right after the cut, and after convergence. */
     afterCut?: () => void | Promise<void>;
     afterConverge?: () => void | Promise<void>;
-    /** Runs as soon as the cut command has exited, before anything is checked. */
-    afterExit?: () => void;
+    /** Runs two seconds after the cut fired, and again once the cut command has exited (so it must be idempotent). */
+    afterFired?: () => void;
 }
 
 async function cutAt(p: Point): Promise<void> {
@@ -199,6 +199,7 @@ async function cutAt(p: Point): Promise<void> {
     if (p.slow) throttle(true, p.slow);
     // A dropped link: lifted once the provider's keepalive (4 x 15 s) has given up on it, so it can reconnect.
     if (p.how === "drop") void w.fired.then(() => sleep(90_000)).then(undrop);
+    if (p.afterFired) void w.fired.then(() => sleep(2000)).then(p.afterFired);
     const started = Date.now();
     let res: { code: number; out: string };
     try {
@@ -207,7 +208,7 @@ async function cutAt(p: Point): Promise<void> {
         if (p.slow) throttle(false);
     }
     const fired = await w.stop();
-    p.afterExit?.();
+    p.afterFired?.();
     if (p.how === "drop") undrop();
     if (p.slowApache) slowApache(false);
     console.log(
@@ -406,8 +407,10 @@ export function cutSuite(hostName: string, points: number[], start: { release: s
         point("9. while waiting for the host lock another process holds", { timeout: POINT }, () =>
             cutAt({
                 change: () => {
-                    // Held by hand from its own session on the host (the cut does not end it) until the cut up has
-                    // exited (afterExit), so the up finds it held however long its refresh takes; 120 s at most.
+                    // Held by hand from its own session on the host (the cut does not end it) until the cut has
+                    // fired (afterFired), so the up finds it held however long its refresh takes; 120 s at most.
+                    // Held on until the up exits, it costs those 120 s: the provider follows the detached
+                    // transaction, which waits for the lock, before it reports the lost connection.
                     const holder =
                         `rm -f ${LOCK_RELEASE}; exec flock ${HOST_LOCK} timeout 120 ` +
                         `sh -c 'until [ -e ${LOCK_RELEASE} ]; do sleep 0.1; done'`;
@@ -415,7 +418,7 @@ export function cutSuite(hostName: string, points: number[], start: { release: s
                     stack.config("threads", "6");
                 },
                 cond: running("flock -w [0-9]+ 9"),
-                afterExit: () => expect(ssh(h, `touch ${LOCK_RELEASE}`).code).toBe(0),
+                afterFired: () => expect(ssh(h, `touch ${LOCK_RELEASE}`).code).toBe(0),
                 servesAfterCut: ["r3 mod_wsgi/6.1.1"],
                 servesAfter: "r3 mod_wsgi/6.1.1",
                 // The waiting transaction gets the lock after the holder and commits by itself.
@@ -460,8 +463,12 @@ export function cutSuite(hostName: string, points: number[], start: { release: s
                         stack.configSite(SERVER_NAME, tls.dir);
                         stack.config("chainFile", chain);
                     },
-                    // A file of the transaction being uploaded (a cut between two uploads is survived by a reconnect).
-                    cond: running(`cat >.?${STAGE_ROOT}/[0-9]+-[0-9a-f]+/f[0-9]+[.]modwsgi-tmp`),
+                    // The chain half uploaded: a file of the transaction being written, past 4 KiB (only the
+                    // chain is that long). A cut between two uploads, or at the end of a small one (the watcher
+                    // polls), is survived by a reconnect: seen once when any staged file triggered it.
+                    cond:
+                        running(`cat >.?${STAGE_ROOT}/[0-9]+-[0-9a-f]+/f[0-9]+[.]modwsgi-tmp`) +
+                        ` && find $root${STAGE_ROOT} -name 'f*.modwsgi-tmp' -size +4k 2>/dev/null | grep -q .`,
                     slow: "32kbit",
                     servesAfterCut: ["r3 mod_wsgi/6.1.1"],
                     servesAfter: "r3 mod_wsgi/6.1.1",
