@@ -11,12 +11,14 @@ import { serving } from "./lib/serve.mjs";
 import { resetSources } from "./lib/sources.mjs";
 import { theirs } from "./lib/theirs.mjs";
 import { runsOf } from "./lib/grid.mjs";
+import { P2_PACE_MS } from "./lib/watch.mjs";
 
 const runs = runsOf("P1");
 const started = Date.now();
 const res = {
     date: new Date().toISOString(),
     runs: { default: runs, P3: runsOf("P3"), otherScalingCells: runsOf("scaling") },
+    p2Load: { wrkConnections: 8, paceMs: P2_PACE_MS },
     loadAverage: { start: loadAverage() },
     machine: machineFacts(),
 };
@@ -50,8 +52,8 @@ Object.assign(res, derive(o, t), { servedAnswer: o.served, split: timeSplit(o, f
 res.loadAverage.end = loadAverage();
 res.durationSeconds = Math.round((Date.now() - started) / 1000);
 // The figures first, the run's facts after them.
-const { date, runs: n, loadAverage: la, machine, durationSeconds, ...figures } = res;
-const ordered = { date, runs: n, durationSeconds, loadAverage: la, machine, ...figures };
+const { date, runs: n, p2Load, loadAverage: la, machine, durationSeconds, ...figures } = res;
+const ordered = { date, runs: n, p2Load, durationSeconds, loadAverage: la, machine, ...figures };
 writeResults(ordered);
 console.log(table(ordered));
 say(`done in ${res.durationSeconds} s; results in bench/results/latest.json`);
