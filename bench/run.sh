@@ -18,5 +18,5 @@ if [ ! -x "$ANSIBLE_VENV/bin/ansible-playbook" ]; then
 fi
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
-step "benchmark (about 50 minutes on 2 cores with the defaults; BENCH_SCALING_RUNS=5 about 40 more)"
+step "benchmark (about 55 minutes on 2 cores with the defaults; BENCH_SCALING_RUNS=5 about 40 more)"
 exec node bench/run.mjs
