@@ -54,6 +54,6 @@ res.durationSeconds = Math.round((Date.now() - started) / 1000);
 // The figures first, the run's facts after them.
 const { date, runs: n, p2Load, loadAverage: la, machine, durationSeconds, ...figures } = res;
 const ordered = { date, runs: n, p2Load, durationSeconds, loadAverage: la, machine, ...figures };
-writeResults(ordered);
+await writeResults(ordered);
 console.log(table(ordered));
 say(`done in ${res.durationSeconds} s; results in bench/results/latest.json`);

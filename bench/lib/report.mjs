@@ -3,6 +3,7 @@ import process from "node:process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as prettier from "prettier";
 import { ansibleVersion } from "./ansible.mjs";
 import { REPO } from "./hosts.mjs";
 import { run } from "./proc.mjs";
@@ -100,10 +101,13 @@ export function table(res) {
     return lines.join("\n");
 }
 
-export function writeResults(res) {
+export async function writeResults(res) {
     const dir = path.join(REPO, "bench/results");
     fs.mkdirSync(dir, { recursive: true });
-    const text = `${JSON.stringify(res, null, 2)}\n`;
+    // Formatted as the repository's Prettier wants it: the files are committed, and npm test checks them.
+    const file = path.join(dir, "latest.json");
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    const text = await prettier.format(JSON.stringify(res), { ...options, parser: "json" });
     fs.writeFileSync(path.join(dir, `${res.date.slice(0, 10)}.json`), text);
-    fs.writeFileSync(path.join(dir, "latest.json"), text);
+    fs.writeFileSync(file, text);
 }
