@@ -11,14 +11,14 @@ import { serving } from "./lib/serve.mjs";
 import { resetSources } from "./lib/sources.mjs";
 import { theirs } from "./lib/theirs.mjs";
 import { runsOf } from "./lib/grid.mjs";
-import { P2_PACE_MS } from "./lib/watch.mjs";
+import { P2_LOAD } from "./lib/watch.mjs";
 
 const runs = runsOf("P1");
 const started = Date.now();
 const res = {
     date: new Date().toISOString(),
     runs: { default: runs, P3: runsOf("P3"), otherScalingCells: runsOf("scaling") },
-    p2Load: { wrkConnections: 8, paceMs: P2_PACE_MS },
+    p2Load: P2_LOAD,
     loadAverage: { start: loadAverage() },
     machine: machineFacts(),
 };

@@ -26,24 +26,24 @@ export function wrkFixed(url, seconds, connections) {
     return parseWrk(r.out);
 }
 
-/** Each connection's pause between two requests while a tool deploys (P2): a steady load, see wrkDuring. */
-export const P2_PACE_MS = 20;
+/** The load while a tool deploys (P2): connections, and each one's pause between two requests (see wrkDuring). */
+export const P2_LOAD = { wrkConnections: 8, paceMs: 20 };
 
 /**
- * wrk in the background while a tool runs, paced: each of the 8 connections waits P2_PACE_MS between requests
+ * wrk in the background while a tool runs, paced: each of P2_LOAD's connections waits its paceMs between requests
  * (test/e2e/wrk-paced.lua), about 350 requests/s. Unpaced, wrk takes all the CPU the machine's 2 cores have left,
  * and the tool under test (its controller and the hosts share those cores) is timed against wrk rather than
  * against its own work. Its output goes to a file (the tools run with spawnSync, which blocks this process's
  * event loop); stop() interrupts it (wrk prints its summary on SIGINT) and parses the file.
  */
-export function wrkDuring(url, connections = 8) {
+export function wrkDuring(url, connections = P2_LOAD.wrkConnections) {
     fs.mkdirSync(WORK, { recursive: true });
     const file = path.join(WORK, `wrk-${process.pid}-${Date.now()}.txt`);
     const fd = fs.openSync(file, "w");
     const script = path.join(REPO, "test/e2e/wrk-paced.lua");
     const child = spawn("wrk", ["-t1", `-c${connections}`, "-d900s", "-s", script, url], {
         stdio: ["ignore", fd, fd],
-        env: { ...process.env, WRK_PACE_MS: String(P2_PACE_MS) },
+        env: { ...process.env, WRK_PACE_MS: String(P2_LOAD.paceMs) },
     });
     fs.closeSync(fd);
     return {
