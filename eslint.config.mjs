@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "dist/", "test/e2e/.work/", "sdk/"] },
+    { ignores: ["node_modules/", "dist/", "test/e2e/.work/", "bench/.work/", "sdk/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -18,5 +18,16 @@ if [ ! -x "$ANSIBLE_VENV/bin/ansible-playbook" ]; then
 fi
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
+# Our side runs as a user installs it: the plugin archive and the SDK package that `npm run package` builds
+# (the bundled plugin, the compiled SDK), not the repository's sources.
+step "the provider and its SDK as packaged (npm run package)"
+npm run --silent package >/dev/null
+arch=$(dpkg --print-architecture)
+rm -rf bench/.work/plugin bench/node_modules/@pulumi/modwsgi
+mkdir -p bench/.work/plugin bench/node_modules/@pulumi/modwsgi
+tar -xzf "dist/package/pulumi-resource-modwsgi-v$(node -p 'require("./package.json").version')-linux-$arch.tar.gz" \
+    -C bench/.work/plugin
+tar -xzf dist/package/pulumi-modwsgi-*.tgz -C bench/node_modules/@pulumi/modwsgi --strip-components=1
+
 step "benchmark (about 55 minutes on 2 cores with the defaults; BENCH_SCALING_RUNS=5 about 40 more)"
 exec node bench/run.mjs

@@ -1,18 +1,35 @@
 // Plugin entry: serve, print the port (the engine's handshake), log to the engine at argv's address.
 import "./compileCache";
-import { startServer } from "./server";
-import { connectEngine } from "./log";
-import { closeAll } from "./remote/ssh";
+import { LATER_CALLS, configService } from "./config";
+import { listen } from "./listen";
 
 async function main() {
     // Engine flags come first (--logtostderr, -v=N, --tracing ADDR); the engine address is the last word.
     const args = process.argv.slice(2);
     const positional = args.filter((a, i) => !a.startsWith("-") && args[i - 1] !== "--tracing");
-    connectEngine(positional[0]);
-    const { port } = await startServer();
-    process.stdout.write(`${port}\n`);
+    let loaded: typeof import("./server") | undefined;
+    const later = async () => {
+        loaded = await import("./server");
+        loaded.connectEngine(positional[0]);
+        return loaded.service;
+    };
+    // Configure is the engine's last call before it starts the next plugin: load the rest once it is answered.
+    const configure = configService.configure!;
+    const { port, warm } = listen(
+        {
+            ...configService,
+            configure: (call, cb) =>
+                configure(call, (err, res) => {
+                    cb(err, res);
+                    warm();
+                }),
+        },
+        LATER_CALLS,
+        later,
+    );
+    process.stdout.write(`${await port}\n`);
     const stop = () => {
-        closeAll();
+        loaded?.closeAll();
         process.exit(0);
     };
     process.on("SIGINT", stop);

@@ -4,8 +4,9 @@ import { resources } from "./registry";
 import { functions } from "./functions";
 import { connectionSchema } from "./remote/connection";
 import { unwrap } from "./zodwalk";
+import { PROVIDER_VERSION } from "./version";
 
-export const PROVIDER_VERSION = "0.1.0";
+export { PROVIDER_VERSION };
 
 /** One property in the package schema (the subset this provider uses). */
 export interface PropSpec {

@@ -3,12 +3,11 @@
 import * as grpc from "@grpc/grpc-js";
 import * as os from "node:os";
 import type { z } from "zod";
-import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import type * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
-import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { fromStruct, toStruct } from "./marshal";
-import { connectionSchema, connectionSecrets, type Connection } from "./remote/connection";
+import { configuredConnection, unary as unaryCall } from "./config";
 import { host, cancelAll } from "./remote/ssh";
 import { hostOperation } from "./remote/apply";
 import { holderFromUrn, setHolder } from "./remote/scripts";
@@ -18,66 +17,20 @@ import {
     checkInputs,
     diff,
     projectInputs,
-    UNKNOWN,
     type Ctx,
     type Props,
     type ResourceModule,
     secretInputs,
 } from "./resource";
 import { moduleFor } from "./registry";
-import { schemaJson, PROVIDER_VERSION } from "./schema";
+import { schemaJson } from "./schema";
 import { PartialFailure, partialStateError } from "./partial";
 import { claimOwnership, foreignOwner, releaseOwnership, takeOwnership } from "./owners";
 import { functionFor } from "./functions";
 
 type Handler<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 
-let connection: Connection | undefined;
 const claims = new Claims();
-
-/** Provider config: values from stack config arrive as strings; non-string properties are JSON there. */
-export function parseConfig(props: Props) {
-    const shape = connectionShape();
-    const coerced: Props = {};
-    for (const [k, v] of Object.entries(props)) {
-        if (k === "version") continue;
-        if (typeof v === "string" && shape[k] && !acceptsString(shape[k])) {
-            try {
-                coerced[k] = JSON.parse(v);
-            } catch {
-                coerced[k] = v; // zod then names the property and the expected type
-            }
-        } else coerced[k] = v;
-    }
-    return connectionSchema.safeParse(coerced);
-}
-
-function connectionShape(): Record<string, z.ZodType> {
-    return connectionSchema.shape as Record<string, z.ZodType>;
-}
-
-function acceptsString(s: z.ZodType): boolean {
-    return s.safeParse("x").success || s.safeParse("").success;
-}
-
-/** Which config properties to store encrypted: the credentials, and the jump chain (its hops carry theirs). */
-export function configSecrets(props: Props): string[] {
-    return connectionSecrets.filter((k) => props[k] !== undefined);
-}
-
-function configFailures(props: Props): pb.CheckFailure[] {
-    const unknown = Object.values(props).includes(UNKNOWN);
-    if (unknown) return [];
-    const res = parseConfig(props);
-    if (res.success) return [];
-    return res.error.issues.map((i) => {
-        const f = new pb.CheckFailure();
-        const prop = i.code === "unrecognized_keys" ? i.keys.join(",") : i.path.join(".");
-        f.setProperty(prop);
-        f.setReason(`modwsgi provider config ${prop}: ${i.message}`);
-        return f;
-    });
-}
 
 function typeOf(urn: string): string {
     const t = urn.split("::")[2] ?? "";
@@ -85,6 +38,7 @@ function typeOf(urn: string): string {
 }
 
 function ctxFor(urn: string, holder = true): Ctx {
+    const connection = configuredConnection();
     if (!connection)
         throw new Error(
             "the modwsgi provider is not configured: set modwsgi:host, a login (modwsgi:privateKey, a password or " +
@@ -96,20 +50,9 @@ function ctxFor(urn: string, holder = true): Ctx {
     return { host: host(connection), log: logger(urn) };
 }
 
-/** Wraps a handler so every failure becomes a gRPC error with the message the user should see. */
+/** A handler whose failures reach the user as gRPC errors; a PartialFailure as the engine's partial-state error. */
 function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Handler<Req, Res> {
-    return (call, cb) => {
-        fn(call.request).then(
-            (res) => cb(null, res),
-            (err: Error) =>
-                cb(
-                    err instanceof PartialStateError
-                        ? err.grpc
-                        : ({ code: grpc.status.UNKNOWN, details: err?.message ?? String(err) } as grpc.ServiceError),
-                    null,
-                ),
-        );
-    };
+    return unaryCall(fn, (err) => (err instanceof PartialStateError ? err.grpc : undefined));
 }
 
 /** A PartialFailure as the engine's partial-state error, its state's secrets kept secret. */
@@ -161,56 +104,9 @@ function mod(urn: string): ResourceModule {
     return moduleFor(typeOf(urn));
 }
 
-const service: Partial<providerGrpc.IResourceProviderServer> = {
-    getPluginInfo: unary(async () => new pluginPb.PluginInfo().setVersion(PROVIDER_VERSION)),
-
+/** Every call but the provider's configuration (config.ts): what needs the resources' code. */
+export const service: Partial<providerGrpc.IResourceProviderServer> = {
     getSchema: unary(async () => new pb.GetSchemaResponse().setSchema(schemaJson())),
-
-    checkConfig: unary(async (req: pb.CheckRequest) => {
-        const { props, secrets } = fromStruct(req.getNews());
-        const res = new pb.CheckResponse();
-        res.setInputs(toStruct(props, [...secrets, ...configSecrets(props)]));
-        res.setFailuresList(configFailures(props));
-        return res;
-    }),
-
-    diffConfig: unary(async (req: pb.DiffRequest) => {
-        const olds = fromStruct(req.getOldInputs() ?? req.getOlds()).props;
-        const news = fromStruct(req.getNews()).props;
-        const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "version");
-        const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-        const res = new pb.DiffResponse();
-        res.setChanges(changed.length ? pb.DiffResponse.DiffChanges.DIFF_SOME : pb.DiffResponse.DiffChanges.DIFF_NONE);
-        res.setDiffsList(changed);
-        // Resources live on the host: pointing the provider elsewhere means recreating them there.
-        res.setReplacesList(changed.filter((k) => k === "host" || k === "port"));
-        return res;
-    }),
-
-    configure: unary(async (req: pb.ConfigureRequest) => {
-        let props = fromStruct(req.getArgs()).props;
-        if (Object.keys(props).length === 0) {
-            props = {};
-            req.getVariablesMap().forEach((v, k) => (props[k.split(":").pop()!] = v));
-        }
-        if (!Object.values(props).includes(UNKNOWN)) {
-            const res = parseConfig(props);
-            if (!res.success) {
-                throw new Error(
-                    configFailures(props)
-                        .map((f) => f.getReason())
-                        .join("\n"),
-                );
-            }
-            connection = res.data;
-        }
-        const out = new pb.ConfigureResponse();
-        out.setAcceptsecrets(true);
-        out.setSupportspreview(false);
-        out.setAcceptresources(false);
-        out.setAcceptoutputs(false);
-        return out;
-    }),
 
     check: unary(async (req: pb.CheckRequest) => {
         const m = mod(req.getUrn());
@@ -367,12 +263,5 @@ const service: Partial<providerGrpc.IResourceProviderServer> = {
     attach: unary(async () => new Empty()),
 };
 
-export function startServer(): Promise<{ server: grpc.Server; port: number }> {
-    const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
-    server.addService(providerGrpc.ResourceProviderService, service as providerGrpc.IResourceProviderServer);
-    return new Promise((resolve, reject) => {
-        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
-            err ? reject(err) : resolve({ server, port }),
-        );
-    });
-}
+export { connectEngine } from "./log";
+export { closeAll } from "./remote/ssh";

@@ -1,5 +1,6 @@
 // A Pulumi stack of one of bench/programs, on a local file backend in bench/.work (inside the repo, so the
-// program resolves the repo's node_modules), run with the pinned CLI that scripts/env.sh put on PATH.
+// program resolves the repo's node_modules), run with the pinned CLI that scripts/env.sh put on PATH. The
+// provider is the packaged plugin and the programs import the packaged SDK (bench/run.sh unpacks both).
 import process from "node:process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,7 +23,7 @@ export class Stack {
                 "plugins:",
                 "  providers:",
                 "    - name: modwsgi",
-                `      path: ${path.join(REPO, "bin")}`,
+                `      path: ${path.join(REPO, "bench/.work/plugin")}`,
                 "",
             ].join("\n"),
         );

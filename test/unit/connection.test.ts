@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { configSecrets, parseConfig } from "../../provider/server";
+import { configSecrets, parseConfig } from "../../provider/config";
 import {
     checkHostKey,
     expectedFingerprints,

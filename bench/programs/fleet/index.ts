@@ -5,7 +5,7 @@
 // time; the Ansible side has the same layout.)
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import * as modwsgi from "../../../sdk/nodejs";
+import * as modwsgi from "@pulumi/modwsgi";
 
 const config = new pulumi.Config();
 const hosts = config.requireObject<{ name: string; address: string; hostKey: string }[]>("hosts");

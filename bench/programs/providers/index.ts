@@ -2,7 +2,7 @@
 // empty program's cost (the provider connects only when a resource needs the host).
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import * as modwsgi from "../../../sdk/nodejs";
+import * as modwsgi from "@pulumi/modwsgi";
 
 const config = new pulumi.Config();
 const hosts = config.requireObject<{ name: string; address: string; hostKey: string }[]>("hosts");
