@@ -57,5 +57,7 @@ export function listen(early: Service, laterCalls: readonly string[], later: () 
     );
     // A load started at once would hold up the answer just written (grpc-js sends it on a later turn of the
     // event loop), which the engine waits for before it starts the next plugin.
-    return { port, warm: () => setTimeout(() => void load(), WARM_DELAY_MS) };
+    // A failed load is reported to each call that needs it (INTERNAL, with the error), not left unhandled here.
+    const warm = () => setTimeout(() => load().catch(() => undefined), WARM_DELAY_MS);
+    return { server, port, warm };
 }

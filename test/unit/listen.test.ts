@@ -9,42 +9,77 @@ import { LATER_CALLS } from "../../provider/config";
 import { listen } from "../../provider/listen";
 import { service } from "../../provider/server";
 
-describe("listen", () => {
-    let loads = 0;
-    const { port, warm } = listen(
+type Reply = { err: grpc.ServiceError | null; res?: unknown };
+type Unary = (req: unknown, cb: (err: grpc.ServiceError | null, res?: unknown) => void) => void;
+
+/** A server from listen() whose later part counts its loads (or fails to load), and a client to it. */
+async function plugin(later: () => Promise<Record<string, unknown>>) {
+    const loads = { n: 0 };
+    const l = listen(
         { getPluginInfo: (_call, cb) => cb(null, new pluginPb.PluginInfo().setVersion("9.9.9")) },
         ["check"],
         async () => {
-            loads++;
-            return { check: (_call, cb) => cb(null, new pb.CheckResponse()) };
+            loads.n++;
+            return (await later()) as never;
         },
     );
-    let client: providerGrpc.ResourceProviderClient;
-    const call = <Req, Res>(name: string, req: Req) =>
-        new Promise<{ err: grpc.ServiceError | null; res?: Res }>((resolve) =>
-            (client as unknown as Record<string, (r: Req, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>)[
-                name
-            ].call(client, req, (err, res) => resolve({ err, res })),
+    const client = new providerGrpc.ResourceProviderClient(
+        `127.0.0.1:${await l.port}`,
+        grpc.credentials.createInsecure(),
+    );
+    const call = (name: string, req: unknown) =>
+        new Promise<Reply>((resolve) =>
+            (client as unknown as Record<string, Unary>)[name].call(client, req, (err, res) => resolve({ err, res })),
         );
-    afterAll(() => client?.close());
+    opened.push(() => {
+        client.close();
+        l.server.forceShutdown();
+    });
+    return { ...l, loads, call };
+}
 
-    it("serves the early calls and refuses unknown ones without loading the rest", async () => {
-        client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${await port}`, grpc.credentials.createInsecure());
-        const info = await call<Empty, pluginPb.PluginInfo>("getPluginInfo", new Empty());
-        expect(info.res?.getVersion()).toBe("9.9.9");
+const opened: (() => void)[] = [];
+afterAll(() => opened.forEach((close) => close()));
+
+const checkOnly = async () => ({
+    check: (_call: unknown, cb: (err: null, res: unknown) => void) => cb(null, new pb.CheckResponse()),
+});
+
+describe("listen", () => {
+    it("serves the early calls, and answers a call it does not serve, without loading the rest", async () => {
+        const p = await plugin(checkOnly);
+        const info = await p.call("getPluginInfo", new Empty());
+        expect((info.res as pluginPb.PluginInfo).getVersion()).toBe("9.9.9");
         // The engine's first call: a provider without it must answer at once, not after loading its resources.
-        const hs = await call("handshake", new pb.ProviderHandshakeRequest());
+        const hs = await p.call("handshake", new pb.ProviderHandshakeRequest());
         expect(hs.err?.code).toBe(grpc.status.UNIMPLEMENTED);
-        expect(loads).toBe(0);
+        expect(p.loads.n).toBe(0);
     });
 
-    it("loads the rest once, at the first call that needs it or when warmed", async () => {
-        const a = await call("check", new pb.CheckRequest());
-        const b = await call("check", new pb.CheckRequest());
-        warm();
-        await new Promise((r) => setTimeout(r, 50));
+    it("loads the rest once, at the first call that needs it", async () => {
+        const p = await plugin(checkOnly);
+        const a = await p.call("check", new pb.CheckRequest());
+        const b = await p.call("check", new pb.CheckRequest());
         expect([a.err, b.err]).toEqual([null, null]);
-        expect(loads).toBe(1);
+        expect(p.loads.n).toBe(1);
+    });
+
+    it("warm() loads the rest in the background, before any call needs it", async () => {
+        const p = await plugin(checkOnly);
+        p.warm();
+        await new Promise((r) => setTimeout(r, 100));
+        expect(p.loads.n).toBe(1);
+    });
+
+    it("a failed load is each later call's error (INTERNAL, naming the cause), not a crash of the warm-up", async () => {
+        const p = await plugin(async () => {
+            throw new Error("cannot find module ssh2");
+        });
+        p.warm();
+        await new Promise((r) => setTimeout(r, 100));
+        const r = await p.call("check", new pb.CheckRequest());
+        expect(r.err?.code).toBe(grpc.status.INTERNAL);
+        expect(r.err?.details).toContain("cannot find module ssh2");
     });
 
     it("LATER_CALLS names exactly the calls server.ts serves", () => {
