@@ -38,4 +38,3 @@ export const urls = hosts.map((h) => {
         return pulumi.interpolate`http://${h.address}${app.mountPoint}/`;
     });
 });
-export const bad: number = modwsgi.WsgiModule;
