@@ -3,7 +3,7 @@
 // lives in a directory of the user's own (not Node's default under /tmp): compiled code read from a directory
 // others can write would run as this user. Already on when NODE_COMPILE_CACHE is set; off when Node lacks it.
 import * as fs from "node:fs";
-import { enableCompileCache } from "node:module";
+import { enableCompileCache, getCompileCacheDir } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -15,7 +15,10 @@ function privateCacheDir(): string | undefined {
     return st.uid === process.getuid?.() && (st.mode & 0o022) === 0 ? dir : undefined;
 }
 
-if (!process.env.NODE_COMPILE_CACHE && typeof enableCompileCache === "function") {
+// Already on also when the packaged plugin's entry turned it on before loading the bundle (which imports this too).
+const alreadyOn = () => !!process.env.NODE_COMPILE_CACHE || !!getCompileCacheDir?.();
+
+if (typeof enableCompileCache === "function" && !alreadyOn()) {
     try {
         const dir = privateCacheDir();
         if (dir) enableCompileCache(dir);

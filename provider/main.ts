@@ -1,4 +1,5 @@
-// Plugin entry: serve, print the port (the engine's handshake), log to the engine at argv's address.
+// Plugin entry: serve, print the port (the engine's handshake), log to the engine at argv's address. The
+// provider's configuration is served at once; the rest of the provider loads after Configure (see listen.ts).
 import "./compileCache";
 import { LATER_CALLS, configService } from "./config";
 import { listen } from "./listen";
