@@ -86,8 +86,55 @@ fetch_archive() {
     [ "$got" = "$version" ] || die "source archive ${shown:-$archive} holds mod_wsgi ${got:-of no known version}, not $version as declared"
 }
 
+# PARALLEL_CC, written as sitecustomize.py on PYTHONPATH for pip's build: setuptools compiles an extension's C
+# files one after another (its `parallel` option only runs several extensions at once, and mod_wsgi is one),
+# so this patches its compiler class, when its module is first imported, to run those compiles on every core
+# (27 files: ~16 s -> ~9 s on 2 cores). It reaches the build only without pip's build isolation, which sets
+# PYTHONPATH itself; a failed compile still fails the build (each job's error is raised).
+PARALLEL_CC='import importlib.abc, importlib.machinery, os, sys
+
+def patch(cls):
+    if getattr(cls, "_modwsgi_parallel", False):
+        return
+    serial = cls.compile
+
+    def compile(self, *args, **kwargs):
+        from concurrent.futures import ThreadPoolExecutor
+        jobs = []
+        compile_one = self._compile
+        self._compile = lambda *job: jobs.append(job)
+        try:
+            objects = serial(self, *args, **kwargs)
+        finally:
+            del self._compile
+        with ThreadPoolExecutor(max(1, len(os.sched_getaffinity(0)))) as pool:
+            for job in [pool.submit(compile_one, *job) for job in jobs]:
+                job.result()
+        return objects
+
+    cls.compile = compile
+    cls._modwsgi_parallel = True
+
+class Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name not in ("distutils.ccompiler", "setuptools._distutils.ccompiler"):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            load(module)
+            patch(module.CCompiler)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, Finder())'
+
 # pip arguments to build ARCHIVE offline when the venv can (setuptools there, or from WHEELS), else with
-# pip's isolated build, which fetches setuptools from the package index.
+# pip's isolated build, which fetches setuptools from the package index (and compiles serially: see PARALLEL_CC).
 archive_args() {
     archive=$1 wheels=$2
     if [ -n "$wheels" ]; then
@@ -134,20 +181,25 @@ main() {
             built=wheel-cache
         else
             built=compiled
-            say "compiling mod_wsgi $version against $python and $apxs (~30 s)"
+            say "compiling mod_wsgi $version against $python and $apxs, $(nproc) files at a time (~10-20 s on 2 cores)"
         fi
         if [ -n "$archive" ]; then
             args=$(archive_args "$archive" "$wheels") || { rm -rf "$venv"; exit 1; }
             # shellcheck disable=SC2086 # a word list from archive_args; its parts hold no spaces
             set -- $args
         else
-            # --use-pep517 builds a wheel (the legacy `setup.py install` path builds none), and pip's cache
-            # keeps it: installing the same version again is a copy, not a compile.
-            set -- --use-pep517 "mod_wsgi==$version"
+            # setuptools in the venv rather than pip's isolated build (which would fetch it all the same), so the
+            # build sees PARALLEL_CC; >= 70.1 builds wheels itself. --use-pep517 builds a wheel (the legacy
+            # `setup.py install` path builds none), and pip's cache keeps it: installing the same version again
+            # is a copy, not a compile.
+            "$venv/bin/pip" install --disable-pip-version-check -q 'setuptools>=70.1' >&2 ||
+                { rm -rf "$venv"; die "pip could not install setuptools (mod_wsgi's build needs it) into $venv (see above)"; }
+            set -- --no-build-isolation --use-pep517 "mod_wsgi==$version"
         fi
-        APXS=$apxs "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
+        mkdir -p "$venv/build-hooks" && printf '%s\n' "$PARALLEL_CC" >"$venv/build-hooks/sitecustomize.py"
+        APXS=$apxs PYTHONPATH=$venv/build-hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
             { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)${archive:+; without a package index, buildWheels must hold a setuptools wheel}"; }
-        rm -rf "$venv/build-wheels"
+        rm -rf "$venv/build-wheels" "$venv/build-hooks"
     fi
     so=$("$venv/bin/mod_wsgi-express" module-location)
     # A build of an earlier release has no record yet: its .so is taken as built (it is what the state had).

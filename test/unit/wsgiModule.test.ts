@@ -156,6 +156,11 @@ venv=$(cd "$(dirname "$0")/.." && pwd)
 case "$1" in
     cache) exit 0 ;;
     install)
+        # Each install logged: its arguments, and whether the build sees a sitecustomize.py on PYTHONPATH.
+        hook=no
+        [ -f "\${PYTHONPATH:-/nonexistent}/sitecustomize.py" ] && grep -q ThreadPoolExecutor "$PYTHONPATH/sitecustomize.py" && hook=yes
+        echo "$* (build hook: $hook)" >>"$venv/pip.log"
+        case "$*" in *setuptools*) exit 0 ;; esac
         [ -n "$APXS" ] || { echo "pip: no APXS" >&2; exit 1; }
         v=
         for a; do
@@ -251,6 +256,13 @@ describe("WsgiModule lifecycle (fake host)", () => {
             apacheRunning: true,
             conflictingLoads: [],
         });
+        // setuptools goes into the venv first, so the build runs without pip's isolation and sees the hook
+        // that compiles on every core; the hook is gone afterwards.
+        expect((host.file(`${venv}/pip.log`) ?? "").trim().split("\n")).toEqual([
+            "install --disable-pip-version-check -q setuptools>=70.1 (build hook: no)",
+            "install --disable-pip-version-check -q --no-build-isolation --use-pep517 mod_wsgi==6.1.1 (build hook: yes)",
+        ]);
+        expect(fs.existsSync(host.local(`${venv}/build-hooks`))).toBe(false);
         // The hash is recorded in the venv at build time, where a refresh (or an import) finds it again.
         expect(host.file(moduleBuiltRecord(venv))).toBe(`${sha256("ELF mod_wsgi 6.1.1\n")}  ${so}\n`);
         // Apache was not running: started (a full start, never a graceful reload, for a new module).
