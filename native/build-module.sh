@@ -90,26 +90,37 @@ fetch_archive() {
 # files one after another (its `parallel` option only runs several extensions at once, and mod_wsgi is one),
 # so this patches its compiler class, when its module is first imported, to run those compiles on every core
 # (27 files: ~16 s -> ~9 s on 2 cores). It reaches the build only without pip's build isolation, which sets
-# PYTHONPATH itself; a failed compile still fails the build (each job's error is raised).
-PARALLEL_CC='import importlib.abc, importlib.machinery, os, sys
+# PYTHONPATH itself; a failed compile still fails the build (its error is raised, the queued ones cancelled),
+# and a setuptools whose compiler it does not recognise compiles as before, one file at a time.
+PARALLEL_CC='import importlib.abc, importlib.machinery, os, sys, threading
 
 def patch(cls):
     if getattr(cls, "_modwsgi_parallel", False):
         return
     serial = cls.compile
+    lock = threading.Lock()  # build_ext running several extensions at once shares one compiler object
 
     def compile(self, *args, **kwargs):
-        from concurrent.futures import ThreadPoolExecutor
         jobs = []
-        compile_one = self._compile
-        self._compile = lambda *job: jobs.append(job)
-        try:
-            objects = serial(self, *args, **kwargs)
-        finally:
-            del self._compile
+        with lock:
+            compile_one = getattr(self, "_compile", None)
+            if compile_one is not None:
+                self._compile = lambda *a, **k: jobs.append((a, k))
+                try:
+                    objects = serial(self, *args, **kwargs)
+                finally:
+                    del self._compile
+        if compile_one is None:  # a setuptools without _compile: as it was
+            return serial(self, *args, **kwargs)
+        from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(max(1, len(os.sched_getaffinity(0)))) as pool:
-            for job in [pool.submit(compile_one, *job) for job in jobs]:
-                job.result()
+            futures = [pool.submit(compile_one, *a, **k) for a, k in jobs]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
         return objects
 
     cls.compile = compile
@@ -126,7 +137,10 @@ class Finder(importlib.abc.MetaPathFinder):
 
         def exec_module(module):
             load(module)
-            patch(module.CCompiler)
+            try:
+                patch(module.CCompiler)
+            except Exception:  # a setuptools this does not know: compiles one at a time, as without the hook
+                pass
 
         spec.loader.exec_module = exec_module
         return spec
@@ -192,12 +206,17 @@ main() {
             # build sees PARALLEL_CC; >= 70.1 builds wheels itself. --use-pep517 builds a wheel (the legacy
             # `setup.py install` path builds none), and pip's cache keeps it: installing the same version again
             # is a copy, not a compile.
-            "$venv/bin/pip" install --disable-pip-version-check -q 'setuptools>=70.1' >&2 ||
-                { rm -rf "$venv"; die "pip could not install setuptools (mod_wsgi's build needs it) into $venv (see above)"; }
+            # From pip's wheel cache nothing is built, and no setuptools is needed.
+            if [ "$built" = compiled ]; then
+                "$venv/bin/pip" install --disable-pip-version-check -q 'setuptools>=70.1' >&2 ||
+                    { rm -rf "$venv"; die "pip could not install setuptools (mod_wsgi's build needs it) into $venv (see above)"; }
+            fi
             set -- --no-build-isolation --use-pep517 "mod_wsgi==$version"
         fi
-        mkdir -p "$venv/build-hooks" && printf '%s\n' "$PARALLEL_CC" >"$venv/build-hooks/sitecustomize.py"
-        APXS=$apxs PYTHONPATH=$venv/build-hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
+        hooks=$venv/build-hooks
+        { mkdir -p "$hooks" && printf '%s\n' "$PARALLEL_CC" >"$hooks/sitecustomize.py"; } ||
+            { say "could not write the build hook to $hooks: compiling one file at a time"; hooks=; }
+        APXS=$apxs PYTHONPATH=$hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
             { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)${archive:+; without a package index, buildWheels must hold a setuptools wheel}"; }
         rm -rf "$venv/build-wheels" "$venv/build-hooks"
     fi
