@@ -54,8 +54,9 @@ export function noopChecks(hosts, runs, check) {
 /**
  * P2: `runs` code-only changes of app 1, each deployed by deploy() while wrk loads app 1 on the first host;
  * Apache's graceful reloads counted on every host, and the new greeting checked on every host after each run.
+ * `label` names the series in the log.
  */
-export async function codeChanges(hosts, runs, deploy) {
+export async function codeChanges(hosts, runs, deploy, label = "P2") {
     const seconds = [];
     const reloads = [];
     const failed = [];
@@ -71,10 +72,11 @@ export async function codeChanges(hosts, runs, deploy) {
         requests.push(w.requests);
         for (const h of hosts) {
             const got = answer(`http://${h.address}/app1/`);
-            if (!got.startsWith(want)) throw new Error(`P2 run ${r}: ${h.name} serves "${got}", not "${want} ..."`);
+            if (!got.startsWith(want))
+                throw new Error(`${label} run ${r}: ${h.name} serves "${got}", not "${want} ..."`);
         }
         say(
-            `  P2 run ${r}: ${seconds.at(-1).toFixed(1)} s, ${reloads.at(-1)} reloads, ${w.failed}/${w.requests} failed`,
+            `  ${label} run ${r}: ${seconds.at(-1).toFixed(1)} s, ${reloads.at(-1)} reloads, ${w.failed}/${w.requests} failed`,
         );
     }
     return {

@@ -5,7 +5,7 @@ import { say } from "./proc.mjs";
 import { Stack } from "./pulumi.mjs";
 import { sources } from "./sources.mjs";
 
-/** Runs every figure of ours on `hosts` (five). Returns { P3, served, scaling, P2, split, stack }. */
+/** Runs every figure of ours on `hosts` (five). Returns { P3, served, scaling, P2, P2noRefresh, split, stack }. */
 export async function ours(hosts, runs) {
     const out = { scaling: {} };
     say("ours: P3, fresh host converges");
@@ -39,6 +39,14 @@ export async function ours(hosts, runs) {
         if (cellName(cell) === "3x10") {
             say("ours: P2, code-only change of app1 on 3x10");
             out.P2 = await codeChanges(hosts.slice(0, 3), runs, () => grid.up());
+            // The same change by Pulumi's default `up`, which plans from the state without reading the hosts.
+            say("ours: P2 without the refresh (pulumi up --refresh=false)");
+            out.P2noRefresh = await codeChanges(
+                hosts.slice(0, 3),
+                runs,
+                () => grid.upWithoutRefresh(),
+                "P2 (no refresh)",
+            );
         }
     }
     out.split = splitSteps(hosts[0], runs);

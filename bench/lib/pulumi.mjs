@@ -51,8 +51,14 @@ export class Stack {
         this.run(["config", "set-all", ...Object.entries(pairs).flatMap(([k, v]) => ["--plaintext", `${k}=${v}`])]);
     }
 
+    /** `pulumi up`, which here refreshes first (the project's `refresh: always`). */
     up() {
         return this.run(["up", "--yes", "--skip-preview"], { timeoutS: 1800 });
+    }
+
+    /** `pulumi up` as Pulumi runs it by default: from the state, no refresh of the hosts first. */
+    upWithoutRefresh() {
+        return this.run(["up", "--yes", "--skip-preview", "--refresh=false"], { timeoutS: 1800 });
     }
 
     /** The no-op check: a refresh of every resource, then a plan that must show no change. */

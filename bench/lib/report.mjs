@@ -45,8 +45,13 @@ export function derive(o, t) {
     );
     const P1 = { "1x1": scaling["1x1"], "3x10": scaling["3x10"] };
     const P2 = { ours: o.P2, ansible: t.P2, ansibleOverOurs: ratio(t.P2.seconds.median, o.P2.seconds.median) };
+    // Ansible's one P2 series against our `up --refresh=false` (its ansible figures are P2's).
+    const P2noRefresh = {
+        ours: o.P2noRefresh,
+        ansibleOverOurs: ratio(t.P2.seconds.median, o.P2noRefresh.seconds.median),
+    };
     const P3 = { ours: o.P3, ansible: t.P3, oursOverAnsible: ratio(o.P3.seconds.median, t.P3.seconds.median) };
-    return { P1, P2, P3, scaling };
+    return { P1, P2, P2noRefresh, P3, scaling };
 }
 
 /**
@@ -87,9 +92,18 @@ export function table(res) {
         row(`P1 no-op ${c} s`, f(v.ours.seconds), f(v.ansible.seconds), `${v.ansibleOverOurs}x`);
         row(`   handshakes ${c}`, f(v.ours.handshakes), f(v.ansible.handshakes), "");
     }
-    row("P2 code change 3x10 s", f(res.P2.ours.seconds), f(res.P2.ansible.seconds), `${res.P2.ansibleOverOurs}x`);
+    row(
+        "P2 code change 3x10 s (refresh)",
+        f(res.P2.ours.seconds),
+        f(res.P2.ansible.seconds),
+        `${res.P2.ansibleOverOurs}x`,
+    );
     row("   Apache reloads", f(res.P2.ours.apacheReloads), f(res.P2.ansible.apacheReloads), "");
     row("   failed requests (wrk)", f(res.P2.ours.failedRequests), f(res.P2.ansible.failedRequests), "");
+    const p2n = res.P2noRefresh;
+    row("P2 same, --refresh=false s", f(p2n.ours.seconds), f(res.P2.ansible.seconds), `${p2n.ansibleOverOurs}x`);
+    row("   Apache reloads", f(p2n.ours.apacheReloads), "", "");
+    row("   failed requests (wrk)", f(p2n.ours.failedRequests), "", "");
     row("P3 fresh host 1x1 s", f(res.P3.ours.seconds), f(res.P3.ansible.seconds), `${res.P3.oursOverAnsible}x`);
     row("   cc1 processes", f(res.P3.ours.compilerProcesses), f(res.P3.ansible.compilerProcesses), "");
     row("   re-run s", f(res.P3.ours.rerunSeconds), f(res.P3.ansible.rerunSeconds), "");
