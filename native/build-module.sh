@@ -89,7 +89,7 @@ fetch_archive() {
 # PARALLEL_CC, written as sitecustomize.py on PYTHONPATH for pip's build: setuptools compiles an extension's C
 # files one after another (its `parallel` option only runs several extensions at once, and mod_wsgi is one),
 # so this patches its compiler class, when its module is first imported, to run those compiles on every core
-# (27 files: ~16 s -> ~9 s on 2 cores). It reaches the build only without pip's build isolation, which sets
+# (27 files: 16-21 s -> 8-13 s on 2 cores). It reaches the build only without pip's build isolation, which sets
 # PYTHONPATH itself; a failed compile still fails the build (its error is raised, the queued ones cancelled),
 # and a setuptools whose compiler it does not recognise compiles as before, one file at a time.
 PARALLEL_CC='import importlib.abc, importlib.machinery, os, sys, threading
