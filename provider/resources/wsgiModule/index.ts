@@ -133,7 +133,7 @@ async function apply(ctx: Ctx, i: WsgiModuleInputs, old?: WsgiModuleState): Prom
     } else {
         const { args, stage } = await stageSources(ctx, i);
         ctx.log.status(
-            `building mod_wsgi ${i.version} (${i.source}) against ${i.python} (a first build compiles C, ~15 s on 2 cores)`,
+            `building mod_wsgi ${i.version} (${i.source}) against ${i.python} (a first build compiles C, ~15 s)`,
         );
         try {
             facts = await runScript(
