@@ -203,10 +203,9 @@ main() {
             set -- $args
         else
             # setuptools in the venv rather than pip's isolated build (which would fetch it all the same), so the
-            # build sees PARALLEL_CC; >= 70.1 builds wheels itself. --use-pep517 builds a wheel (the legacy
-            # `setup.py install` path builds none), and pip's cache keeps it: installing the same version again
-            # is a copy, not a compile.
-            # From pip's wheel cache nothing is built, and no setuptools is needed.
+            # build sees PARALLEL_CC; >= 70.1 builds wheels itself; from pip's wheel cache nothing is built and
+            # none is needed. --use-pep517 builds a wheel (the legacy `setup.py install` path builds none), and
+            # pip's cache keeps it: installing the same version again is a copy, not a compile.
             if [ "$built" = compiled ]; then
                 "$venv/bin/pip" install --disable-pip-version-check -q 'setuptools>=70.1' >&2 ||
                     { rm -rf "$venv"; die "pip could not install setuptools (mod_wsgi's build needs it) into $venv (see above)"; }
@@ -218,7 +217,7 @@ main() {
             { say "could not write the build hook to $hooks: compiling one file at a time"; hooks=; }
         APXS=$apxs PYTHONPATH=$hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
             { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)${archive:+; without a package index, buildWheels must hold a setuptools wheel}"; }
-        rm -rf "$venv/build-wheels" "$venv/build-hooks"
+        rm -rf "$venv/build-wheels" "$venv/build-hooks" # the hooks path, also when writing it failed half-way
     fi
     so=$("$venv/bin/mod_wsgi-express" module-location)
     # A build of an earlier release has no record yet: its .so is taken as built (it is what the state had).
