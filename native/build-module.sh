@@ -190,7 +190,7 @@ main() {
         need_space "${TMPDIR:-/tmp}" 64 "pip's build of mod_wsgi" || exit 1
         need_space "$venv" 64 "mod_wsgi's venv" || exit 1
         rm -rf "$venv"
-        "$python" -m venv "$venv" || { rm -rf "$venv"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
+        make_venv "$python" "$venv" || { rm -rf "$venv"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
         if "$venv/bin/pip" cache list --disable-pip-version-check "mod_wsgi-$version-*" 2>/dev/null | grep -q "mod_wsgi-$version-" && [ -z "$archive" ]; then
             built=wheel-cache
         else

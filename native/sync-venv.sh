@@ -16,7 +16,7 @@ main() {
         need_space "$venv" 64 "the venv $venv" || { rm -rf "$stage"; exit 1; }
         say "creating venv $venv with $python"
         mkdir -p "$(dirname "$venv")"
-        "$python" -m venv "$venv" || { rm -rf "$stage"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
+        make_venv "$python" "$venv" || { rm -rf "$stage"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
     fi
     # pip unpacks and builds under TMPDIR and installs into the venv: check both before it changes anything.
     if ! need_space "${TMPDIR:-/tmp}" 64 "pip's temporary files" || ! need_space "$venv" 64 "the venv $venv"; then

@@ -47,7 +47,7 @@ apply() {
     if [ ! -x "$venv/bin/python" ] || [ "$(cat "$root/python" 2>/dev/null)" != "$python" ]; then
         build=$venv.new
         need_space "$root" 64 "the telemetry venv" || { rm -rf "$stage"; exit 1; }
-        "$python" -m venv "$build" ||
+        make_venv "$python" "$build" ||
             { rm -rf "$stage" "$build"; die "could not create a venv with $python (python3-venv)"; }
     fi
     have=$("$build/bin/python" -c 'import importlib.metadata as m; print(m.version("mod-wsgi-telemetry"))' \

@@ -11,6 +11,7 @@ import type { Ctx } from "../provider/resource";
 
 /** Host directories mapped into the fake's root (longest first, so no prefix of one is rewritten alone). */
 const ROOTS = [
+    "/var/cache/modwsgi",
     "/var/lib/modwsgi",
     "/var/log/apache2",
     "/var/log/modwsgi",

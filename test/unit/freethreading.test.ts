@@ -92,7 +92,8 @@ case "$1" in
         echo python_abi=${abi}
         echo "python_executable=$0"
         echo python_shared=1 ;;
-    -m) mkdir -p "$3/bin" && cp "$0" "$3/bin/python"
+    -m) [ "$3" != --without-pip ] || { mkdir -p "$4/bin" && cp "$0" "$4/bin/python"; exit; }
+        mkdir -p "$3/bin" && cp "$0" "$3/bin/python"
         printf '#!/bin/sh\\n[ "$1" != freeze ] || echo wsgiref==0.1\\n' >"$3/bin/pip" && chmod 755 "$3/bin/pip" ;;
     *) exit 2 ;;
 esac

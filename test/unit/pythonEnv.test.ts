@@ -60,8 +60,9 @@ describe("PythonEnv requirements file", () => {
 
 /**
  * A stub interpreter: answers python_info's `-c` code, and `-m venv DIR` makes DIR/bin/python (a copy of
- * itself) and DIR/bin/pip, which installs `-r FILE` into site-packages/installed.txt (a package's new line replaces its
- * old one, as pip does) and prints that file, sorted, for `freeze`.
+ * itself) and DIR/bin/pip, which installs `-r FILE` into site-packages/installed.txt (a package's new line replaces
+ * its old one, as pip does) and prints that file, sorted, for `freeze`. `-m venv --without-pip DIR` makes the
+ * python only (lib.sh's make_venv then finds no pip of the seed's to copy and makes the venv the plain way).
  */
 const FAKE_PYTHON = `#!/bin/sh
 case "$1" in
@@ -70,6 +71,7 @@ case "$1" in
         echo "python_executable=$0"
         echo python_shared=1 ;;
     -m) [ "$2" = venv ] || exit 2
+        if [ "$3" = --without-pip ]; then mkdir -p "$4/bin" && cp "$0" "$4/bin/python"; exit; fi
         mkdir -p "$3/bin"
         cp "$0" "$3/bin/python"
         cat >"$3/bin/pip" <<'PIP'
