@@ -48,22 +48,33 @@ freeze_sha256() {
 # (and, up to Python 3.11, setuptools) from ensurepip's wheels and byte-compiles them: 3.5-4 s on a 2-core host,
 # for every venv. Here it runs once per interpreter, for a seed venv in VENV_SEEDS; each venv is then
 # `-m venv --without-pip` plus a copy of the seed's site-packages (its compiled files too: Python points their
-# source paths at the copy as it loads them) and of pip's scripts, their #! naming VENV's python (~0.2 s).
-# Anything unexpected on the way falls back to the plain command.
+# source paths at the copy as it loads them) and of pip's scripts, their #! naming VENV's python (~0.2 s), checked
+# file by file against the packages' RECORDs. Anything unexpected falls back to the plain command; a seed whose
+# copy failed is removed (made again for the next venv).
 VENV_SEEDS=/var/cache/modwsgi/venv-seeds
 make_venv() {
-    if mv_seed=$(venv_seed "$1") && seeded_venv "$1" "$mv_seed" "$2"; then return 0; fi
+    if mv_seed=$(venv_seed "$1"); then
+        seeded_venv "$1" "$mv_seed" "$2" && return 0
+        say "the venv seed $mv_seed did not give a whole venv: removed; making $2 with $1 -m venv"
+        rm -rf "$mv_seed"
+    fi
     rm -rf "$2"
     "$1" -m venv "$2"
 }
 
-# venv_seed PYTHON: the path of PYTHON's seed venv, made first if need be (root-only). Its name holds the
-# interpreter's path and a hash of its version and of the wheels ensurepip installs (names, sizes, times: a
-# distro's security update of pip keeps its version): an upgraded Python or pip wheel gets a new seed, and the old
-# one of that path is removed (as is a seed a stopped run left without its .complete mark).
+# venv_seed PYTHON: the path of PYTHON's seed venv, made first if need be, in a root-only directory (refused when
+# it or its parent is not root's alone: a seed runs as root). Its name holds the interpreter's path and a hash of
+# the seed format, its version and the wheels ensurepip installs (names, sizes, times: a distro's security update
+# of pip keeps its version): an upgraded Python or pip wheel gets a new seed, and the old one of that path is
+# removed (as is a seed a stopped run left without its .complete mark).
 venv_seed() {
-    vs_id=$("$1" -c 'import ensurepip, os, sys
-print(sys.version, ensurepip.version())
+    for vs_d in "${VENV_SEEDS%/*}" "$VENV_SEEDS"; do
+        [ ! -e "$vs_d" ] && continue
+        [ -d "$vs_d" ] && [ ! -L "$vs_d" ] && [ "$(stat -c %u "$vs_d")" = 0 ] || return 1
+        case $(stat -c %A "$vs_d") in ?????w???? | ????????w?) return 1 ;; esac
+    done
+    vs_id=$("$1" -I -c 'import ensurepip, os, sys
+print("seed 1", sys.version, ensurepip.version())
 for d in (getattr(ensurepip, "_WHEEL_PKG_DIR", None), os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")):
     for n in sorted(os.listdir(d)) if d and os.path.isdir(d) else ():
         s = os.stat(os.path.join(d, n))
@@ -74,8 +85,9 @@ for d in (getattr(ensurepip, "_WHEEL_PKG_DIR", None), os.path.join(os.path.dirna
         vs_free=$(df_of "$VENV_SEEDS")
         [ "${vs_free%% *}" -ge 65536 ] 2>/dev/null || return 1
         rm -rf "$VENV_SEEDS/$vs_path"-*
-        { mkdir -p "$VENV_SEEDS" && chmod 700 "$VENV_SEEDS" && "$1" -m venv "$vs_seed" >&2 && : >"$vs_seed/.complete"; } ||
-            { rm -rf "$vs_seed"; return 1; }
+        # Flushed before it is marked: a crash must not leave a marked seed of empty files.
+        { mkdir -p "$VENV_SEEDS" && chmod 700 "$VENV_SEEDS" && "$1" -m venv "$vs_seed" >&2 &&
+            sync -f "$vs_seed" && : >"$vs_seed/.complete"; } || { rm -rf "$vs_seed"; return 1; }
     fi
     printf '%s\n' "$vs_seed"
 }
@@ -97,7 +109,18 @@ seeded_venv() {
         [ "$sv_shebang" = "#!$2/bin/$sv_py" ] && [ -x "$3/bin/$sv_py" ] || return 1
         { printf '#!%s\n' "$3/bin/$sv_py" && tail -n +2 "$sv_f"; } >"$3/bin/$sv_n" && chmod 755 "$3/bin/$sv_n" || return 1
     done
-    "$3/bin/python" -c 'import pip' 2>/dev/null
+    # Every file each package's RECORD lists is there, at its size (pip's scripts, rewritten above, only there).
+    "$3/bin/python" -I -c 'import csv, os, sys, sysconfig
+site = sysconfig.get_paths()["purelib"]
+records = [os.path.join(site, d, "RECORD") for d in os.listdir(site) if d.endswith(".dist-info")]
+for r in records:
+    for row in csv.reader(open(r, newline="")):
+        f = os.path.normpath(os.path.join(site, row[0]))
+        if not os.path.isfile(f) or (row[2:3] not in ([], [""]) and not row[0].startswith("..") and os.path.getsize(f) != int(row[2])):
+            sys.exit(f + ": missing or not the size its RECORD says")
+if not records:
+    sys.exit("no package in " + site)
+import pip' >&2
 }
 
 # df_of DIR: "FREE_KIB MOUNT_POINT" of the filesystem DIR is on (or would be: DIR may not exist yet).

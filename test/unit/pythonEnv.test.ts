@@ -62,7 +62,7 @@ describe("PythonEnv requirements file", () => {
  * A stub interpreter: answers python_info's `-c` code, and `-m venv DIR` makes DIR/bin/python (a copy of
  * itself) and DIR/bin/pip, which installs `-r FILE` into site-packages/installed.txt (a package's new line replaces
  * its old one, as pip does) and prints that file, sorted, for `freeze`. `-m venv --without-pip DIR` makes the
- * python only (lib.sh's make_venv then finds no pip of the seed's to copy and makes the venv the plain way).
+ * python only. (It answers no `-I -c`: lib.sh's make_venv then makes no seed and runs the plain `-m venv`.)
  */
 const FAKE_PYTHON = `#!/bin/sh
 case "$1" in

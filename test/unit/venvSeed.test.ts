@@ -1,7 +1,7 @@
 // native/lib.sh's make_venv against this machine's real python3 (Debian's, with ensurepip): the first venv of an
 // interpreter makes its seed; the next is a copy of the seed's packages that must be what `python3 -m venv` makes.
 import { afterAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -75,23 +75,33 @@ describe("make_venv (native/lib.sh, real python3)", { timeout: 120_000 }, () => 
         expect(where.trim()).toBe(path.join(path.dirname(pipInit(second)), "_internal/cli/main.py"));
     });
 
-    it("a seed whose pip script is not what pip writes is not copied: the venv is made the plain way", () => {
-        const seed = path.join(seeds, seedDirs()[0]);
-        fs.writeFileSync(path.join(seed, "bin/pip"), "#!/usr/bin/env python3\nimport sys\n");
-        const third = path.join(dir, "third");
-        expect(makeVenv(third)).toBe(0);
-        expect(fs.statSync(pipInit(third)).mtimeMs).not.toBe(fs.statSync(pipInit(seed)).mtimeMs);
-        expect(run(path.join(third, "bin/pip"), "--version")).toContain(`from ${third}/lib/`);
-    });
-
     it("a seed a stopped run left without its mark is made again", () => {
         const seed = path.join(seeds, seedDirs()[0]);
         fs.rmSync(path.join(seed, ".complete"));
         fs.writeFileSync(path.join(seed, "left-over"), "");
-        expect(makeVenv(path.join(dir, "fourth"))).toBe(0);
+        expect(makeVenv(path.join(dir, "third"))).toBe(0);
         expect(seedDirs()).toEqual([path.basename(seed)]);
         expect(fs.existsSync(path.join(seed, "left-over"))).toBe(false);
         expect(fs.existsSync(path.join(seed, ".complete"))).toBe(true);
+    });
+
+    it("a seed with a file cut short (a crash, a cache cleaner) is removed and the venv made the plain way", () => {
+        const seed = path.join(seeds, seedDirs()[0]);
+        const seedPip = fs.statSync(pipInit(seed)).mtimeMs;
+        fs.writeFileSync(path.join(path.dirname(pipInit(seed)), "_internal/cli/main.py"), "");
+        const fourth = path.join(dir, "fourth");
+        expect(makeVenv(fourth)).toBe(0);
+        expect(seedDirs()).toEqual([]);
+        expect(fs.statSync(pipInit(fourth)).mtimeMs).not.toBe(seedPip);
+        expect(run(path.join(fourth, "bin/pip"), "--version")).toContain(`from ${fourth}/lib/`);
+    });
+
+    it("a seeds directory that others can write is not used (a seed runs as root)", () => {
+        fs.chmodSync(seeds, 0o770);
+        const r = spawnSync("/bin/sh", ["-c", `. "$1"; VENV_SEEDS=$2; venv_seed "$3"`, "sh", LIB, seeds, PY]);
+        expect(r.status).not.toBe(0);
+        expect(seedDirs()).toEqual([]);
+        fs.chmodSync(seeds, 0o700);
     });
 
     it("an interpreter that cannot make venvs fails make_venv and leaves no venv", () => {
