@@ -82,8 +82,7 @@ for d in (getattr(ensurepip, "_WHEEL_PKG_DIR", None), os.path.join(os.path.dirna
     vs_path=$(printf '%s' "$1" | sha256sum | cut -c 1-16)
     vs_seed=$VENV_SEEDS/$vs_path-$(printf '%s' "$vs_id" | sha256sum | cut -c 1-16)
     if [ ! -f "$vs_seed/.complete" ]; then
-        vs_free=$(df_of "$VENV_SEEDS")
-        [ "${vs_free%% *}" -ge 65536 ] 2>/dev/null || return 1
+        need_space "$VENV_SEEDS" 64 "a venv seed" 2>/dev/null || return 1
         rm -rf "$VENV_SEEDS/$vs_path"-*
         # Flushed before it is marked: a crash must not leave a marked seed of empty files.
         { mkdir -p "$VENV_SEEDS" && chmod 700 "$VENV_SEEDS" && "$1" -m venv "$vs_seed" >&2 &&
