@@ -64,26 +64,30 @@ make_venv() {
 
 # venv_seed PYTHON: the path of PYTHON's seed venv, made first if need be, in a root-only directory (refused when
 # it or its parent is not root's alone: a seed runs as root). Its name holds the interpreter's path and a hash of
-# the seed format, its version and the wheels ensurepip installs (names, sizes, times: a distro's security update
-# of pip keeps its version): an upgraded Python or pip wheel gets a new seed, and the old one of that path is
-# removed (as is a seed a stopped run left without its .complete mark).
+# the seed format, its version and the wheels ensurepip installs (names and SHA-256: a distro's security update of
+# pip keeps its version): an upgraded Python or pip wheel gets a new seed, and the old one of that path is removed
+# (as is a seed a stopped run left without its .complete mark). Making a seed also removes the seeds of
+# interpreters no longer there (their bin/python leads nowhere: a python3.11 gone with an upgrade).
 venv_seed() {
     for vs_d in "${VENV_SEEDS%/*}" "$VENV_SEEDS"; do
         [ ! -e "$vs_d" ] && continue
         [ -d "$vs_d" ] && [ ! -L "$vs_d" ] && [ "$(stat -c %u "$vs_d")" = 0 ] || return 1
         case $(stat -c %A "$vs_d") in ?????w???? | ????????w?) return 1 ;; esac
     done
-    vs_id=$("$1" -I -c 'import ensurepip, os, sys
+    vs_id=$("$1" -I -c 'import ensurepip, hashlib, os, sys
 print("seed 1", sys.version, ensurepip.version())
 for d in (getattr(ensurepip, "_WHEEL_PKG_DIR", None), os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")):
     for n in sorted(os.listdir(d)) if d and os.path.isdir(d) else ():
-        s = os.stat(os.path.join(d, n))
-        print(d, n, s.st_size, s.st_mtime_ns)' 2>/dev/null) || return 1
+        with open(os.path.join(d, n), "rb") as f:
+            print(d, n, hashlib.sha256(f.read()).hexdigest())' 2>/dev/null) || return 1
     vs_path=$(printf '%s' "$1" | sha256sum | cut -c 1-16)
     vs_seed=$VENV_SEEDS/$vs_path-$(printf '%s' "$vs_id" | sha256sum | cut -c 1-16)
     if [ ! -f "$vs_seed/.complete" ]; then
         need_space "$VENV_SEEDS" 64 "a venv seed" 2>/dev/null || return 1
         rm -rf "$VENV_SEEDS/$vs_path"-*
+        for vs_d in "$VENV_SEEDS"/*; do
+            [ -d "$vs_d/bin" ] && [ ! -L "$vs_d" ] && [ ! -e "$vs_d/bin/python" ] && rm -rf "$vs_d"
+        done
         # Flushed before it is marked: a crash must not leave a marked seed of empty files.
         { mkdir -p "$VENV_SEEDS" && chmod 700 "$VENV_SEEDS" && "$1" -m venv "$vs_seed" >&2 &&
             sync -f "$vs_seed" && : >"$vs_seed/.complete"; } || { rm -rf "$vs_seed"; return 1; }

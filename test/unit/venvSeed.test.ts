@@ -104,6 +104,21 @@ describe("make_venv (native/lib.sh, real python3)", { timeout: 120_000 }, () => 
         fs.chmodSync(seeds, 0o700);
     });
 
+    it("making a seed removes the seeds of interpreters no longer there, and only those", () => {
+        const plant = (name: string, target: string) => {
+            fs.mkdirSync(path.join(seeds, name, "bin"), { recursive: true });
+            fs.symlinkSync(target, path.join(seeds, name, "bin/python"));
+            fs.writeFileSync(path.join(seeds, name, ".complete"), "");
+        };
+        plant("0000000000000000-gone", path.join(dir, "uninstalled/python3.9"));
+        plant("1111111111111111-here", PY);
+        expect(makeVenv(path.join(dir, "fifth"))).toBe(0);
+        const left = seedDirs();
+        expect(left).not.toContain("0000000000000000-gone");
+        expect(left).toContain("1111111111111111-here");
+        expect(left).toHaveLength(2); // and the new seed of python3
+    });
+
     it("an interpreter that cannot make venvs fails make_venv and leaves no venv", () => {
         const broken = path.join(dir, "broken-python");
         fs.writeFileSync(broken, "#!/bin/sh\necho 'No module named venv' >&2\nexit 1\n", { mode: 0o755 });
