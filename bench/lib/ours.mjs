@@ -1,5 +1,5 @@
 // Our side: the fleet program (bench/programs/fleet) through P3, the scaling grid with P1 and P2, and the
-// steps of the time split (empty program, SDK only, providers only).
+// steps of the time split (empty program, SDK only, providers only, Pulumi's own cost per resource).
 import { CELLS, cellName, cellRuns, codeChanges, freshConverges, noopChecks, runsOf } from "./grid.mjs";
 import { say } from "./proc.mjs";
 import { Stack } from "./pulumi.mjs";
@@ -54,7 +54,10 @@ export async function ours(hosts, runs) {
     return out;
 }
 
-/** The steps below one host's 1x1: empty program, the SDK loaded, one provider configured (no resource). */
+/**
+ * The steps below one host's 1x1: empty program, the SDK loaded, one provider configured (no resource); and
+ * Pulumi's own cost per resource: 1 and 101 component resources (no provider, no property, no Read).
+ */
 function splitSteps(h, runs) {
     say("ours: time split steps");
     const step = (name, program, hosts) => {
@@ -63,9 +66,17 @@ function splitSteps(h, runs) {
         s.up();
         return noopChecks([h], runs, () => s.previewRefresh());
     };
+    const components = (count) => {
+        const s = new Stack(`split-components-${count}`, "components");
+        s.run(["config", "set", "count", String(count)]);
+        s.up();
+        return noopChecks([h], runs, () => s.previewRefresh());
+    };
     return {
         emptyProgram: step("empty", "empty", []),
         sdkLoaded: step("sdk", "providers", []),
         providerConfigured: step("provider", "providers", [h]),
+        components1: components(1),
+        components101: components(101),
     };
 }

@@ -74,6 +74,8 @@ export function timeSplit(o, floor) {
             perResourceRead: r4(perResource),
             total1x1: oneByOne,
         },
+        // What Pulumi spends per resource without any provider: the slope from 1 to 101 component resources.
+        pulumiFloor: { perComponentResource: r4((m(s.components101) - m(s.components1)) / 100) },
         physicalFloor: {
             ...floor,
             // Hosts are read in parallel: one handshake, then each host's resources one round trip each.
@@ -112,6 +114,7 @@ export function table(res) {
     row("   p99 ms", f(res.P4.ours.p99ms), f(res.P4.express.p99ms), "");
     for (const [k, v] of Object.entries(res.split.steps)) row(`split ${k} s`, v, "", "");
     row("floor 1x1 / 3x10 s", `${res.split.physicalFloor["1x1"]} / ${res.split.physicalFloor["3x10"]}`, "", "");
+    row("Pulumi per component resource s", res.split.pulumiFloor.perComponentResource, "", "");
     return lines.join("\n");
 }
 
