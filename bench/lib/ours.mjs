@@ -60,23 +60,19 @@ export async function ours(hosts, runs) {
  */
 function splitSteps(h, runs) {
     say("ours: time split steps");
-    const step = (name, program, hosts) => {
+    const step = (name, program, configure) => {
         const s = new Stack(`split-${name}`, program);
-        s.configure({ hosts, apps: 0, privateKeyFile: h.privateKeyFile });
+        configure(s);
         s.up();
         return noopChecks([h], runs, () => s.previewRefresh());
     };
-    const components = (count) => {
-        const s = new Stack(`split-components-${count}`, "components");
-        s.run(["config", "set", "count", String(count)]);
-        s.up();
-        return noopChecks([h], runs, () => s.previewRefresh());
-    };
+    const onHosts = (hosts) => (s) => s.configure({ hosts, apps: 0, privateKeyFile: h.privateKeyFile });
+    const count = (n) => (s) => s.run(["config", "set", "count", String(n)]);
     return {
-        emptyProgram: step("empty", "empty", []),
-        sdkLoaded: step("sdk", "providers", []),
-        providerConfigured: step("provider", "providers", [h]),
-        components1: components(1),
-        components101: components(101),
+        emptyProgram: step("empty", "empty", onHosts([])),
+        sdkLoaded: step("sdk", "providers", onHosts([])),
+        providerConfigured: step("provider", "providers", onHosts([h])),
+        components1: step("components-1", "components", count(1)),
+        components101: step("components-101", "components", count(101)),
     };
 }
