@@ -171,6 +171,20 @@ archive_args() {
     fi
 }
 
+# cached_wheel: pip's wheel cache holds a mod_wsgi $version wheel that $venv's Python can install (pip's own tag
+# rules). A wheel of the same version built for another Python (a cp313 one when this is 3.13t, say) does not
+# count: pip would build again, and without setuptools in the venv that build fails.
+cached_wheel() {
+    "$venv/bin/pip" cache list --disable-pip-version-check --format=abspath "mod_wsgi-$version-*" 2>/dev/null |
+        "$venv/bin/python" -c '
+import os, sys
+from pip._vendor.packaging.tags import sys_tags
+from pip._vendor.packaging.utils import parse_wheel_filename
+ours = set(sys_tags())
+names = [os.path.basename(line.strip()) for line in sys.stdin if line.strip().endswith(".whl")]
+sys.exit(0 if any(ours & parse_wheel_filename(n)[3] for n in names) else 1)' 2>/dev/null
+}
+
 # so_as_built: the venv's .so still has the SHA-256 recorded when it was built (true when nothing is recorded).
 so_as_built() {
     [ -n "$record" ] && [ -f "$record" ] || return 0
@@ -191,7 +205,7 @@ main() {
         need_space "$venv" 64 "mod_wsgi's venv" || exit 1
         rm -rf "$venv"
         make_venv "$python" "$venv" || { rm -rf "$venv"; die "could not create a venv with $python (install the Debian package python3-venv)"; }
-        if "$venv/bin/pip" cache list --disable-pip-version-check "mod_wsgi-$version-*" 2>/dev/null | grep -q "mod_wsgi-$version-" && [ -z "$archive" ]; then
+        if [ -z "$archive" ] && cached_wheel; then
             built=wheel-cache
         else
             built=compiled
