@@ -173,7 +173,8 @@ archive_args() {
 
 # cached_wheel: pip's wheel cache holds a mod_wsgi $version wheel that $venv's Python can install (pip's own tag
 # rules). A wheel of the same version built for another Python (a cp313 one when this is 3.13t, say) does not
-# count: pip would build again, and without setuptools in the venv that build fails.
+# count. Only a guess still: pip files a wheel under the URL of the archive it was built from, so one built from
+# an uploaded sdist, another URL or another index is listed here but not taken for PyPI's (see pip_install).
 cached_wheel() {
     "$venv/bin/pip" cache list --disable-pip-version-check --format=abspath "mod_wsgi-$version-*" 2>/dev/null |
         "$venv/bin/python" -c '
@@ -183,6 +184,26 @@ from pip._vendor.packaging.utils import parse_wheel_filename
 ours = set(sys_tags())
 names = [os.path.basename(line.strip()) for line in sys.stdin if line.strip().endswith(".whl")]
 sys.exit(0 if any(ours & parse_wheel_filename(n)[3] for n in names) else 1)' 2>/dev/null
+}
+
+# install_setuptools: what pip's build of mod_wsgi needs in the venv (>= 70.1 builds wheels itself).
+install_setuptools() {
+    "$venv/bin/pip" install --disable-pip-version-check -q 'setuptools>=70.1' >&2 ||
+        { rm -rf "$venv"; die "pip could not install setuptools (mod_wsgi's build needs it) into $venv (see above)"; }
+}
+
+# pip_install ARGS...: pip installs mod_wsgi into the venv with the build hook; dies (the venv removed) on failure.
+# From the wheel cache, a first failure is pip building after all (its cached wheel was another source's): then
+# setuptools goes in and pip tries once more, as a compile.
+pip_install() {
+    if [ "$built" = wheel-cache ]; then
+        APXS=$apxs PYTHONPATH=$hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >/dev/null 2>&1 && return 0
+        built=compiled
+        say "pip did not take mod_wsgi $version from its wheel cache (built there from another source or index): compiling it"
+        install_setuptools
+    fi
+    APXS=$apxs PYTHONPATH=$hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
+        { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)${archive:+; without a package index, buildWheels must hold a setuptools wheel}"; }
 }
 
 # so_as_built: the venv's .so still has the SHA-256 recorded when it was built (true when nothing is recorded).
@@ -220,17 +241,13 @@ main() {
             # build sees PARALLEL_CC; >= 70.1 builds wheels itself; from pip's wheel cache nothing is built and
             # none is needed. --use-pep517 builds a wheel (the legacy `setup.py install` path builds none), and
             # pip's cache keeps it: installing the same version again is a copy, not a compile.
-            if [ "$built" = compiled ]; then
-                "$venv/bin/pip" install --disable-pip-version-check -q 'setuptools>=70.1' >&2 ||
-                    { rm -rf "$venv"; die "pip could not install setuptools (mod_wsgi's build needs it) into $venv (see above)"; }
-            fi
+            [ "$built" != compiled ] || install_setuptools
             set -- --no-build-isolation --use-pep517 "mod_wsgi==$version"
         fi
         hooks=$venv/build-hooks
         { mkdir -p "$hooks" && printf '%s\n' "$PARALLEL_CC" >"$hooks/sitecustomize.py"; } ||
             { say "could not write the build hook to $hooks: compiling one file at a time"; hooks=; }
-        APXS=$apxs PYTHONPATH=$hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
-            { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)${archive:+; without a package index, buildWheels must hold a setuptools wheel}"; }
+        pip_install "$@"
         rm -rf "$venv/build-wheels" "$venv/build-hooks" # the hooks path, also when writing it failed half-way
     fi
     so=$("$venv/bin/mod_wsgi-express" module-location)
