@@ -90,10 +90,12 @@ const LOAD_LINE = "^[[:space:]]*LoadModule[[:space:]]+wsgi_module([[:space:]]|$)
 export const otherWsgiLoads: Fact<string[]> = {
     name: "other LoadModule wsgi_module lines",
     // One grep over every file (a refresh reads this on each host: one process, not two for each of ~60 files);
-    // -s: a glob that matched nothing or a dangling link is no error; -d/-D skip: only files are read, never a FIFO.
+    // xargs splits a list too long for one command line (printf is the shell's own: no such limit); -s: a glob that
+    // matched nothing or a dangling link is no error; -d/-D skip: only files are read, never a FIFO.
     command:
-        sh`ours=$(readlink -f ${MODULE_LOAD} 2>/dev/null || true); grep -lisE -d skip -D skip ${LOAD_LINE} -- ` +
+        sh`ours=$(readlink -f ${MODULE_LOAD} 2>/dev/null || true); printf '%s\\0' ` +
         SERVER_FILES +
+        sh` | xargs -0 grep -lisE -d skip -D skip ${LOAD_LINE} --` +
         ` | while IFS= read -r f; do [ "$(readlink -f "$f")" != "$ours" ] || continue; printf '%s\\n' "$f"; done; true`,
     parse: (r) => parseWsgiLoads(r.stdout),
 };

@@ -12,12 +12,17 @@ import {
     parsePythonInfo,
     parseWsgiLoads,
     parseVenv,
+    otherWsgiLoads,
     daemonGroupFile,
     type Fact,
 } from "../../provider/facts";
 import { parseFacts } from "../../provider/remote/scripts";
 import { daemonFile, MODULE_LOAD } from "../../provider/layout";
 import { FakeHost } from "../fakeHost";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const INFO =
     "python_version=3.11.2\npython_abi=cpython-311-x86_64-linux-gnu\npython_executable=/usr/bin/python3.11\npython_shared=1\n";
@@ -170,5 +175,42 @@ describe("gather and gatherAll (fake host)", () => {
         const fresh = new FakeHost();
         expect(await gather(fresh, loadedModule)).toBeUndefined();
         fresh.cleanup();
+    });
+});
+
+// otherWsgiLoads' own command, run by a local /bin/sh on a copy of Apache's layout (its paths moved to a temp dir).
+describe("otherWsgiLoads (local sh, a temp Apache tree)", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "wsgi-loads-"));
+    afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+    const at = (p: string) => path.join(root, p);
+    const scan = () =>
+        parseWsgiLoads(
+            execFileSync("/bin/sh", ["-c", otherWsgiLoads.command.replaceAll("/etc/apache2", root)], {
+                encoding: "utf8",
+                timeout: 60_000,
+            }).replaceAll(root, "/etc/apache2"),
+        );
+
+    it("finds an active LoadModule in any enabled file but ours; reads no FIFO; a dangling link is no error", () => {
+        for (const d of ["mods-available", "mods-enabled", "conf-enabled", "sites-available", "sites-enabled"])
+            fs.mkdirSync(at(d));
+        fs.writeFileSync(at("apache2.conf"), "ServerRoot /etc/apache2\n");
+        fs.writeFileSync(at("ports.conf"), "Listen 80\n");
+        fs.writeFileSync(at("mods-available/modwsgi.load"), "LoadModule wsgi_module /opt/ours.so\n");
+        fs.symlinkSync("../mods-available/modwsgi.load", at("mods-enabled/modwsgi.load"));
+        fs.writeFileSync(at("conf-enabled/other.conf"), "  loadmodule \twsgi_module /usr/lib/x.so\n");
+        fs.writeFileSync(at("conf-enabled/commented.conf"), "# LoadModule wsgi_module /usr/lib/y.so\n");
+        fs.writeFileSync(at("sites-available/with space.conf"), "LoadModule wsgi_module /z.so # here\n");
+        fs.symlinkSync(at("sites-available/with space.conf"), at("sites-enabled/with space.conf"));
+        execFileSync("mkfifo", [at("sites-enabled/fifo.conf")]);
+        fs.symlinkSync("/nonexistent/x.conf", at("sites-enabled/dangling.conf"));
+        fs.mkdirSync(at("sites-enabled/dir.conf"));
+        expect(scan()).toEqual(["/etc/apache2/conf-enabled/other.conf", "/etc/apache2/sites-enabled/with space.conf"]);
+    });
+
+    it("still finds one among more enabled sites than one command line holds (40000)", () => {
+        for (let n = 1; n <= 40_000; n++) fs.writeFileSync(at(`sites-enabled/customer-${n}.example.com.conf`), "");
+        fs.writeFileSync(at("sites-enabled/customer-40000.example.com.conf"), "LoadModule wsgi_module /last.so\n");
+        expect(scan()).toContain("/etc/apache2/sites-enabled/customer-40000.example.com.conf");
     });
 });
