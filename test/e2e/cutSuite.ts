@@ -434,6 +434,9 @@ export function cutSuite(hostName: string, points: number[], start: { release: s
                 cutAt({
                     change: () => stack.config("tls", "true"),
                     cond: `grep -qs ${TLS_DIR}/ $root${STAGE_ROOT}/*/manifest`,
+                    // The configtest and reload slowed: on a fast host the whole transaction could end between the
+                    // manifest's appearance and the kill, and the next command reconnects (the up then succeeds).
+                    slowApache: true,
                     servesAfterCut: ["r3 mod_wsgi/6.1.1"],
                     servesAfter: "r3 mod_wsgi/6.1.1",
                     afterConverge: async () => {
