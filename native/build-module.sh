@@ -192,17 +192,22 @@ install_setuptools() {
         { rm -rf "$venv"; die "pip could not install setuptools (mod_wsgi's build needs it) into $venv (see above)"; }
 }
 
+# pip_build ARGS...: the one pip command that installs (and, when it must, builds) mod_wsgi, with apxs and the hook.
+pip_build() {
+    APXS=$apxs PYTHONPATH=$hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@"
+}
+
 # pip_install ARGS...: pip installs mod_wsgi into the venv with the build hook; dies (the venv removed) on failure.
 # From the wheel cache, a first failure is pip building after all (its cached wheel was another source's): then
 # setuptools goes in and pip tries once more, as a compile.
 pip_install() {
     if [ "$built" = wheel-cache ]; then
-        APXS=$apxs PYTHONPATH=$hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >/dev/null 2>&1 && return 0
+        pip_build "$@" >/dev/null 2>&1 && return 0
         built=compiled
         say "pip did not take mod_wsgi $version from its wheel cache (built there from another source or index): compiling it"
         install_setuptools
     fi
-    APXS=$apxs PYTHONPATH=$hooks "$venv/bin/pip" install --disable-pip-version-check -q "$@" >&2 ||
+    pip_build "$@" >&2 ||
         { rm -rf "$venv"; die "pip could not build mod_wsgi $version (see above)${archive:+; without a package index, buildWheels must hold a setuptools wheel}"; }
 }
 

@@ -82,7 +82,7 @@ function fakeVenv(fromCache: boolean): string {
 
 /** pip_install for mod_wsgi 6.1.1 from PyPI with `built` as main sets it; its exit code, stderr and final `built`. */
 function pipInstall(v: string, built: string) {
-    const script = `. "$1"\n${fn("install_setuptools")}${fn("pip_install")}venv=$2 built=$3 version=6.1.1 apxs=/usr/bin/apxs hooks= archive=
+    const script = `. "$1"\n${fn("install_setuptools")}${fn("pip_build")}${fn("pip_install")}venv=$2 built=$3 version=6.1.1 apxs=/usr/bin/apxs hooks= archive=
 pip_install --no-build-isolation --use-pep517 mod_wsgi==6.1.1
 echo "built=$built"`;
     const r = spawnSync("/bin/sh", ["-c", script, "sh", LIB, v, built], { encoding: "utf8" });
