@@ -29,5 +29,5 @@ tar -xzf "dist/package/pulumi-resource-modwsgi-v$(node -p 'require("./package.js
     -C bench/.work/plugin
 tar -xzf dist/package/pulumi-modwsgi-*.tgz -C bench/node_modules/@pulumi/modwsgi --strip-components=1
 
-step "benchmark (about 55 minutes on 2 cores with the defaults; BENCH_SCALING_RUNS=5 about 40 more)"
+step "benchmark (30-35 minutes on 2 cores with the defaults; BENCH_SCALING_RUNS=5 about 40 more)"
 exec node bench/run.mjs

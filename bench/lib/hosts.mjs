@@ -2,7 +2,7 @@
 import process from "node:process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { run } from "./proc.mjs";
+import { run, say } from "./proc.mjs";
 
 export const REPO = path.resolve(import.meta.dirname, "../..");
 const SANDBOX = path.join(REPO, "test/sandbox/sandbox.sh");
@@ -27,8 +27,11 @@ export function upOne(i) {
 
 /** Stops hI and starts it again from the rootfs: a fresh host (its overlay is removed by the stop). */
 export function fresh(i) {
+    const t0 = Date.now();
     run([SANDBOX, "down-one", String(i)], { timeoutS: 120 });
+    const t1 = Date.now();
     upOne(i);
+    say(`  h${i} fresh: stop ${((t1 - t0) / 1000).toFixed(1)} s, start ${((Date.now() - t1) / 1000).toFixed(1)} s`);
 }
 
 export function host(i) {
