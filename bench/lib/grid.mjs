@@ -7,9 +7,28 @@ import { say, stats } from "./proc.mjs";
 import { setRevision } from "./sources.mjs";
 import { compilerWatch, wrkDuring } from "./watch.mjs";
 
+export const cellName = ([h, a]) => `${h}x${a}`;
+
+/**
+ * BENCH_CELLS ("1x1,1x10,3x10"): each cell 1-5 hosts by 1-10 apps, and P1's two cells among them (our P2 runs at
+ * 3x10), checked before any host is touched rather than found missing when the table is made.
+ */
+export function parseCells(spec) {
+    const cells = spec.split(",").map((c) => {
+        const m = /^([1-5])x([1-9]|10)$/.exec(c.trim());
+        if (!m) throw new Error(`BENCH_CELLS: "${c}" is not HOSTSxAPPS with 1-5 hosts and 1-10 apps (e.g. 3x10)`);
+        return [Number(m[1]), Number(m[2])];
+    });
+    const names = cells.map(cellName);
+    for (const must of ["1x1", "3x10"])
+        if (!names.includes(must))
+            throw new Error(`BENCH_CELLS must include ${must} (P1's cell; P2 runs at 3x10): ${spec}`);
+    return cells;
+}
+
 /** [hosts, apps]: up the apps on one host, out to five hosts, then down again; 1x1 and 3x10 are P1's cells. */
 export const CELLS = process.env.BENCH_CELLS
-    ? process.env.BENCH_CELLS.split(",").map((c) => c.split("x").map(Number))
+    ? parseCells(process.env.BENCH_CELLS)
     : [
           [1, 1],
           [1, 5],
@@ -21,8 +40,6 @@ export const CELLS = process.env.BENCH_CELLS
           [3, 1],
           [3, 5],
       ];
-
-export const cellName = ([h, a]) => `${h}x${a}`;
 
 /**
  * Runs per figure: BENCH_RUNS (default 5) for every figure, but BENCH_P3_RUNS for P3 and BENCH_SCALING_RUNS
