@@ -212,6 +212,11 @@ in_reach() {
 
 running() { [ -f "$RUN/$1/pid" ] && kill -0 "$(cat "$RUN/$1/pid")" 2>/dev/null; }
 
+# host_mac I: hI's eth0 address, locally administered and unique per host number.
+host_mac() {
+    printf '02:6d:77:00:%02x:%02x\n' $(($1 / 256 % 256)) $(($1 % 256))
+}
+
 # start_host I [VIA]: on the bridge, or (with VIA) on a private link into hVIA's namespace only.
 start_host() {
     local i=$1 via=${2:-} name="h$1" ip state upper work root keys ns="mws-h$1" subnet
@@ -244,7 +249,10 @@ start_host() {
     mkdir -p "$CACHE/sandbox/pip-$SUITE"
 
     ip netns add "$ns"
-    ip link add "veth-$name" type veth peer name eth0 netns "$ns"
+    # The host's MAC address follows from its number, so a host made fresh keeps the old one's: with a new random
+    # MAC, this machine's ARP entry for the address (and a via host's) would point at the stopped host's MAC for
+    # as long as it stays "reachable" (15-45 s), and nothing could connect to the new host in that time.
+    ip link add "veth-$name" type veth peer name eth0 address "$(host_mac "$i")" netns "$ns"
     ip -n "$ns" addr add "$ip/24" dev eth0
     ip -n "$ns" link set lo up
     ip -n "$ns" link set eth0 up

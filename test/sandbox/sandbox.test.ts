@@ -76,6 +76,20 @@ describe("sandbox hosts", () => {
         expect(fs.readFileSync("/run/modwsgi-sandbox/h1/pid", "utf8")).toBe(before);
     });
 
+    it("a host made fresh right after SSH traffic keeps its MAC and answers again at once", { timeout: STEP }, () => {
+        const mac = () => sh("ip -n mws-h1 -o link show eth0 | grep -o 'link/ether [0-9a-f:]*'");
+        expect(mac()).toBe("link/ether 02:6d:77:00:00:01");
+        // This machine's ARP entry for h1 is now fresh ("reachable" for 15-45 s): with a new MAC on the new host,
+        // up-one would wait out that entry before sshd could answer.
+        sandbox("ssh", "h1", "true");
+        sandbox("down-one", "1");
+        const t0 = Date.now();
+        sandbox("up-one", "1");
+        expect(Date.now() - t0).toBeLessThan(10_000);
+        expect(mac()).toBe("link/ether 02:6d:77:00:00:01");
+        expect(sandbox("ssh", "h1", "hostname").trim()).toBe("h1");
+    });
+
     it("a host reaches the package index through the sandbox's NAT (pip works inside)", { timeout: STEP }, () => {
         const out = sandbox(
             "ssh",
