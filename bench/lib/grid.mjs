@@ -45,9 +45,9 @@ export const CELLS = process.env.BENCH_CELLS
 
 /**
  * Runs per figure: BENCH_RUNS (default 5) for every figure, but BENCH_P3_RUNS for P3 and BENCH_SCALING_RUNS
- * (default 1) for the seven scaling cells other than P1's 1x1 and 3x10. Those seven show how each tool's cost
- * grows; five runs of each would add about 40 minutes of Ansible's checks (3 to 5 hosts x 5 to 10 apps take it
- * one to three minutes a run on 2 cores) to a run that is already past its 30-minute bound.
+ * (default 1) for the scaling cells other than P1's 1x1 and 3x10 (see cellRuns). Those show how each tool's cost
+ * grows; five runs of each would add about 20-40 minutes of Ansible's checks (3 to 5 hosts x 5 to 10 apps take it
+ * 12 to 90 s a run here) to a run bounded at 30 minutes.
  */
 export function runsOf(figure) {
     const all = Number(process.env.BENCH_RUNS ?? 5);
@@ -55,8 +55,15 @@ export function runsOf(figure) {
     return own ? Number(own) : all;
 }
 
-/** Runs of a scaling cell: P1's cells (1x1, 3x10) get BENCH_RUNS. */
-export const cellRuns = (cell) => (["1x1", "3x10"].includes(cellName(cell)) ? runsOf("P1") : runsOf("scaling"));
+/**
+ * Runs of a scaling cell for `tool` ("ours" or "ansible"): P1's cells (1x1, 3x10) get BENCH_RUNS, and so does our
+ * 1x10, the far end of the per-resource slope (a figure of ours alone; about 3 s a run).
+ */
+export function cellRuns(cell, tool) {
+    const name = cellName(cell);
+    const full = ["1x1", "3x10"].includes(name) || (tool === "ours" && name === "1x10");
+    return full ? runsOf("P1") : runsOf("scaling");
+}
 
 /** `runs` timed no-op checks (check() returns {seconds}); SSH logins counted on `hosts` around each. */
 export function noopChecks(hosts, runs, check) {

@@ -34,7 +34,9 @@ export async function ours(hosts, runs) {
         grid.configure({ hosts: hosts.slice(0, h), apps: a, ...sources });
         const up = grid.up();
         say(`  up took ${up.seconds.toFixed(1)} s`);
-        out.scaling[cellName(cell)] = noopChecks(hosts.slice(0, h), cellRuns(cell), () => grid.previewRefresh());
+        out.scaling[cellName(cell)] = noopChecks(hosts.slice(0, h), cellRuns(cell, "ours"), () =>
+            grid.previewRefresh(),
+        );
         say(`  no-op preview --refresh: ${JSON.stringify(out.scaling[cellName(cell)].seconds)}`);
         if (cellName(cell) === "3x10") {
             say("ours: P2, code-only change of app1 on 3x10");

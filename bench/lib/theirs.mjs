@@ -25,7 +25,7 @@ export async function theirs(hosts, runs) {
             if (r.changed !== 0) throw new Error(`ansible --check at ${cellName(cell)} reports ${r.changed} changes`);
             return r;
         };
-        out.scaling[cellName(cell)] = noopChecks(hosts.slice(0, h), cellRuns(cell), check);
+        out.scaling[cellName(cell)] = noopChecks(hosts.slice(0, h), cellRuns(cell, "ansible"), check);
         say(`ansible ${cellName(cell)} --check: ${JSON.stringify(out.scaling[cellName(cell)].seconds)}`);
     }
     say("ansible: P2, code-only change of app1 on 3x10");
