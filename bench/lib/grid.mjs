@@ -9,6 +9,11 @@ import { compilerWatch, wrkDuring } from "./watch.mjs";
 
 export const cellName = ([h, a]) => `${h}x${a}`;
 
+/** P1's two cells; P2 runs at the second, and the per-resource slope runs from the first to SLOPE_END. */
+export const P1_CELLS = ["1x1", "3x10"];
+export const P2_CELL = "3x10";
+export const SLOPE_END = "1x10";
+
 /**
  * BENCH_CELLS ("1x1,1x10,3x10"): each cell 1-5 hosts by 1-10 apps, with P1's 1x1 and 3x10 (where our P2 runs) and
  * the time split's 1x10 among them, checked before any host is touched rather than found missing at the table.
@@ -20,7 +25,7 @@ export function parseCells(spec) {
         return [Number(m[1]), Number(m[2])];
     });
     const names = cells.map(cellName);
-    for (const must of ["1x1", "1x10", "3x10"])
+    for (const must of [...P1_CELLS, SLOPE_END])
         if (!names.includes(must))
             throw new Error(
                 `BENCH_CELLS must include 1x1, 1x10 and 3x10 (P1, P2 and the time split use them): ${spec}`,
@@ -61,7 +66,7 @@ export function runsOf(figure) {
  */
 export function cellRuns(cell, tool) {
     const name = cellName(cell);
-    const full = ["1x1", "3x10"].includes(name) || (tool === "ours" && name === "1x10");
+    const full = P1_CELLS.includes(name) || (tool === "ours" && name === SLOPE_END);
     return full ? runsOf("P1") : runsOf("scaling");
 }
 

@@ -1,6 +1,6 @@
 // Our side: the fleet program (bench/programs/fleet) through P3, the scaling grid with P1 and P2, and the
 // steps of the time split (empty program, SDK only, providers only, Pulumi's own cost per resource).
-import { CELLS, cellName, cellRuns, codeChanges, freshConverges, noopChecks, runsOf } from "./grid.mjs";
+import { CELLS, P2_CELL, cellName, cellRuns, codeChanges, freshConverges, noopChecks, runsOf } from "./grid.mjs";
 import { say } from "./proc.mjs";
 import { Stack } from "./pulumi.mjs";
 import { sources } from "./sources.mjs";
@@ -38,7 +38,7 @@ export async function ours(hosts, runs) {
             grid.previewRefresh(),
         );
         say(`  no-op preview --refresh: ${JSON.stringify(out.scaling[cellName(cell)].seconds)}`);
-        if (cellName(cell) === "3x10") {
+        if (cellName(cell) === P2_CELL) {
             say("ours: P2, code-only change of app1 on 3x10");
             out.P2 = await codeChanges(hosts.slice(0, 3), runs, () => grid.up());
             // The same change by Pulumi's default `up`, which plans from the state without reading the hosts.
