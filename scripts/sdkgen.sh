@@ -39,6 +39,8 @@ if [ ! -x "$BIN" ]; then
 fi
 
 "$BIN" "$SCHEMA" "$OUT_DIR"
+# Each resource class registers itself with stack traces paused (why: scripts/sdkgen/quiet-stacks.mjs).
+node "$SRC/quiet-stacks.mjs" "$OUT_DIR/nodejs"
 # The TypeScript output goes through the repository's Prettier settings, so it passes `npm run lint` like the
 # rest of the tree (Pulumi's generator writes its own layout). Same Prettier from package-lock.json: same bytes.
 "$ROOT/node_modules/.bin/prettier" --config "$ROOT/.prettierrc.json" --log-level warn --write "$OUT_DIR/nodejs"

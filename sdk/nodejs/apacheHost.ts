@@ -205,7 +205,14 @@ export class ApacheHost extends pulumi.CustomResource {
             resourceInputs["telemetrySocket"] = undefined; /*out*/
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        super(ApacheHost.__pulumiType, name, resourceInputs, opts);
+        const stacks = utilities.pauseStackTraces();
+        try {
+            super(ApacheHost.__pulumiType, name, resourceInputs, opts);
+        } catch (e) {
+            stacks.rethrow(e);
+        } finally {
+            stacks.resume();
+        }
     }
 }
 

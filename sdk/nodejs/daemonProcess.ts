@@ -346,7 +346,14 @@ export class DaemonProcess extends pulumi.CustomResource {
             resourceInputs["virtualMemoryLimit"] = undefined; /*out*/
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        super(DaemonProcess.__pulumiType, name, resourceInputs, opts);
+        const stacks = utilities.pauseStackTraces();
+        try {
+            super(DaemonProcess.__pulumiType, name, resourceInputs, opts);
+        } catch (e) {
+            stacks.rethrow(e);
+        } finally {
+            stacks.resume();
+        }
     }
 }
 

@@ -56,7 +56,14 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["user"] = args?.user ?? "root";
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        super(Provider.__pulumiType, name, resourceInputs, opts);
+        const stacks = utilities.pauseStackTraces();
+        try {
+            super(Provider.__pulumiType, name, resourceInputs, opts);
+        } catch (e) {
+            stacks.rethrow(e);
+        } finally {
+            stacks.resume();
+        }
     }
 }
 

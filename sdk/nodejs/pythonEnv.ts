@@ -112,7 +112,14 @@ export class PythonEnv extends pulumi.CustomResource {
             resourceInputs["wheels"] = undefined; /*out*/
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        super(PythonEnv.__pulumiType, name, resourceInputs, opts);
+        const stacks = utilities.pauseStackTraces();
+        try {
+            super(PythonEnv.__pulumiType, name, resourceInputs, opts);
+        } catch (e) {
+            stacks.rethrow(e);
+        } finally {
+            stacks.resume();
+        }
     }
 }
 

@@ -145,7 +145,14 @@ export class Telemetry extends pulumi.CustomResource {
             resourceInputs["version"] = undefined; /*out*/
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        super(Telemetry.__pulumiType, name, resourceInputs, opts);
+        const stacks = utilities.pauseStackTraces();
+        try {
+            super(Telemetry.__pulumiType, name, resourceInputs, opts);
+        } catch (e) {
+            stacks.rethrow(e);
+        } finally {
+            stacks.resume();
+        }
     }
 }
 

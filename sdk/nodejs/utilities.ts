@@ -92,3 +92,24 @@ export async function callAsync<T>(
     }
     return value;
 }
+
+/**
+ * Stack traces paused while a resource's constructor registers it (added by scripts/sdkgen/quiet-stacks.mjs).
+ * Pulumi records a stack for each of the four promises behind every property Output and reads them only when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set; formatting them was most of what constructing these resources cost. With that
+ * variable set, stacks are recorded as usual. An error thrown meanwhile gets its stack from the resource's
+ * constructor (the program's line that made the resource).
+ */
+export function pauseStackTraces(): { rethrow(e: unknown): never; resume(): void } {
+    const limit = Error.stackTraceLimit;
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+    const resume = () => {
+        Error.stackTraceLimit = limit;
+    };
+    function rethrow(e: unknown): never {
+        resume();
+        if (e instanceof Error && !/\n\s+at /.test(e.stack ?? "")) Error.captureStackTrace(e, rethrow);
+        throw e;
+    }
+    return { rethrow, resume };
+}

@@ -143,7 +143,14 @@ export class VirtualHost extends pulumi.CustomResource {
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["tls"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
-        super(VirtualHost.__pulumiType, name, resourceInputs, opts);
+        const stacks = utilities.pauseStackTraces();
+        try {
+            super(VirtualHost.__pulumiType, name, resourceInputs, opts);
+        } catch (e) {
+            stacks.rethrow(e);
+        } finally {
+            stacks.resume();
+        }
     }
 }
 

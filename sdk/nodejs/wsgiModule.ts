@@ -171,7 +171,14 @@ export class WsgiModule extends pulumi.CustomResource {
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["url"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
-        super(WsgiModule.__pulumiType, name, resourceInputs, opts);
+        const stacks = utilities.pauseStackTraces();
+        try {
+            super(WsgiModule.__pulumiType, name, resourceInputs, opts);
+        } catch (e) {
+            stacks.rethrow(e);
+        } finally {
+            stacks.resume();
+        }
     }
 }
 
