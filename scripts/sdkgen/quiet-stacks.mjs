@@ -3,7 +3,7 @@
 //
 // Why: Pulumi's Node SDK records `new Error().stack` for the four promises behind each property Output of a
 // resource, and reads those stacks only when PULUMI_DEBUG_PROMISE_LEAKS is set. Formatting them through the
-// program's source maps was about 0.9 s of a 3 hosts x 10 apps no-op preview (4.96 -> 4.07 s, bench/README.md):
+// program's source maps was about 0.9 s of a 3 hosts x 10 apps no-op preview (5.08 -> 4.15 s, README.md):
 // DaemonProcess declares 49 properties, Application 24. With that variable set, nothing changes.
 //
 // Usage: node scripts/sdkgen/quiet-stacks.mjs <sdk/nodejs>
