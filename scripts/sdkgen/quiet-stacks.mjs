@@ -60,14 +60,14 @@ if (!dir) {
     console.error("usage: node scripts/sdkgen/quiet-stacks.mjs <sdk/nodejs>");
     process.exit(2);
 }
-const classes = fs.readdirSync(dir).filter((f) => {
-    if (!f.endsWith(".ts")) return false;
-    return /static readonly __pulumiType = /.test(fs.readFileSync(path.join(dir, f), "utf8"));
-});
-if (classes.length === 0) throw new Error(`${dir}: no resource class (static readonly __pulumiType)`);
-for (const f of classes) {
+let classes = 0;
+for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
     const file = path.join(dir, f);
-    fs.writeFileSync(file, quiet(fs.readFileSync(file, "utf8"), file));
+    const source = fs.readFileSync(file, "utf8");
+    if (!/static readonly __pulumiType = /.test(source)) continue;
+    fs.writeFileSync(file, quiet(source, file));
+    classes++;
 }
+if (classes === 0) throw new Error(`${dir}: no resource class (static readonly __pulumiType)`);
 fs.appendFileSync(path.join(dir, "utilities.ts"), HELPER);
-console.error(`quiet-stacks: ${classes.length} resource classes`);
+console.error(`quiet-stacks: ${classes} resource classes`);
